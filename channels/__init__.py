@@ -1,0 +1,1 @@
+"""Channel adapters: thin translations between a medium (terminal, Telegram) and the engine."""

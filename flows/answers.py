@@ -1,0 +1,129 @@
+"""Read an answer to one question node, typed or pressed, into the fact value stored in the session.
+
+Stored values are JSON-friendly: option values, ``"3500.00"`` for amounts, ``"2024-05-01"`` for
+dates (a sibling fact ``<id>__approx`` marks a month-only date), province names, ``None`` for a
+skipped optional question.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flows.parsers import (
+    ParseError,
+    match_choice,
+    match_choices,
+    normalise,
+    parse_amount,
+    parse_date,
+    parse_province,
+    parse_yes_no,
+)
+from flows.spec import Node
+
+MAX_FREE_TEXT = 500
+
+
+def _options(node: Node) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(o.value, o.label, o.aliases) for o in node.choice_options()]
+
+
+def _check_date(node: Node, value: date, today: date) -> None:
+    rules = node.validate
+    if "min" in rules and value < date.fromisoformat(str(rules["min"])):
+        raise ParseError("date_too_early", min=str(rules["min"]))
+    if rules.get("not_future") and value > today:
+        raise ParseError("date_in_future")
+    years = rules.get("max_years_ahead")
+    if years is not None and value.year > today.year + int(years):
+        raise ParseError("date_too_far")
+
+
+def read_typed(node: Node, text: str, today: date) -> dict[str, Any]:
+    """Parse typed text for ``node``; returns the facts to set (raises ParseError)."""
+    if node.kind in {"choice", "yesno"}:
+        if node.kind == "yesno":
+            try:
+                return {node.id: parse_yes_no(text)}
+            except ParseError:
+                pass
+        return {node.id: match_choice(text, _options(node))}
+    if node.kind == "multi":
+        picked = match_choices(text, _options(node))
+        return {node.id: normalise_multi(node, picked)}
+    # Special options of amount/date questions ("没有约定还款日期") may be typed too.
+    if node.options:
+        try:
+            return {node.id: match_choice(text, _options(node)), f"{node.id}__approx": False}
+        except ParseError:
+            pass
+    if node.kind == "amount":
+        return {node.id: str(parse_amount(text))}
+    if node.kind == "date":
+        value, approximate = parse_date(text, today)
+        _check_date(node, value, today)
+        return {node.id: value.isoformat(), f"{node.id}__approx": approximate}
+    if node.kind == "province":
+        return {node.id: parse_province(text)}
+    if node.kind == "text":
+        cleaned = normalise(text)
+        if not cleaned:
+            raise ParseError("text_empty")
+        if len(cleaned) > MAX_FREE_TEXT:
+            raise ParseError("text_too_long", limit=MAX_FREE_TEXT)
+        return {node.id: cleaned}
+    raise ParseError("not_a_question")
+
+
+def read_pressed(node: Node, value: str) -> dict[str, Any]:
+    """Validate a pressed option value for ``node``; returns the facts to set."""
+    if value not in {o.value for o in node.choice_options()}:
+        raise ParseError("choice_unknown")
+    facts: dict[str, Any] = {node.id: value}
+    if node.kind in {"date", "amount"}:
+        facts[f"{node.id}__approx"] = False
+    return facts
+
+
+def normalise_multi(node: Node, picked: list[str]) -> list[str]:
+    """Apply exclusivity: an exclusive option alone, or the others without it; keep option order."""
+    exclusive = {o.value for o in node.options if o.exclusive}
+    chosen = set(picked)
+    if chosen & exclusive and chosen - exclusive:
+        last = picked[-1]
+        chosen = {last} if last in exclusive else chosen - exclusive
+    return [o.value for o in node.options if o.value in chosen]
+
+
+def toggle(node: Node, picked: list[str], value: str) -> list[str]:
+    """Toggle one option of a multi-choice question, honouring exclusive options."""
+    if value not in {o.value for o in node.options}:
+        raise ParseError("choice_unknown")
+    if value in picked:
+        return [v for v in picked if v != value]
+    return normalise_multi(node, [*picked, value])
+
+
+def display(node: Node, facts: dict[str, Any]) -> str:
+    """How an answer reads on the review screen and in acknowledgements (plain text)."""
+    if node.id not in facts:
+        return "（未回答）"
+    value = facts[node.id]
+    if value is None:
+        return "（已跳过）"
+    if node.kind == "multi":
+        return "、".join(node.option_label(v) for v in value) or "（无）"
+    if node.kind in {"choice", "yesno"} or (node.options and value in {o.value for o in node.options}):
+        return node.option_label(value)
+    if node.kind == "amount":
+        amount = Decimal(value)
+        return f"{amount:,.2f}元"
+    if node.kind == "date":
+        d = date.fromisoformat(value)
+        text = f"{d.year}年{d.month}月{d.day}日"
+        if facts.get(f"{node.id}__approx"):
+            text = f"{d.year}年{d.month}月（按当月1日计）"
+        return text
+    return str(value)

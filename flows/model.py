@@ -1,0 +1,85 @@
+"""Plain values that cross the engine boundary: what comes in, what goes out.
+
+Channel adapters (terminal, Telegram, fixture replay) translate their own events into an
+:class:`Inbound` and turn each :class:`Reply` back into their own output. Nothing here knows
+about Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class InboundKind(StrEnum):
+    """What the user did: typed text, pressed a button, or sent a /command."""
+
+    TEXT = "text"
+    PRESS = "press"
+    COMMAND = "command"
+    UNSUPPORTED = "unsupported"  # a photo, sticker, voice note... the engine answers politely
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One user action, normalised by a channel adapter.
+
+    ``text`` holds the typed text, the pressed button's data, or the command name (without the
+    slash, lower-case); ``args`` holds a command's arguments. ``update_id`` lets storage recognise an
+    update delivered twice.
+    """
+
+    chat_id: int
+    user_id: int
+    kind: InboundKind
+    text: str = ""
+    args: str = ""
+    is_private: bool = True
+    update_id: int | None = None
+    user_name: str = ""
+
+    @classmethod
+    def typed(cls, chat_id: int, user_id: int, text: str, **kw: object) -> Inbound:
+        """Build a typed-text inbound; a leading '/' makes it a command."""
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            head, _, rest = stripped[1:].partition(" ")
+            name = head.split("@", 1)[0].lower()
+            return cls(chat_id, user_id, InboundKind.COMMAND, name, rest.strip(), **kw)  # type: ignore[arg-type]
+        return cls(chat_id, user_id, InboundKind.TEXT, text, **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def pressed(cls, chat_id: int, user_id: int, data: str, **kw: object) -> Inbound:
+        """Build a button-press inbound carrying the button's callback data."""
+        return cls(chat_id, user_id, InboundKind.PRESS, data, **kw)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Button:
+    """One inline button: the label the user sees and the data sent back when pressed."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message the bot sends: Telegram-flavoured HTML, button rows, and files to attach.
+
+    ``state`` is the session state after the turn (for transcripts, fixtures and the JSONL channel).
+    ``answers_question`` is set when this reply acknowledges a pressed question, so a channel may
+    edit the question message instead of sending a new one.
+    """
+
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    files: tuple[Path, ...] = ()
+    state: str = ""
+    kind: str = "message"  # message | question | result | notice | error
+    alert: bool = False  # for a press that must be refused with a pop-up in chat clients
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def button_data(self) -> list[str]:
+        """Every button's callback data, row by row."""
+        return [b.data for row in self.buttons for b in row]

@@ -1,0 +1,135 @@
+"""Build the reply that shows a session's current state: a question, the review, a result, a topic.
+
+Every word comes from a template in ``messages/templates``; this module only decides which
+template, with which context, and which buttons.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flows import callbacks as cb
+from flows.advice import advice_context
+from flows.answers import display
+from flows.model import Button, Reply
+from flows.spec import FlowRegistry, Node
+from law.lpr import latest_row
+from messages import render
+from storage.sessions import Session
+
+NAV_BACK, NAV_SKIP, NAV_HELP, NAV_RESTART = "back", "skip", "help", "restart"
+
+
+def progress(registry: FlowRegistry, session: Session) -> tuple[int, int] | None:
+    """(step, total) of the current question on the path these facts take, or None."""
+    path = registry.path(session.facts)
+    if session.state not in path or registry.node(session.state).flow in {"start", "topics"}:
+        return None
+    return path.index(session.state) + 1, len(path)
+
+
+def _nav_row(session: Session, node: Node | None) -> tuple[Button, ...]:
+    row = []
+    if session.history:
+        row.append(Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)))
+    if node is not None and node.optional:
+        row.append(Button("⏭ 跳过", cb.encode(session.turn, cb.NAV, NAV_SKIP)))
+    return tuple(row)
+
+
+def question(registry: FlowRegistry, session: Session, *, error: str = "", error_details: Any = None) -> Reply:
+    """The current question, with options as buttons and 返回/跳过 as a navigation row."""
+    node = registry.node(session.state)
+    picked = list(session.pending.get("picked", [])) if node.kind == "multi" else []
+    rows: list[tuple[Button, ...]] = []
+    for option in node.choice_options():
+        if node.kind == "multi":
+            mark = "✅ " if option.value in picked else "▫️ "
+            rows.append((Button(mark + option.label, cb.encode(session.turn, cb.TOGGLE, option.value)),))
+        else:
+            rows.append((Button(option.label, cb.encode(session.turn, cb.ANSWER, option.value)),))
+    if node.kind == "multi":
+        rows.append((Button("✔️ 选好了", cb.encode(session.turn, cb.DONE)),))
+    nav = _nav_row(session, node)
+    if nav:
+        rows.append(nav)
+    editing = bool(session.pending.get("editing")) and node.id in session.facts
+    rendered = render(
+        "question.html.j2",
+        body_template=node.template,
+        node=node,
+        progress=progress(registry, session),
+        current=display(node, session.facts) if editing else "",
+        picked=[node.option_label(v) for v in picked],
+        error=error,
+        error_details=error_details or {},
+        typed_numbers=node.kind in {"choice", "multi", "yesno"},
+    )
+    return Reply(rendered.html, tuple(rows), state=session.state, kind="error" if error else "question")
+
+
+def review(registry: FlowRegistry, session: Session) -> Reply:
+    """The review screen: every answer on the path, each with a 修改 button, then 确认."""
+    path = [registry.node(s) for s in registry.path(session.facts)]
+    items = [(n.label, display(n, session.facts)) for n in path if n.flow == session.flow]
+    rendered = render("review.html.j2", items=items, flow=registry.flows[session.flow])
+    rows: list[tuple[Button, ...]] = [
+        (Button(f"✏️ 修改：{n.label}", cb.encode(session.turn, cb.EDIT, n.id)),)
+        for n in path
+        if n.flow == session.flow
+    ]
+    rows.append((Button("✅ 确认无误，查看分析", cb.encode(session.turn, cb.CONFIRM)),))
+    nav = _nav_row(session, None)
+    if nav:
+        rows.append(nav)
+    return Reply(rendered.html, tuple(rows), state=session.state, kind="review")
+
+
+def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
+    """The analysis for these facts, with 查看法条 / 修改信息 / 重新开始."""
+    node = registry.node(session.state)
+    context = advice_context(session.flow, session.facts, today)
+    rendered = render(node.template, **context)
+    rows = (
+        (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
+        (Button("✏️ 修改信息", cb.encode(session.turn, cb.REVISE)),
+         Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))),
+    )
+    return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+
+
+def info(registry: FlowRegistry, session: Session) -> Reply:
+    """An information page (a quick legal topic) with 其他话题 / 开始个人咨询."""
+    node = registry.node(session.state)
+    topic = session.facts.get("topic", "")
+    topic_node = registry.node("topics.topic")
+    lpr = latest_row()
+    rendered = render(node.template, topic=topic, topic_label=topic_node.option_label(topic), lpr=lpr,
+                      cap_pct=(lpr.one_year_pct * 4).normalize())
+    rows = (
+        (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
+        (Button("📚 其他话题", cb.encode(session.turn, cb.MORE)),
+         Button("💬 开始个人咨询", cb.encode(session.turn, cb.NAV, NAV_RESTART))),
+    )
+    return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+
+
+def screen(registry: FlowRegistry, session: Session, today: date) -> Reply:
+    """Whatever the current state shows."""
+    node = registry.node(session.state)
+    if node.is_question:
+        return question(registry, session)
+    if node.kind == "review":
+        return review(registry, session)
+    if node.kind == "result":
+        return result(registry, session, today)
+    return info(registry, session)
+
+
+def notice(template: str, session: Session | None = None, *, kind: str = "notice", alert: bool = False,
+           buttons: tuple[tuple[Button, ...], ...] = (), **context: Any) -> Reply:
+    """A one-off message from a template (help, stale button, errors...)."""
+    rendered = render(template, **context)
+    return Reply(rendered.html, buttons, state=session.state if session else "", kind=kind, alert=alert,
+                 meta={"citations": rendered.citations})

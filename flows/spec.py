@@ -1,0 +1,273 @@
+"""Load and validate the flow definition files in ``flows/definitions/*.yaml``.
+
+A flow file is data a lawyer can edit: each question's answer kind, options, whether it may be
+skipped, and which state follows under which condition. This module turns those files into
+immutable specs and refuses a file with a mistake in it (unknown target, missing default branch,
+duplicate option...), so a typo fails the test suite instead of a user's consultation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
+
+ANSWER_KINDS = frozenset({"choice", "multi", "yesno", "amount", "date", "province", "text"})
+NODE_KINDS = ANSWER_KINDS | {"review", "result", "info"}
+YES_NO_OPTIONS = (("yes", "是", ("有", "对", "知道")), ("no", "否", ("没有", "不知道", "不")))
+
+
+class FlowDefinitionError(ValueError):
+    """A flow definition file is malformed."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer option: stored ``value``, the ``label`` people see, and typed ``aliases``."""
+
+    value: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    exclusive: bool = False  # in a multi-choice, picking it clears the others ("没有书面证据")
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Go to ``to`` when every fact in ``when`` matches (an empty ``when`` always matches)."""
+
+    to: str
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+    def matches(self, facts: Mapping[str, Any]) -> bool:
+        """True when the facts satisfy this branch's condition.
+
+        A scalar expects equality (or membership, when the fact is a list); a list expects any of
+        its items.
+        """
+        for name, expected in self.when.items():
+            actual = facts.get(name)
+            wanted = expected if isinstance(expected, list) else [expected]
+            if isinstance(actual, list):
+                if not any(w in actual for w in wanted):
+                    return False
+            elif actual not in wanted:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Node:
+    """One state of a flow: a question, the review screen, a result, or an information page."""
+
+    flow: str
+    id: str
+    kind: str
+    template: str
+    label: str = ""
+    options: tuple[Option, ...] = ()
+    optional: bool = False
+    validate: Mapping[str, Any] = field(default_factory=dict)
+    next: tuple[Branch, ...] = ()
+    example: str = ""
+
+    @property
+    def state(self) -> str:
+        """The machine state name, ``<flow>.<id>``."""
+        return f"{self.flow}.{self.id}"
+
+    @property
+    def is_question(self) -> bool:
+        """True for nodes that ask for a fact."""
+        return self.kind in ANSWER_KINDS
+
+    def option_label(self, value: str) -> str:
+        """The label of the option with this value (the value itself if none matches)."""
+        for option in self.choice_options():
+            if option.value == value:
+                return option.label
+        return value
+
+    def choice_options(self) -> tuple[Option, ...]:
+        """The options offered as buttons; yes/no questions get 是/否."""
+        if self.kind == "yesno" and not self.options:
+            return tuple(Option(v, label, aliases) for v, label, aliases in YES_NO_OPTIONS)
+        return self.options
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A whole flow: its nodes in file order, the first question, and its title."""
+
+    id: str
+    title: str
+    nodes: tuple[Node, ...]
+    first: str
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id (KeyError if absent)."""
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    @property
+    def questions(self) -> tuple[Node, ...]:
+        """The question nodes, in file order."""
+        return tuple(n for n in self.nodes if n.is_question)
+
+    def has(self, node_id: str) -> bool:
+        """True when the flow has a node with this id."""
+        return any(n.id == node_id for n in self.nodes)
+
+
+def _qualify(flow: str, target: str) -> str:
+    return target if "." in target else f"{flow}.{target}"
+
+
+def _parse_node(flow_id: str, raw: Mapping[str, Any]) -> Node:
+    try:
+        node_id = str(raw["id"])
+        kind = str(raw["kind"])
+    except KeyError as exc:
+        raise FlowDefinitionError(f"{flow_id}: a node lacks {exc.args[0]!r}") from None
+    if kind not in NODE_KINDS:
+        raise FlowDefinitionError(f"{flow_id}.{node_id}: unknown kind {kind!r}")
+    options = tuple(
+        Option(
+            value=str(o["value"]),
+            label=str(o["label"]),
+            aliases=tuple(str(a) for a in o.get("aliases", ())),
+            exclusive=bool(o.get("exclusive", False)),
+        )
+        for o in raw.get("options", ())
+    )
+    values = [o.value for o in options]
+    if len(values) != len(set(values)):
+        raise FlowDefinitionError(f"{flow_id}.{node_id}: duplicate option values")
+    if kind in {"choice", "multi"} and not options:
+        raise FlowDefinitionError(f"{flow_id}.{node_id}: a {kind} question needs options")
+    branches = tuple(
+        Branch(to=_qualify(flow_id, str(b["to"])), when=dict(b.get("when") or {})) for b in raw.get("next", ())
+    )
+    if branches and branches[-1].when:
+        raise FlowDefinitionError(f"{flow_id}.{node_id}: the last branch of 'next' must have no 'when'")
+    if kind in ANSWER_KINDS and not branches:
+        raise FlowDefinitionError(f"{flow_id}.{node_id}: a question needs 'next'")
+    template = str(raw.get("template") or f"questions/{flow_id}/{node_id}.html.j2")
+    return Node(
+        flow=flow_id,
+        id=node_id,
+        kind=kind,
+        template=template,
+        label=str(raw.get("label", "")),
+        options=options,
+        optional=bool(raw.get("optional", False)),
+        validate=dict(raw.get("validate") or {}),
+        next=branches,
+        example=str(raw.get("example", "")),
+    )
+
+
+def load_flow(path: Path) -> Flow:
+    """Read one definition file into a :class:`Flow`."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, Mapping) or "id" not in raw or "nodes" not in raw:
+        raise FlowDefinitionError(f"{path.name}: expected a mapping with 'id' and 'nodes'")
+    flow_id = str(raw["id"])
+    nodes = tuple(_parse_node(flow_id, n) for n in raw["nodes"])
+    ids = [n.id for n in nodes]
+    if len(ids) != len(set(ids)):
+        raise FlowDefinitionError(f"{flow_id}: duplicate node ids")
+    first = str(raw.get("first") or nodes[0].id)
+    return Flow(id=flow_id, title=str(raw.get("title", flow_id)), nodes=nodes, first=first)
+
+
+@dataclass(frozen=True)
+class FlowRegistry:
+    """All flows, indexed by machine state name."""
+
+    flows: Mapping[str, Flow]
+    initial: str
+
+    def node(self, state: str) -> Node:
+        """The node behind a machine state name (KeyError if unknown)."""
+        flow_id, _, node_id = state.partition(".")
+        return self.flows[flow_id].node(node_id)
+
+    def flow_of(self, state: str) -> Flow:
+        """The flow a state belongs to."""
+        return self.flows[state.partition(".")[0]]
+
+    def states(self) -> list[str]:
+        """Every state of every flow."""
+        return [n.state for f in self.flows.values() for n in f.nodes]
+
+    def next_state(self, state: str, facts: Mapping[str, Any]) -> str:
+        """The state that follows ``state`` for these facts (first matching branch)."""
+        for branch in self.node(state).next:
+            if branch.matches(facts):
+                return branch.to
+        raise FlowDefinitionError(f"{state}: no branch matches")
+
+    def path(self, facts: Mapping[str, Any], start: str | None = None) -> list[str]:
+        """The question states a consultation with these facts walks through, in order.
+
+        Unanswered facts match no condition, so the path follows default branches past them. Used
+        for progress ("第3步/共9步") and to tell whether an edit left any question unanswered.
+        """
+        state = start or self.initial
+        seen: list[str] = []
+        while state not in seen:
+            node = self.node(state)
+            if not node.is_question:
+                break
+            seen.append(state)
+            state = self.next_state(state, facts)
+        return seen
+
+    def validate(self) -> None:
+        """Check every branch target exists and every question is reachable from the start."""
+        states = set(self.states())
+        for flow in self.flows.values():
+            for node in flow.nodes:
+                for branch in node.next:
+                    if branch.to not in states:
+                        raise FlowDefinitionError(f"{node.state}: unknown target {branch.to!r}")
+                    for fact in branch.when:
+                        if not any(q.id == fact for f in self.flows.values() for q in f.questions):
+                            raise FlowDefinitionError(f"{node.state}: condition on unknown fact {fact!r}")
+        reachable, todo = set(), [self.initial]
+        while todo:
+            state = todo.pop()
+            if state in reachable:
+                continue
+            reachable.add(state)
+            node = self.node(state)
+            todo.extend(b.to for b in node.next)
+            flow = self.flows[node.flow]
+            for special in ("review", "result"):
+                if flow.has(special):
+                    todo.append(f"{flow.id}.{special}")
+        unreachable = states - reachable
+        if unreachable:
+            raise FlowDefinitionError(f"unreachable states: {sorted(unreachable)}")
+
+
+@cache
+def load_registry(directory: Path = DEFINITIONS_DIR) -> FlowRegistry:
+    """Load every ``*.yaml`` flow in ``directory``; the start flow's first node is the initial state."""
+    flows = {}
+    for path in sorted(directory.glob("*.yaml")):
+        flow = load_flow(path)
+        flows[flow.id] = flow
+    if "start" not in flows:
+        raise FlowDefinitionError("no 'start' flow")
+    registry = FlowRegistry(flows=flows, initial=f"start.{flows['start'].first}")
+    registry.validate()
+    return registry

@@ -1,0 +1,65 @@
+"""Versioned schema migrations (sqlite-utils ``Migrations``); append new ones, never edit old ones."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("xiaoe")
+
+
+@migrations(name="0001_sessions_transcripts_updates")
+def m0001(db: Database) -> None:
+    """Sessions, their transcripts, and the Telegram updates already processed."""
+    db["sessions"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,
+            "flow": str,
+            "state": str,
+            "facts": str,  # JSON object
+            "history": str,  # JSON list of undo snapshots
+            "pending": str,  # JSON object: transient UI state (multi-choice picks, confirmations)
+            "turn": int,
+            "status": str,  # active | finished | cancelled
+            "created_at": str,
+            "updated_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "user_id", "flow", "state", "turn", "status", "created_at", "updated_at"},
+        defaults={"facts": "{}", "history": "[]", "pending": "{}", "turn": 0, "status": "active"},
+    )
+    db["sessions"].create_index(["chat_id", "user_id", "status"])
+    db["transcript"].create(
+        {
+            "id": int,
+            "session_id": int,
+            "chat_id": int,
+            "user_id": int,
+            "direction": str,  # in | out
+            "kind": str,
+            "text": str,
+            "buttons": str,  # JSON
+            "state_before": str,
+            "state_after": str,
+            "update_id": int,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["transcript"].create_index(["session_id"])
+    db["transcript"].create_index(["chat_id", "user_id"])
+    db["processed_updates"].create(
+        {
+            "update_id": int,
+            "chat_id": int,
+            "user_id": int,
+            "replies": str,  # JSON list of serialised replies, kept so an unsent reply can be re-sent
+            "delivered": int,
+            "processed_at": str,
+        },
+        pk="update_id",
+    )

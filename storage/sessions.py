@@ -1,0 +1,207 @@
+"""Sessions, transcripts and processed updates: the rows one turn reads and writes.
+
+All writes of a turn happen inside one ``BEGIN IMMEDIATE`` transaction opened by the engine
+(``storage.db.immediate``); these methods never commit on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO-8601 string (what every timestamp column holds)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Session:
+    """One consultation of one user in one chat; the ``transitions`` model during a turn."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    flow: str
+    state: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[str, Any] = field(default_factory=dict)
+    turn: int = 0
+    status: str = "active"
+    created_at: str = ""
+    updated_at: str = ""
+    finished_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Session:
+        """Build a session from its database row."""
+        return cls(
+            id=row["id"],
+            chat_id=row["chat_id"],
+            user_id=row["user_id"],
+            flow=row["flow"],
+            state=row["state"],
+            facts=json.loads(row["facts"] or "{}"),
+            history=json.loads(row["history"] or "[]"),
+            pending=json.loads(row["pending"] or "{}"),
+            turn=row["turn"],
+            status=row["status"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            finished_at=row["finished_at"],
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """The database row for this session."""
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "user_id": self.user_id,
+            "flow": self.flow,
+            "state": self.state,
+            "facts": json.dumps(self.facts, ensure_ascii=False, sort_keys=True),
+            "history": json.dumps(self.history, ensure_ascii=False),
+            "pending": json.dumps(self.pending, ensure_ascii=False, sort_keys=True),
+            "turn": self.turn,
+            "status": self.status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "finished_at": self.finished_at,
+        }
+
+
+class SessionStore:
+    """Reads and writes sessions, transcript rows and processed update ids."""
+
+    def __init__(self, db: Database) -> None:
+        """Wrap an open database (see ``storage.db.open_database``)."""
+        self.db = db
+
+    # sessions ---------------------------------------------------------------------------------
+
+    def current(self, chat_id: int, user_id: int) -> Session | None:
+        """The open (active or finished, not closed) session of this user in this chat, if any."""
+        rows = list(
+            self.db["sessions"].rows_where(
+                "chat_id = ? and user_id = ? and status != 'closed'",
+                [chat_id, user_id],
+                order_by="id desc",
+                limit=1,
+            )
+        )
+        return Session.from_row(rows[0]) if rows else None
+
+    def create(self, chat_id: int, user_id: int, state: str) -> Session:
+        """Start a new session at ``state``."""
+        stamp = now_iso()
+        session = Session(
+            id=0, chat_id=chat_id, user_id=user_id, flow=state.partition(".")[0], state=state,
+            created_at=stamp, updated_at=stamp,
+        )
+        row = session.to_row()
+        del row["id"]
+        session.id = self.db["sessions"].insert(row).last_pk  # type: ignore[assignment]
+        return session
+
+    def save(self, session: Session) -> None:
+        """Write the session back, stamping ``updated_at``."""
+        session.updated_at = now_iso()
+        session.flow = session.state.partition(".")[0]
+        self.db["sessions"].update(session.id, session.to_row())
+
+    def close(self, session: Session) -> None:
+        """Close a session (restart, cancel): it stays in the database, no longer current."""
+        session.status = "closed"
+        self.save(session)
+
+    def get(self, session_id: int) -> Session | None:
+        """A session by id."""
+        rows = list(self.db["sessions"].rows_where("id = ?", [session_id]))
+        return Session.from_row(rows[0]) if rows else None
+
+    # transcript -------------------------------------------------------------------------------
+
+    def log(
+        self,
+        session: Session | None,
+        chat_id: int,
+        user_id: int,
+        direction: str,
+        kind: str,
+        text: str,
+        *,
+        buttons: list[list[dict[str, str]]] | None = None,
+        state_before: str | None = None,
+        state_after: str | None = None,
+        update_id: int | None = None,
+    ) -> None:
+        """Append one transcript row (a message in or out)."""
+        self.db["transcript"].insert(
+            {
+                "session_id": session.id if session else None,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "direction": direction,
+                "kind": kind,
+                "text": text,
+                "buttons": json.dumps(buttons or [], ensure_ascii=False),
+                "state_before": state_before,
+                "state_after": state_after,
+                "update_id": update_id,
+                "created_at": now_iso(),
+            }
+        )
+
+    def transcript(self, session_id: int) -> list[dict[str, Any]]:
+        """Every transcript row of a session, oldest first."""
+        return list(self.db["transcript"].rows_where("session_id = ?", [session_id], order_by="id"))
+
+    # processed updates ------------------------------------------------------------------------
+
+    def processed(self, update_id: int) -> dict[str, Any] | None:
+        """The record of an already processed update, or None."""
+        rows = list(self.db["processed_updates"].rows_where("update_id = ?", [update_id]))
+        return rows[0] if rows else None
+
+    def mark_processed(self, update_id: int, chat_id: int, user_id: int, replies: list[dict[str, Any]]) -> None:
+        """Remember that an update was handled and what the bot answered."""
+        self.db["processed_updates"].insert(
+            {
+                "update_id": update_id,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "replies": json.dumps(replies, ensure_ascii=False),
+                "delivered": 0,
+                "processed_at": now_iso(),
+            },
+            replace=True,
+        )
+
+    def mark_delivered(self, update_id: int) -> None:
+        """Record that every reply to this update reached the user."""
+        self.db["processed_updates"].update(update_id, {"delivered": 1})
+
+    # privacy ----------------------------------------------------------------------------------
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete every row about this user; returns how many rows went from each table."""
+        counts: dict[str, int] = {}
+        session_ids = [r["id"] for r in self.db["sessions"].rows_where("user_id = ?", [user_id], select="id")]
+        placeholders = ",".join("?" * len(session_ids))
+        if session_ids:
+            counts["transcript"] = self.db.execute(
+                f"delete from transcript where user_id = ? or session_id in ({placeholders})",
+                [user_id, *session_ids],
+            ).rowcount
+        else:
+            counts["transcript"] = self.db.execute("delete from transcript where user_id = ?", [user_id]).rowcount
+        counts["sessions"] = self.db.execute("delete from sessions where user_id = ?", [user_id]).rowcount
+        counts["processed_updates"] = self.db.execute(
+            "delete from processed_updates where user_id = ?", [user_id]
+        ).rowcount
+        return counts

@@ -1,0 +1,81 @@
+"""Shared fixtures: an engine on a fresh database with a fixed "today", and a small chat driver."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.engine import Engine
+from flows.model import Inbound, Reply
+from messages import html_to_text
+from storage import SessionStore, open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 22)
+PYTHON = sys.executable
+
+
+class Chat:
+    """Drives the engine as one user would: typed text, presses, and the last screen's buttons."""
+
+    def __init__(self, engine: Engine, chat_id: int = 100, user_id: int = 200) -> None:
+        self.engine = engine
+        self.chat_id = chat_id
+        self.user_id = user_id
+        self.last: list[Reply] = []
+        self.buttons: list[tuple[str, str]] = []
+
+    def _run(self, inbound: Inbound) -> list[Reply]:
+        self.last = self.engine.handle(inbound)
+        for reply in self.last:
+            if reply.buttons:
+                self.buttons = [(b.label, b.data) for row in reply.buttons for b in row]
+        return self.last
+
+    def say(self, text: str) -> list[Reply]:
+        """Type a message (a leading '/' makes it a command)."""
+        return self._run(Inbound.typed(self.chat_id, self.user_id, text))
+
+    def press(self, label_part: str) -> list[Reply]:
+        """Press the first current button whose label contains ``label_part``."""
+        for label, data in self.buttons:
+            if label_part in label:
+                return self._run(Inbound.pressed(self.chat_id, self.user_id, data))
+        raise AssertionError(f"no button {label_part!r} in {[b[0] for b in self.buttons]}")
+
+    def press_data(self, data: str) -> list[Reply]:
+        """Press a button by its raw callback data."""
+        return self._run(Inbound.pressed(self.chat_id, self.user_id, data))
+
+    @property
+    def text(self) -> str:
+        """The plain text of every reply of the last turn."""
+        return "\n".join(html_to_text(r.html) for r in self.last)
+
+    @property
+    def state(self) -> str:
+        """The state after the last turn."""
+        return self.last[-1].state if self.last else ""
+
+    def session(self):  # noqa: ANN201
+        """The stored session of this chat."""
+        return self.engine.store.current(self.chat_id, self.user_id)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    """An engine on a fresh file database (WAL), today fixed at 2026-11-22."""
+    return Engine(SessionStore(open_database(tmp_path / "xiaoe.db")), clock=lambda: TODAY)
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    """A private chat with one user."""
+    return Chat(engine)
+
+
+CREDITOR_ANSWERS = ["/start", "1", "个人借款", "三千五", "1,2", "2023-05-01", "2025年3月", "1", "是", "江苏", "1"]
+DEBTOR_ANSWERS = ["/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "能分期", "是"]

@@ -1,0 +1,91 @@
+"""SQLite storage: WAL, busy timeout, owner-only file, migrations, one transaction per turn, forget."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from conftest import CREDITOR_ANSWERS, TODAY, Chat
+
+from flows.engine import Engine
+from flows.model import Inbound
+from storage import SessionStore, open_database
+from storage.migrations import migrations
+
+
+def test_database_settings(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "x.db"
+    db = open_database(path)
+    assert db.journal_mode == "wal"
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert {"sessions", "transcript", "processed_updates"} <= set(db.table_names())
+    applied = [m.name for m in migrations.applied(db)]
+    assert applied == ["0001_sessions_transcripts_updates"]
+    db.close()
+    assert [m.name for m in migrations.applied(open_database(path))] == applied  # not applied twice
+
+
+def test_transcript_records_every_message_with_states(chat: Chat) -> None:
+    for answer in CREDITOR_ANSWERS[:3]:
+        chat.say(answer)
+    rows = chat.engine.store.transcript(chat.session().id)
+    ins = [r for r in rows if r["direction"] == "in"]
+    assert [r["text"] for r in ins] == ["/start", "1", "个人借款"]
+    last_in = ins[-1]
+    assert (last_in["state_before"], last_in["state_after"]) == ("creditor.debt_type", "creditor.amount")
+    assert any(r["direction"] == "out" and r["kind"] == "question" for r in rows)
+
+
+def test_update_processed_once_and_resent_only_if_undelivered(engine: Engine) -> None:
+    first = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
+    again = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
+    assert [r.html for r in again] == [r.html for r in first]  # never delivered: the same replies, re-sent
+    assert engine.store.db["transcript"].count_where("direction = 'in'") == 1
+    engine.mark_delivered(10)
+    assert engine.handle(Inbound.typed(1, 1, "/start", update_id=10)) == []
+    engine.handle(Inbound.typed(1, 1, "1", update_id=11))
+    engine.handle(Inbound.typed(1, 1, "1", update_id=11))
+    assert engine.store.current(1, 1).state == "creditor.debt_type"  # answered once, not twice
+
+
+def test_failed_turn_rolls_back(engine: Engine, monkeypatch) -> None:  # noqa: ANN001
+    chat = Chat(engine)
+    chat.say("/start")
+    before = chat.session()
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(engine.store, "log", boom)
+    replies = chat.say("1")
+    assert "出错" in replies[0].html
+    after = chat.session()
+    assert (after.state, after.facts, after.turn) == (before.state, before.facts, before.turn)
+
+
+def test_forget_deletes_everything_about_the_user(tmp_path: Path) -> None:
+    engine = Engine(SessionStore(open_database(tmp_path / "f.db")), clock=lambda: TODAY)
+    me, other = Chat(engine, 1, 1), Chat(engine, 2, 2)
+    for answer in CREDITOR_ANSWERS:
+        me.say(answer)
+        other.say(answer)
+    me.say("/forget")
+    me.press("确认删除")
+    assert "已删除" in me.text
+    db = engine.store.db
+    for table in ("sessions", "transcript", "processed_updates"):
+        assert db[table].count_where("user_id = ?", [1]) == 0, table
+    assert db.execute("select count(*) from transcript where text like '%3500%' and user_id = 1").fetchone()[0] == 0
+    assert db["sessions"].count_where("user_id = ?", [2]) == 1  # other users untouched
+    me.say("/start")
+    assert me.state == "start.role" and me.session().facts == {}
+
+
+def test_forget_can_be_cancelled(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("1")
+    chat.say("/forget")
+    chat.press("取消")
+    assert "没有删除" in chat.text and chat.session().state == "creditor.debt_type"
