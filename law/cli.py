@@ -1,0 +1,350 @@
+"""Command line for the calculators and the article search.
+
+Usage (``bot.py`` forwards ``python bot.py calc ...`` / ``python bot.py law ...`` here)::
+
+    python -m law.cli calc court-fee 5万 --procedure summary
+    python -m law.cli calc limitation --due 2024-02-29 --interruption 2025-03-01 --json
+    python -m law.cli calc interest-cap --contract-date 2023-05-01 --rate 2 --unit month
+    python -m law.cli law 诉讼时效
+
+Exit codes: 0 success, 1 nothing found (``law``) or internal error, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from law.calculation import Calculation, CalculationError
+from law.fees import PROCEDURES, court_fee, enforcement_fee, payment_order_fee, preservation_fee
+from law.interest import delay_interest, interest_cap
+from law.kb import format_article, get_article, search_articles
+from law.periods import enforcement_deadline, limitation
+from law.small_claims import small_claims
+
+_AMOUNT_UNITS = {
+    "万": Decimal(10000),
+    "w": Decimal(10000),
+    "千": Decimal(1000),
+    "k": Decimal(1000),
+    "亿": Decimal(10**8),
+}
+_AMOUNT_HELP = "金额，如 50000、5万、5,000 / amount, e.g. 50000, 5万, 5,000"
+
+
+class UsageError(Exception):
+    """A command-line argument could not be used (reported in one line, exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def parse_amount(text: str) -> Decimal:
+    """Read "50000", "5万", "5.5万", "5,000", "¥5,000元", "3k" as yuan; reject anything else."""
+    raw = unicodedata.normalize("NFKC", str(text)).strip()
+    cleaned = re.sub(r"\s+", "", raw)
+    cleaned = re.sub(r"^(¥|￥|rmb|RMB|人民币)", "", cleaned)
+    cleaned = re.sub(r"(元|块钱|块|圆)$", "", cleaned)
+    cleaned = cleaned.replace(",", "")
+    multiplier = Decimal(1)
+    if cleaned and cleaned[-1].lower() in _AMOUNT_UNITS:
+        multiplier = _AMOUNT_UNITS[cleaned[-1].lower()]
+        cleaned = cleaned[:-1]
+    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+        raise argparse.ArgumentTypeError(
+            f"无法识别的金额：{raw}（请写成 50000、5万 或 5,000） / cannot read amount: {raw}"
+        )
+    try:
+        return Decimal(cleaned) * multiplier
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guarantees a number
+        raise argparse.ArgumentTypeError(f"无法识别的金额：{raw} / cannot read amount: {raw}") from exc
+
+
+def parse_date(text: str) -> date:
+    """Read 2024-02-29, 2024/2/29, 2024.2.29 or 2024年2月29日; reject impossible dates."""
+    raw = unicodedata.normalize("NFKC", str(text)).strip()
+    match = re.fullmatch(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?", raw)
+    if not match:
+        raise argparse.ArgumentTypeError(f"无法识别的日期：{raw}（请写成 2024-02-29） / cannot read date: {raw}")
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"不存在的日期：{raw} / impossible date: {raw}") from exc
+
+
+def parse_rate(text: str) -> Decimal:
+    """Read a percentage such as 24, 2, 0.05 or 24%."""
+    raw = unicodedata.normalize("NFKC", str(text)).strip().rstrip("%")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise argparse.ArgumentTypeError(f"无法识别的利率：{text} / cannot read rate: {text}") from exc
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"无法识别的利率：{text} / cannot read rate: {text}")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="输出一个JSON对象 / print one JSON object")
+    parser.add_argument(
+        "--today",
+        type=parse_date,
+        default=None,
+        help="把“今天”固定为某日（测试用） / fix today's date, YYYY-MM-DD",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree: ``calc <calculator> ...`` and ``law <query>``."""
+    parser = _Parser(
+        prog="bot.py",
+        description="小额债务助手：法律计算器与法条查询 / xiaoe: legal calculators and article search",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{calc,law}", parser_class=_Parser)
+    commands.required = True
+
+    calc = commands.add_parser(
+        "calc",
+        help="计算器 / calculators",
+        description="按法条计算诉讼费、利率上限、时效等 / statutory calculators",
+    )
+    calcs = calc.add_subparsers(dest="calculator", metavar="CALCULATOR", parser_class=_Parser)
+    calcs.required = True
+
+    p = calcs.add_parser(
+        "court-fee",
+        help="案件受理费 / case acceptance fee",
+        description="案件受理费（《诉讼费用交纳办法》第十三条，简易程序等减半）"
+        " / court acceptance fee of a money claim",
+    )
+    p.add_argument("amount", type=parse_amount, help=_AMOUNT_HELP)
+    p.add_argument(
+        "--procedure",
+        choices=sorted(PROCEDURES),
+        default="ordinary",
+        help="程序：ordinary普通、summary简易、small_claims小额、mediation调解结案、withdrawal撤诉 / procedure",
+    )
+    _common(p)
+
+    for name, zh, en in (
+        ("payment-order-fee", "申请支付令费用（财产案件受理费的1/3）", "payment order application fee"),
+        ("preservation-fee", "财产保全申请费（最高5000元）", "property preservation fee"),
+        ("enforcement-fee", "申请执行费（执行后由被执行人负担）", "enforcement application fee"),
+    ):
+        p = calcs.add_parser(name, help=f"{zh} / {en}", description=f"{zh} / {en}")
+        p.add_argument("amount", type=parse_amount, help=_AMOUNT_HELP)
+        _common(p)
+
+    p = calcs.add_parser(
+        "interest-cap",
+        help="民间借贷利率上限（4倍LPR） / private-lending interest cap",
+        description="民间借贷约定利率是否超过合同成立时一年期LPR的四倍（民间借贷规定第二十五条）"
+        " / is the agreed rate above 4 x one-year LPR at contract formation",
+    )
+    p.add_argument("--contract-date", type=parse_date, required=True, help="合同成立（出借）日期 / contract date")
+    p.add_argument(
+        "--rate", type=parse_rate, required=True, help="约定利率（百分数），如 24、2、0.05 / rate in percent"
+    )
+    p.add_argument(
+        "--unit",
+        choices=["year", "month", "day"],
+        default="year",
+        help="利率单位：year年利率、month月利率（月息2分=2）、day日利率 / rate per year, month or day",
+    )
+    p.add_argument(
+        "--lender",
+        choices=["private", "licensed"],
+        default="private",
+        help="private个人或普通公司；licensed银行、信用卡、消费金融、小贷公司、花呗借呗等 / lender type",
+    )
+    _common(p)
+
+    p = calcs.add_parser(
+        "limitation",
+        help="诉讼时效（三年） / limitation period",
+        description="三年诉讼时效的最后一日（民法典第一百八十八条、第一百九十五条、第二百零一条至第二百零三条）"
+        " / last day of the three-year limitation period",
+    )
+    p.add_argument(
+        "--due",
+        "--due-date",
+        dest="due",
+        type=parse_date,
+        default=None,
+        help="约定还款日（分期的填最后一期） / due date",
+    )
+    p.add_argument(
+        "--demand",
+        "--demand-date",
+        dest="demand",
+        type=parse_date,
+        default=None,
+        help="没有约定还款期限时，第一次催要的日期 / first demand (no term agreed)",
+    )
+    p.add_argument(
+        "--interruption",
+        "--last-interruption",
+        dest="interruption",
+        type=parse_date,
+        action="append",
+        default=[],
+        help="中断日期（催要、对方承认、起诉），可重复 / interruption date, repeatable",
+    )
+    _common(p)
+
+    p = calcs.add_parser(
+        "enforcement-deadline",
+        help="申请执行期间（二年） / enforcement deadline",
+        description="申请强制执行的二年期间（民事诉讼法第二百五十条） / two-year period to apply for enforcement",
+    )
+    p.add_argument(
+        "--performance-end",
+        type=parse_date,
+        required=True,
+        help="判决等规定的履行期间最后一日 / last day to perform",
+    )
+    _common(p)
+
+    p = calcs.add_parser(
+        "delay-interest",
+        help="迟延履行加倍部分利息 / delay interest in enforcement",
+        description="加倍部分债务利息 = 未履行金钱债务 × 日万分之一点七五 × 天数（迟延履行利息解释第一条）"
+        " / doubled delay interest, 0.0175% per day",
+    )
+    p.add_argument("amount", type=parse_amount, help="未履行的金钱债务（不含一般利息） / unpaid principal")
+    p.add_argument("--start", type=parse_date, required=True, help="履行期间届满日 / last day of performance period")
+    p.add_argument("--end", type=parse_date, required=True, help="履行完毕（计算截止）日 / date of payment")
+    _common(p)
+
+    p = calcs.add_parser(
+        "small-claims",
+        help="是否适用小额诉讼 / small-claims eligibility",
+        description="标的额是否在本省小额诉讼标准以内（民事诉讼法第一百六十五条）"
+        " / small-claims eligibility by province",
+    )
+    p.add_argument("amount", type=parse_amount, help="标的额 / " + _AMOUNT_HELP)
+    p.add_argument("--province", default=None, help="省份，如 江苏、江苏省、Jiangsu / province")
+    _common(p)
+
+    p = commands.add_parser(
+        "law",
+        help="查法条 / search articles",
+        description="按主题、条号或关键词查法条原文，如：诉讼时效、民法典188、小额诉讼 / search stored articles",
+    )
+    p.add_argument("query", nargs="+", help="查询内容 / query")
+    p.add_argument("--limit", type=int, default=5, help="最多显示几条 / maximum results")
+    p.add_argument("--json", action="store_true", help="输出一个JSON对象 / print one JSON object")
+    return parser
+
+
+def _run_calc(args: argparse.Namespace) -> Calculation:
+    handlers: dict[str, Callable[[], Calculation]] = {
+        "court-fee": lambda: court_fee(args.amount, args.procedure),
+        "payment-order-fee": lambda: payment_order_fee(args.amount),
+        "preservation-fee": lambda: preservation_fee(args.amount),
+        "enforcement-fee": lambda: enforcement_fee(args.amount),
+        "interest-cap": lambda: interest_cap(args.contract_date, args.rate, args.unit, args.lender, today=args.today),
+        "limitation": lambda: limitation(
+            args.due,
+            today=args.today,
+            demand_date=args.demand,
+            interruptions=args.interruption,
+        ),
+        "enforcement-deadline": lambda: enforcement_deadline(args.performance_end, today=args.today),
+        "delay-interest": lambda: delay_interest(args.amount, args.start, args.end, today=args.today),
+        "small-claims": lambda: small_claims(args.amount, args.province, today=args.today),
+    }
+    return handlers[args.calculator]()
+
+
+def render(calculation: Calculation) -> str:
+    """Plain-text rendering of a calculation for the terminal."""
+    lines = [calculation.summary]
+    if calculation.breakdown:
+        lines += ["", "计算过程："]
+        lines += [f"  {line}" for line in calculation.breakdown]
+    if calculation.cautions:
+        lines += ["", "注意："]
+        lines += [f"  · {line}" for line in calculation.cautions]
+    if calculation.citations:
+        lines += ["", "法律依据："]
+        lines += [f"  · {get_article(key).citation}" for key in calculation.citations]
+    return "\n".join(lines)
+
+
+def _law(args: argparse.Namespace) -> int:
+    query = " ".join(args.query).strip()
+    if not query:
+        raise UsageError("查询内容不能为空 / query is empty")
+    if args.limit <= 0:
+        raise UsageError("--limit 必须大于0 / --limit must be positive")
+    articles = search_articles(query, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "query": query,
+                    "results": [
+                        {
+                            "key": a.key,
+                            "citation": a.citation,
+                            "law": a.law,
+                            "version": a.version,
+                            "version_zh": a.version_zh,
+                            "source": a.source,
+                            "text": a.text,
+                        }
+                        for a in articles
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0 if articles else 1
+    if not articles:
+        print(f"没有找到与“{query}”相关的条文。可以试试：诉讼时效、小额诉讼、支付令、利息、失信、执行、民法典188。")
+        return 1
+    print(("\n\n" + "—" * 20 + "\n\n").join(format_article(a) for a in articles))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 nothing found/internal error, 2 bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "law":
+            return _law(args)
+        calculation = _run_calc(args)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except UsageError as exc:
+        print(f"参数错误 / usage error: {exc}", file=sys.stderr)
+        return 2
+    except CalculationError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never show a traceback to a user
+        print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.json:
+            print(json.dumps(calculation.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print(render(calculation))
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
