@@ -55,6 +55,12 @@ def _cite(ctx: Context, key: str) -> Markup:
     return Markup("%s") % text
 
 
+@pass_context
+def _cite_all(ctx: Context, keys: list[str] | tuple[str, ...]) -> Markup:
+    """Several citations joined with 、 (each resolved and remembered like ``cite``)."""
+    return Markup("、").join(_cite(ctx, key) for key in keys)
+
+
 @cache
 def environment() -> Environment:
     """The shared Jinja environment (autoescape on, StrictUndefined, tidy whitespace)."""
@@ -67,6 +73,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.globals["cite"] = _cite
+    env.globals["cite_all"] = _cite_all
     env.filters["yuan"] = yuan
     env.filters["cn_date"] = cn_date
     return env
