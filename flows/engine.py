@@ -30,7 +30,7 @@ from flows import screens
 from flows.answers import display, read_pressed, read_typed, toggle
 from flows.machine import SharedMachine
 from flows.model import Button, Inbound, InboundKind, Reply
-from flows.parsers import ParseError, normalise
+from flows.parsers import ParseError, match_choice, normalise
 from flows.spec import FlowRegistry, Node, load_registry
 from law.kb import UnknownCitation, get_article, search_articles
 from storage.db import immediate
@@ -48,6 +48,7 @@ TYPED_INTENTS = {
 }
 COMMANDS = {"start", "help", "back", "skip", "restart", "review", "law", "calc", "forget", "cancel"}
 MAX_AUTO_STEPS = 50
+QUESTION_MARKS = ("?", "？", "吗", "是什么", "什么是", "怎么", "会不会", "能不能", "如何")
 
 
 @dataclass
@@ -221,6 +222,12 @@ class Engine:
             try:
                 facts = read_typed(node, text, self.clock())
             except ParseError as err:
+                topic = self._asked_topic(text) if node.flow != "topics" else None
+                if topic:
+                    # "支付令是什么？" in the middle of a consultation: answer, then ask again.
+                    self._say(turn, "topics/answer.html.j2", **screens.topic_context(self.registry, topic))
+                    self._show(turn)
+                    return
                 turn.replies.append(screens.question(self.registry, session, error=err.code,
                                                      error_details=err.details))
                 return
@@ -233,6 +240,14 @@ class Engine:
             return
         if node.kind == "review" and word in {"确认", "确认无误", "查看结果", "查看分析", "好", "ok"}:
             self._press(turn, cb.encode(session.turn, cb.CONFIRM))
+            return
+        # Typing a button's own text ("确认无误，查看分析", "修改信息") presses it.
+        try:
+            data = match_choice(text, [(b.data, _plain_label(b.label), ()) for b in buttons])
+        except ParseError:
+            pass
+        else:
+            self._press(turn, data)
             return
         if node.kind == "info":
             try:
@@ -254,7 +269,7 @@ class Engine:
                                                unknown=True))
             return
         if press.action == cb.LAW:
-            self._law_press(turn, press.value)
+            self._law_press(turn, press)
             return
         if session is None or press.turn != session.turn:
             turn.replies.append(screens.notice("stale_button.html.j2", session, kind="stale", alert=True,
@@ -511,10 +526,10 @@ class Engine:
         buttons = tuple((Button(f"📖 {a.citation}", cb.encode(0, cb.LAW, law_token(a.key))),) for a in articles)
         self._say(turn, "law_search.html.j2", query=query, articles=articles, buttons=buttons)
 
-    def _law_press(self, turn: Turn, value: str) -> None:
-        session = turn.session
+    def _law_press(self, turn: Turn, press: cb.Press) -> None:
+        session, value = turn.session, press.value
         if value == "list":
-            if session is None:
+            if session is None or press.turn != session.turn:
                 self._say(turn, "stale_button.html.j2", kind="stale", alert=True, unknown=False)
                 return
             reply = screens.screen(self.registry, session, self.clock())
@@ -529,6 +544,16 @@ class Engine:
             self._say(turn, "stale_button.html.j2", kind="stale", alert=True, unknown=True)
             return
         self._say(turn, "law_article.html.j2", article=article)
+
+    def _asked_topic(self, text: str) -> str | None:
+        """The quick topic a typed question is about ("失信名单是什么？"), if it clearly names one."""
+        cleaned = normalise(text)
+        if not any(mark in cleaned for mark in QUESTION_MARKS):
+            return None
+        try:
+            return read_typed(self.registry.node("topics.topic"), cleaned, self.clock())["topic"]
+        except ParseError:
+            return None
 
     @staticmethod
     def _article_by_token(token: str) -> Any:
@@ -607,6 +632,11 @@ class Engine:
         if inbound.update_id is not None:
             self.store.mark_processed(inbound.update_id, inbound.chat_id, inbound.user_id,
                                       [reply_to_dict(r) for r in replies])
+
+
+def _plain_label(label: str) -> str:
+    """A button label without its leading emoji, for matching typed text."""
+    return label.split(" ", 1)[1] if " " in label and not label[0].isalnum() else label
 
 
 def _with_state(reply: Reply, state: str) -> Reply:

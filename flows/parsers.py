@@ -107,6 +107,19 @@ def _cn_number_to_digits(s: str) -> str:
     return s
 
 
+_RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2}
+
+
+def _relative_year(s: str, today: date) -> str:
+    """Rewrite "去年五月" / "今年3月10号" / "去年年底" with the calendar year."""
+    for word, back in _RELATIVE_YEARS.items():
+        if s.startswith(word):
+            rest = s[len(word):]
+            rest = {"年底": "12月", "底": "12月", "年初": "1月", "初": "1月"}.get(rest, rest)
+            return f"{today.year - back}年{rest}"
+    return s
+
+
 def parse_date(text: str, today: date) -> tuple[date, bool]:
     """Parse a calendar date; returns (date, approximate).
 
@@ -118,6 +131,7 @@ def parse_date(text: str, today: date) -> tuple[date, bool]:
         raise ParseError("date_empty")
     if s in _RELATIVE:
         return today - timedelta(days=_RELATIVE[s]), False
+    s = _relative_year(s, today)
     s = _cn_number_to_digits(s)
     approximate = False
     m = _YMD.match(s) or _COMPACT.match(s)
@@ -165,11 +179,15 @@ _SPLIT = re.compile(r"[,，、;；\s]+|和|及")
 
 def parse_yes_no(text: str) -> str:
     """Return "yes" or "no" for common Chinese and English answers."""
-    s = normalise(text).lower().rstrip("。.!！")
+    s = normalise(text).lower().rstrip("。.!！~")
     if s in _YES:
         return "yes"
     if s in _NO:
         return "no"
+    if s[:1] in {"没", "不", "无", "否", "只"}:  # "没有骚扰", "只知道微信"
+        return "no"
+    if s[:1] in {"有", "是", "对", "知"}:  # "有，天天打给我妈", "知道住址"
+        return "yes"
     raise ParseError("choice_unknown")
 
 
@@ -199,16 +217,33 @@ def match_choice(text: str, options: Sequence[tuple[str, str, Sequence[str]]]) -
         ]
         if len(set(hits)) == 1:
             return hits[0]
-        # "我收到传票了" names the alias "传票": an option whose alias appears in the text.
+        # "我收到传票了" names the alias "传票": an option whose alias appears in the text — unless it
+        # is negated ("还没收到传票", "没被强制执行", "只知道微信").
         contained = {
             value
             for value, label, aliases in options
             for name in (label, *aliases)
-            if len(normalise(name)) >= 2 and normalise(name).lower() in s
+            if len(normalise(name)) >= 2 and _mentions(s, normalise(name).lower())
         }
         if len(contained) == 1:
             return contained.pop()
     raise ParseError("choice_unknown")
+
+
+_NEGATIONS = ("没", "不", "未", "别", "非", "无", "只")
+
+
+def _mentions(text: str, name: str) -> bool:
+    """True when ``name`` occurs in ``text`` and no occurrence is negated just before it."""
+    start = text.find(name)
+    found = False
+    while start != -1:
+        before = text[max(0, start - 5):start]
+        if any(neg in before for neg in _NEGATIONS):
+            return False
+        found = True
+        start = text.find(name, start + 1)
+    return found
 
 
 def match_choices(text: str, options: Sequence[tuple[str, str, Sequence[str]]]) -> list[str]:

@@ -99,14 +99,17 @@ def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
     return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
 
 
+def topic_context(registry: FlowRegistry, topic: str) -> dict[str, Any]:
+    """What a quick-topic answer template needs (the LPR figures come from the data file)."""
+    lpr = latest_row()
+    return {"topic": topic, "topic_label": registry.node("topics.topic").option_label(topic), "lpr": lpr,
+            "cap_pct": (lpr.one_year_pct * 4).normalize()}
+
+
 def info(registry: FlowRegistry, session: Session) -> Reply:
     """An information page (a quick legal topic) with 其他话题 / 开始个人咨询."""
     node = registry.node(session.state)
-    topic = session.facts.get("topic", "")
-    topic_node = registry.node("topics.topic")
-    lpr = latest_row()
-    rendered = render(node.template, topic=topic, topic_label=topic_node.option_label(topic), lpr=lpr,
-                      cap_pct=(lpr.one_year_pct * 4).normalize())
+    rendered = render(node.template, **topic_context(registry, session.facts.get("topic", "")))
     rows = (
         (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
         (Button("📚 其他话题", cb.encode(session.turn, cb.MORE)),

@@ -89,3 +89,22 @@ def test_quick_topics(chat: Chat) -> None:
     assert "四倍" in chat.text and "未确认" in chat.text
     chat.say("小额诉讼")  # typing another topic on an answer page moves to it
     assert "两个月" in chat.text and chat.state == "topics.answer"
+
+
+def test_expired_limitation_changes_the_checklist(chat: Chat) -> None:
+    # Due 2020-01-01, last demand 2024-06-01 (after the period ran out on 2023-01-03): the result must not
+    # tell the user a demand will interrupt it, and must point to an acknowledgement (诉讼时效规定第十九条).
+    run(chat, ["/start", "1", "1", "5000", "1", "2020-01-01", "2024-06-01", "1", "是", "江苏", "1"])
+    chat.press("确认无误")
+    result = chat.text
+    assert "可能</b>已经届满" in chat.last[-1].html
+    assert "《诉讼时效规定》第十九条" in result and "不能让已经届满的时效重新开始" in result
+    assert "这能中断诉讼时效" not in result
+
+
+def test_question_in_the_middle_of_a_consultation(chat: Chat) -> None:
+    run(chat, CREDITOR_ANSWERS[:5])
+    assert chat.state == "creditor.due_date"
+    chat.say("支付令是什么？")
+    assert "《民事诉讼法》第二百二十五条" in chat.text and chat.state == "creditor.due_date"
+    assert "没看懂" not in chat.text

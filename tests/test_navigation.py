@@ -151,3 +151,25 @@ def test_cancel_closes_the_session(chat: Chat) -> None:
     chat.say("1")
     chat.say("取消")
     assert "已结束" in chat.text and chat.session() is None
+
+
+def test_typing_a_button_label_presses_it(chat: Chat) -> None:
+    for answer in CREDITOR_ANSWERS:
+        chat.say(answer)
+    chat.say("确认无误，查看分析")
+    assert chat.state == "creditor.result"
+    chat.say("修改信息")
+    assert chat.state == "creditor.review"
+
+
+def test_law_list_button_from_an_old_result_is_stale(chat: Chat) -> None:
+    for answer in CREDITOR_ANSWERS:
+        chat.say(answer)
+    chat.press("确认无误")
+    old = dict(chat.buttons)
+    list_data = next(data for label, data in old.items() if "查看引用的法条" in label)
+    chat.press("查看引用的法条")
+    assert "本页引用了" in chat.text
+    chat.say("重新开始")
+    chat.press_data(list_data)
+    assert chat.last[0].alert and "过期" in chat.text

@@ -138,3 +138,34 @@ def test_multi_choice_and_yes_no() -> None:
     assert parse_yes_no("没有") == "no"
     with pytest.raises(ParseError):
         parse_yes_no("也许")
+
+
+ROLE = [("creditor", "我是债权人（别人欠我钱）", ("债权人", "欠我", "被人欠", "借给", "借钱给", "债主")),
+        ("debtor", "我是债务人（我欠别人钱）", ("债务人", "我欠", "欠了")),
+        ("topics", "只想了解法律常识", ())]
+STAGE = [("sued", "收到起诉材料或法院传票", ("传票", "被起诉")), ("enforced", "被强制执行", ("强制执行", "执行"))]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我是被人欠钱的那个😭", "creditor"),
+    ("不是我欠钱，是他欠我", "creditor"),
+    ("我借钱给朋友", "creditor"),
+    ("我欠信用卡的钱", "debtor"),
+])
+def test_role_in_plain_words_user_trial(text: str, expected: str) -> None:
+    # Regression: the user trial found "被人欠钱" recorded as 债务人 through the alias "欠钱".
+    assert match_choice(text, ROLE) == expected
+
+
+@pytest.mark.parametrize("text", ["还没收到传票", "没有被起诉，就是天天催", "没被强制执行"])
+def test_negated_mentions_are_not_answers(text: str) -> None:
+    with pytest.raises(ParseError):
+        match_choice(text, STAGE)
+
+
+def test_yes_no_by_leading_word_and_relative_dates() -> None:
+    assert parse_yes_no("只知道微信") == "no"
+    assert parse_yes_no("有，天天打给我妈") == "yes"
+    assert parse_date("去年五月", TODAY) == (date(2025, 5, 1), True)
+    assert parse_date("去年年底", TODAY) == (date(2025, 12, 1), True)
+    assert parse_date("今年3月10号", TODAY) == (date(2026, 3, 10), False)
