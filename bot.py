@@ -4,12 +4,13 @@ Usage:
     python bot.py                      Telegram if TELEGRAM_BOT_TOKEN is set, else the terminal chat
     python bot.py chat [--db PATH] [--user NAME] [--jsonl]
     python bot.py telegram             run the Telegram bot (long polling)
+    python bot.py telegram --webhook URL [--listen HOST] [--port N] [--secret S]    webhook mode
     python bot.py calc <calculator> ...    court fees, interest cap, deadlines... (--help)
     python bot.py law <topic or article>   show article texts
     python bot.py diagram [--markdown]  print the flows' Mermaid state diagram (or docs/flows.md)
 
-Environment: TELEGRAM_BOT_TOKEN, XIAOE_DB (database path, default data/xiaoe.db),
-XIAOE_LOG_LEVEL (default WARNING).
+Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL (Bot API base URL, default https://api.telegram.org/bot),
+TELEGRAM_WEBHOOK_SECRET, XIAOE_DB (database path, default data/xiaoe.db), XIAOE_LOG_LEVEL (default WARNING).
 """
 
 from __future__ import annotations
@@ -49,10 +50,10 @@ def cmd_chat(argv: list[str]) -> int:
 
 
 def cmd_telegram(argv: list[str]) -> int:
-    """Run the Telegram channel (not available yet: falls back to the terminal)."""
-    sys.stderr.write("Telegram 通道尚未实现（见 issue #9），改为终端模式。\n"
-                     "The Telegram channel is not built yet; falling back to the terminal chat.\n")
-    return cmd_chat(argv)
+    """Run the Telegram bot: long polling, or ``--webhook URL --listen HOST --port N --secret S``."""
+    from channels.telegram_bot import main as telegram_main
+
+    return telegram_main(argv, _engine)
 
 
 def cmd_diagram(argv: list[str]) -> int:

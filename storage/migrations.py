@@ -63,3 +63,18 @@ def m0001(db: Database) -> None:
         },
         pk="update_id",
     )
+
+
+@migrations(name="0002_telegram_keyboards")
+def m0002(db: Database) -> None:
+    """Telegram messages that still show turn-bound buttons, so stale keyboards can be removed."""
+    db["telegram_keyboards"].create(
+        {
+            "chat_id": int,
+            "message_id": int,
+            "turn": int,  # the session turn encoded in the buttons' callback data
+            "created_at": str,
+        },
+        pk=("chat_id", "message_id"),
+        not_null={"chat_id", "message_id", "turn", "created_at"},
+    )

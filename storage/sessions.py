@@ -204,4 +204,9 @@ class SessionStore:
         counts["processed_updates"] = self.db.execute(
             "delete from processed_updates where user_id = ?", [user_id]
         ).rowcount
+        if self.db["telegram_keyboards"].exists():
+            # A user's private chat has the user's id in Telegram.
+            counts["telegram_keyboards"] = self.db.execute(
+                "delete from telegram_keyboards where chat_id = ?", [user_id]
+            ).rowcount
         return counts
