@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from transitions import MachineError
@@ -32,7 +33,7 @@ from flows.machine import SharedMachine
 from flows.model import Button, Inbound, InboundKind, Reply
 from flows.parsers import ParseError, match_choice, normalise
 from flows.spec import FlowRegistry, Node, load_registry
-from law.kb import UnknownCitation, get_article, search_articles
+from law.kb import UnknownCitation, all_articles, get_article, search_articles
 from storage.db import immediate
 from storage.sessions import Session, SessionStore, now_iso
 
@@ -81,8 +82,6 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     """Rebuild a reply serialised by :func:`reply_to_dict`."""
-    from pathlib import Path
-
     return Reply(
         html=data["html"],
         buttons=tuple(tuple(Button(b["label"], b["data"]) for b in row) for row in data["buttons"]),
@@ -557,8 +556,6 @@ class Engine:
 
     @staticmethod
     def _article_by_token(token: str) -> Any:
-        from law.kb import all_articles
-
         for article in all_articles():
             if law_token(article.key) == token:
                 try:
