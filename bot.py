@@ -8,6 +8,9 @@ Usage:
     python bot.py calc <calculator> ...    court fees, interest cap, deadlines... (--help)
     python bot.py law <topic or article>   show article texts
     python bot.py diagram [--markdown]  print the flows' Mermaid state diagram (or docs/flows.md)
+    python bot.py export (--session ID | --last N | --user ID) --out FILE [--force] [--db PATH]
+                                       anonymised conversation fixture from the transcripts
+    python bot.py replay FILE          a fixture side by side with what the bot says now
 
 Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL (Bot API base URL, default https://api.telegram.org/bot),
 TELEGRAM_WEBHOOK_SECRET, XIAOE_DB (database path, default data/xiaoe.db), XIAOE_LOG_LEVEL (default WARNING).
@@ -79,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         from law.cli import main as law_main
 
         return law_main([command, *rest])
+    if command in {"export", "replay"}:
+        from recordings.cli import export_main, replay_main
+
+        return (export_main if command == "export" else replay_main)(rest)
     commands = {"chat": cmd_chat, "telegram": cmd_telegram, "diagram": cmd_diagram}
     if command not in commands:
         sys.stderr.write(f"未知命令 / unknown command: {command}\n{__doc__}")

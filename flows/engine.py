@@ -400,6 +400,7 @@ class Engine:
             self._say(turn, "no_back.html.j2")
             self._show(turn)
             return
+        undone = dict(session.facts)
         while session.history:
             top = session.history[-1]
             if not self._fire(session, "back"):
@@ -413,6 +414,10 @@ class Engine:
             if not top["auto"]:
                 break
         session.pending.pop("picked", None)
+        node = self.registry.node(session.state)
+        if node.kind == "multi" and undone.get(node.id):
+            # Back to a multi-choice question: show the picks being undone, ready to change or confirm.
+            session.pending["picked"] = list(undone[node.id])
         if session.status == "finished" and self.registry.node(session.state).kind != "result":
             session.status = "active"
         self._arrive(turn)

@@ -118,13 +118,24 @@ class SharedMachine:
             auto_transitions=False,
             send_event=True,
             ignore_invalid_triggers=False,
+            after_state_change=self._after_transition,
         )
         edges = build_edges(registry)
+        self._edge_of: dict[int, Edge] = {}
         for edge, condition in edges:
             self.machine.add_transition(
                 edge.trigger, edge.source, edge.dest, conditions=[condition] if condition else None
             )
+            added = self.machine.events[edge.trigger].transitions[edge.source][-1]
+            self._edge_of[id(added)] = edge
         self.edges: list[Edge] = [edge for edge, _ in edges]
+        self.observers: list[Callable[[Edge], None]] = []
+
+    def _after_transition(self, event: EventData) -> None:
+        if self.observers and event.transition is not None:
+            edge = self._edge_of[id(event.transition)]
+            for observer in self.observers:
+                observer(edge)
 
     def fire(self, session: object, trigger: str, **kwargs: object) -> bool:
         """Add ``session`` at its saved state, fire ``trigger``, remove it; True if it moved.

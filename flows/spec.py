@@ -75,6 +75,7 @@ class Node:
     validate: Mapping[str, Any] = field(default_factory=dict)
     next: tuple[Branch, ...] = ()
     example: str = ""
+    personal: str = ""  # name | id | mobile | address ...: what a typed answer is, masked on export
 
     @property
     def state(self) -> str:
@@ -171,6 +172,7 @@ def _parse_node(flow_id: str, raw: Mapping[str, Any]) -> Node:
         validate=dict(raw.get("validate") or {}),
         next=branches,
         example=str(raw.get("example", "")),
+        personal=str(raw.get("personal", "")),
     )
 
 

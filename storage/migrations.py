@@ -78,3 +78,9 @@ def m0002(db: Database) -> None:
         pk=("chat_id", "message_id"),
         not_null={"chat_id", "message_id", "turn", "created_at"},
     )
+
+
+@migrations(name="0006_meta")
+def m0006(db: Database) -> None:
+    """Small key/value settings of this database (e.g. the secret that keys export pseudonyms)."""
+    db["meta"].create({"key": str, "value": str}, pk="key", not_null={"value"})

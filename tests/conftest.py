@@ -79,3 +79,9 @@ def chat(engine: Engine) -> Chat:
 
 CREDITOR_ANSWERS = ["/start", "1", "个人借款", "三千五", "1,2", "2023-05-01", "2025年3月", "1", "是", "江苏", "1"]
 DEBTOR_ANSWERS = ["/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "能分期", "是"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-fixtures``: rewrite recorded conversations whose answers changed (review the git diff)."""
+    parser.addoption("--update-fixtures", action="store_true", default=False,
+                     help="rewrite tests/fixtures/*.yaml with what the bot answers now")

@@ -1,0 +1,1 @@
+"""Recorded conversations: anonymised export, fixture format, replay."""

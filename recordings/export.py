@@ -1,0 +1,166 @@
+"""Turn stored transcripts into anonymised conversation fixtures (``python bot.py export``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flows.spec import FlowRegistry, load_registry
+from recordings.anonymise import Masker, pseudonym
+from recordings.format import BotReply, Conversation, Turn
+from storage.meta import secret
+from storage.sessions import SessionStore
+
+SECRET_KEY = "export_pseudonym_secret"
+
+
+class ExportError(ValueError):
+    """What was asked for cannot be exported (no such session, nothing recorded...)."""
+
+
+def rows_for_session(store: SessionStore, session_id: int) -> list[dict[str, Any]]:
+    """The transcript rows of one session; ExportError if the session does not exist or is empty."""
+    if store.get(session_id) is None:
+        raise ExportError(f"没有编号为 {session_id} 的会话 / no session {session_id}")
+    rows = store.transcript(session_id)
+    if not rows:
+        raise ExportError(f"会话 {session_id} 没有对话记录 / session {session_id} has no transcript")
+    return rows
+
+
+def sessions_last(store: SessionStore, count: int) -> list[int]:
+    """The ids of the last ``count`` sessions that have a transcript, oldest first."""
+    if count < 1:
+        raise ExportError("--last 必须是正整数 / --last must be a positive number")
+    rows = store.db.execute(
+        "select distinct session_id from transcript where session_id is not null order by session_id desc limit ?",
+        [count],
+    ).fetchall()
+    if not rows:
+        raise ExportError("数据库里还没有对话记录 / the database has no transcripts")
+    return sorted(r[0] for r in rows)
+
+
+def rows_for_user(store: SessionStore, user_id: int) -> list[list[dict[str, Any]]]:
+    """Every transcript row of a user, one list per chat, oldest first; ExportError if none."""
+    rows = list(store.db["transcript"].rows_where("user_id = ?", [user_id], order_by="id"))
+    if not rows:
+        raise ExportError(f"用户 {user_id} 没有对话记录 / user {user_id} has no transcript")
+    chats: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        chats.setdefault(row["chat_id"], []).append(row)
+    return list(chats.values())
+
+
+def _local_date(stamp: str) -> date:
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().date()
+
+
+def _grouped(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(incoming row, its outgoing rows) in order; outgoing rows before any incoming one are dropped."""
+    turns: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    for row in rows:
+        if row["direction"] == "in":
+            turns.append((row, []))
+        elif turns:
+            turns[-1][1].append(row)
+    return turns
+
+
+def _buttons(row: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    return [[(b["label"], b["data"]) for b in r] for r in json.loads(row["buttons"] or "[]")]
+
+
+def press_label(current: Sequence[tuple[str, str]], data: str) -> str | None:
+    """The label to record for a press: the one current button with this data and a unique label."""
+    labels = [label for label, value in current if value == data]
+    if len(labels) == 1 and sum(1 for label, _ in current if label == labels[0]) == 1:
+        return labels[0]
+    return None
+
+
+def _learn(masker: Masker, registry: FlowRegistry, inbound: dict[str, Any]) -> None:
+    if inbound["kind"] not in ("text", "command"):
+        return
+    text = inbound["text"] or ""
+    personal = ""
+    try:
+        personal = registry.node(inbound["state_before"]).personal if inbound["state_before"] else ""
+    except KeyError:
+        personal = ""
+    if personal and inbound["kind"] == "text":
+        masker.learn_field(personal, text)
+    masker.learn(text)
+
+
+def conversation_from_rows(rows: Sequence[dict[str, Any]], *, title: str, source: str, secret_key: bytes,
+                           registry: FlowRegistry | None = None, masker: Masker | None = None) -> Conversation:
+    """Build one anonymised conversation from transcript rows (one user, one chat, oldest first)."""
+    registry = registry or load_registry()
+    masker = masker or Masker()
+    grouped = _grouped(rows)
+    if not grouped:
+        raise ExportError("这段记录里没有用户发出的消息 / no incoming message in these rows")
+    for inbound, _ in grouped:
+        _learn(masker, registry, inbound)
+    turns: list[Turn] = []
+    current: list[tuple[str, str]] = []
+    for inbound, outbound in grouped:
+        kind, text = inbound["kind"], inbound["text"] or ""
+        if kind == "press":
+            label = press_label(current, text)
+            turn = Turn("press", masker.apply(label)) if label is not None else Turn("press_data", text)
+        elif kind == "unsupported":
+            turn = Turn("unsupported", "message")
+        else:
+            turn = Turn("user", masker.apply(text))
+        turn.state = inbound["state_after"] or ""
+        for row in outbound:
+            buttons = _buttons(row)
+            turn.bot.append(BotReply(row["kind"], masker.apply(row["text"] or ""),
+                                     [[(masker.apply(label), value) for label, value in r] for r in buttons]))
+            if buttons:
+                current = [b for r in buttons for b in r]
+        turns.append(turn)
+    first = grouped[0][0]
+    user = pseudonym(secret_key, first["user_id"], "user")
+    chat = user if first["chat_id"] == first["user_id"] else pseudonym(secret_key, first["chat_id"], "chat")
+    return Conversation(title=title, today=_local_date(first["created_at"]), user=user, chat=chat, turns=turns,
+                        source=source)
+
+
+def export(store: SessionStore, *, session_id: int | None = None, last: int | None = None,
+           user_id: int | None = None, title: str = "") -> tuple[list[Conversation], Masker]:
+    """The anonymised conversations asked for (exactly one of session, last, user) and what was masked."""
+    chosen = [x is not None for x in (session_id, last, user_id)]
+    if sum(chosen) != 1:
+        raise ExportError("请只指定 --session、--last、--user 之一 / give exactly one of --session, --last, --user")
+    key = secret(store.db, SECRET_KEY)
+    registry = load_registry()
+    masker = Masker()
+    stamp = datetime.now(UTC).date().isoformat()
+    batches: Iterable[tuple[list[dict[str, Any]], str]]
+    if session_id is not None:
+        batches = [(rows_for_session(store, session_id), f"session {session_id}, exported {stamp}")]
+    elif last is not None:
+        batches = [(rows_for_session(store, s), f"session {s}, exported {stamp}") for s in sessions_last(store, last)]
+    else:
+        assert user_id is not None
+        batches = [(rows, f"one user's chat, exported {stamp}") for rows in rows_for_user(store, user_id)]
+    batches = list(batches)
+    for rows, _ in batches:  # learn every personal value first, so each fake is used everywhere
+        for inbound, _ in _grouped(rows):
+            _learn(masker, registry, inbound)
+    conversations = []
+    for index, (rows, source) in enumerate(batches, 1):
+        name = title or "导出的对话"
+        if len(batches) > 1:
+            name = f"{name} #{index}"
+        conversations.append(conversation_from_rows(rows, title=name, source=source, secret_key=key,
+                                                    registry=registry, masker=masker))
+    return conversations, masker

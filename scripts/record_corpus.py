@@ -1,0 +1,279 @@
+"""Record the conversation corpus in tests/fixtures/ the way a real one is made.
+
+Each script below is a person talking to the bot: the engine runs on a real SQLite file with the
+bot's "today" fixed, every turn is logged in the transcript like in production, and then
+``recordings.export`` — the code behind ``python bot.py export`` — turns the transcript into an
+anonymised fixture. ``("reopen",)`` closes the database and opens it again mid-conversation (a bot
+restart); the export cannot see that, so the recorder marks it in the fixture.
+
+Run after adding a script (it rewrites every fixture it records)::
+
+    python scripts/record_corpus.py            # all
+    python scripts/record_corpus.py NAME...    # some
+
+Wording changes are not a reason to re-record: use ``pytest --update-fixtures`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flows.engine import Engine  # noqa: E402
+from flows.model import Inbound, InboundKind  # noqa: E402
+from recordings import format as fixture_format  # noqa: E402
+from recordings.export import SECRET_KEY, conversation_from_rows, rows_for_user  # noqa: E402
+from recordings.format import Turn  # noqa: E402
+from storage import SessionStore, open_database  # noqa: E402
+from storage.meta import secret, set_meta  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+TODAY = date(2026, 11, 22)
+# A fixed secret for this synthetic corpus only, so re-recording keeps the same pseudonyms.
+CORPUS_SECRET = "c0ffee" * 10 + "c0ffee00"
+
+Step = str | tuple[str, ...]
+
+CREDITOR_LOAN = ["/start", ("press", "债权人"), ("press", "个人借款"), "5000", ("press", "借条"), ("press", "转账"),
+                 ("press", "选好了"), "2024-06-30", "2025年3月", ("press", "承认"), ("press", "是"), "浙江",
+                 ("press", "还没起诉")]
+DEBTOR_CARD = ["/start", ("press", "债务人"), ("press", "信用卡"), "2.6万", "2025-01-15", ("press", "催收"),
+               ("press", "分期"), ("press", "否")]
+
+SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
+    # ------------------------------------------------------------------ creditors
+    "creditor_loan_buttons": ("出借人·朋友借款·全部按按钮·确认后修改再确认", [
+        *CREDITOR_LOAN, ("press", "确认无误"), ("press", "修改信息"), ("press", "返回"), ("press", "修改信息"),
+        ("press", "确认无误"),
+    ]),
+    "creditor_loan_typed": ("出借人·全部打字回答（数字选项、中文金额、年月）", [
+        "/start", "1", "个人借款", "三千五", "1,2", "2023-05-01", "2025年3月", "1", "是", "江苏", "1", "确认",
+    ]),
+    "creditor_loan_personal_data": ("出借人·回答里带了姓名和电话（导出时已匿名）", [
+        "/start", "我借钱给朋友了", "借款", "我借给朋友张三3500，他电话13912345678", "3500", "借条", "选好了",
+        "没有约定", "从未催要过", "不回", "否", "跳过", "还没起诉", "确认",
+    ]),
+    "creditor_goods_denies_sued": ("供货方·货款·对方否认·已起诉", [
+        "/start", ("press", "债权人"), ("press", "货款"), "12万", ("press", "聊天记录"), ("press", "证人"),
+        ("press", "选好了"), "2025-09-30", "2025-10-15", ("press", "否认"), ("press", "是"), "广东省",
+        ("press", "正在审理"), ("press", "确认无误"),
+    ]),
+    "creditor_other_unreachable_judged": ("其他欠款·联系不上·已判决未履行", [
+        "/start", ("press", "债权人"), ("press", "其他"), "8000", ("press", "没有书面证据"), ("press", "选好了"),
+        ("press", "没有约定"), ("press", "从未催要"), ("press", "联系不上"), ("press", "否"), ("press", "跳过"),
+        ("press", "已判决"), ("press", "确认无误"),
+    ]),
+    "creditor_enforcing": ("出借人·已申请强制执行", [
+        "/start", "别人欠我钱", "借钱", "2万", "借条，转账", "2022年12月31日", "2024-02-29", "拖着", "知道",
+        "上海", "执行中", "确认无误",
+    ]),
+    "creditor_terminated": ("出借人·终本之后", [
+        "/start", "债权人", "借款", "6万", "转账", "2021-03-01", "2023-01-01", "失联", "是", "北京", "终本", "确认",
+    ]),
+    "creditor_expired_limitation": ("出借人·到期后多年未催·时效可能已过", [
+        "/start", "债权人", "借款", "1万", "借条", "2019-05-01", "从未催要过", "承认", "是", "四川", "还没起诉",
+        "确认",
+    ]),
+    "creditor_wages_employment": ("劳动者·单位拖欠工资", [
+        "/start", ("press", "债权人"), ("press", "工资"), ("press", "劳动关系"), "9800", ("press", "转账"),
+        ("press", "聊天"), ("press", "选好了"), "2026-10-15", "2026-11-01", ("press", "不回应"), ("press", "是"),
+        "江苏", ("press", "还没起诉"), ("press", "确认无误"),
+    ]),
+    "creditor_wages_service_back": ("打零工·劳务报酬·在分支上返回", [
+        "/start", ("press", "债权人"), ("press", "工资"), ("press", "返回"), ("press", "工资"), ("press", "劳务报酬"),
+        ("press", "返回"), ("press", "不确定"), "3000", ("press", "返回"), ("press", "返回"), ("press", "劳务报酬"),
+        "3000", ("press", "没有书面证据"), ("press", "选好了"), "没有约定", "2026年9月", "不理", "否", "跳过",
+        "还没起诉", "确认",
+    ]),
+    "creditor_back_every_step": ("出借人·每一步都先回答再返回", [
+        "/start", ("press", "债权人"), ("press", "返回"), ("press", "债权人"), ("press", "个人借款"), ("press", "返回"),
+        ("press", "个人借款"), "5000", ("press", "返回"), "5000", ("press", "借条"), ("press", "选好了"),
+        ("press", "返回"), ("press", "选好了"), "2024-06-30", ("press", "返回"), "2024-06-30", "2025-03-01",
+        ("press", "返回"), "2025-03-01", ("press", "承认"), ("press", "返回"), ("press", "承认"), ("press", "是"),
+        ("press", "返回"), ("press", "是"), "浙江", ("press", "返回"), "浙江", ("press", "还没起诉"),
+        ("press", "返回"), ("press", "还没起诉"), ("press", "确认无误"), "返回", ("press", "确认无误"),
+    ]),
+    "creditor_edit_every_answer": ("出借人·在核对页逐项修改，改完再返回", [
+        *CREDITOR_LOAN,
+        *[step for label, answer in (
+            ("欠款类型", ("press", "货款")), ("欠款金额", "6000"), ("手上的证据", ("press", "选好了")),
+            ("约定的还款日期", "2024-07-31"), ("最近一次催要", "2025-04-01"), ("对方的态度", ("press", "否认")),
+            ("是否知道对方", ("press", "否")), ("对方所在省份", "福建"), ("目前进展", ("press", "正在审理")),
+        ) for step in (("press", f"修改：{label}"), answer, ("press", "返回"), ("press", "返回"))],
+        ("press", "确认无误"),
+    ]),
+    "creditor_edit_to_wages": ("出借人·把欠款类型改成工资，补答新增的问题后返回", [
+        *CREDITOR_LOAN, ("press", "修改：欠款类型"), ("press", "工资"), ("press", "劳动关系"),
+        ("press", "修改：用工关系"), ("press", "劳务报酬"), ("press", "返回"), ("press", "返回"),
+        ("press", "确认无误"),
+    ]),
+    "creditor_typed_at_review": ("核对页：打字选择按钮（数字、按钮文字）", [
+        *CREDITOR_LOAN, "3", "7000", "修改信息", "确认无误，查看分析",
+    ]),
+    # ------------------------------------------------------------------ debtors
+    "debtor_card_collection": ("信用卡逾期·正在被催收·想分期", [*DEBTOR_CARD, ("press", "确认无误")]),
+    "debtor_card_typed_summons": ("信用卡·收到传票（打字回答）", [
+        "/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "能分期", "是", "确认",
+    ]),
+    "debtor_platform_not_overdue": ("花呗借呗·还没逾期·担心上征信", [
+        "/start", "我欠了花呗的钱", "花呗", "8000", "还没逾期", "逾期", "能一次还清", "否", "确认",
+    ]),
+    "debtor_online_lender_harassed": ("网贷·暴力催收·暂时无力偿还", [
+        "/start", ("press", "债务人"), ("press", "网贷"), "1.2万", "2025年6月", ("press", "催收"),
+        ("press", "无力偿还"), ("press", "是"), ("press", "确认无误"),
+    ]),
+    "debtor_person_judged": ("欠朋友钱·已经判决", [
+        "/start", "债务人", "朋友", "5万", "2024-03-01", "判决", "分期", "否", "确认",
+    ]),
+    "debtor_company_enforced": ("欠公司货款·被强制执行", [
+        "/start", "我欠别人钱", "公司", "3万", "2023-08-08", "被强制执行", "没钱", "否", "确认",
+    ]),
+    "debtor_restricted": ("已被限高/列入失信名单", [
+        "/start", "债务人", "网贷", "20万", "2022-01-10", "限高", "分期", "是", "确认",
+    ]),
+    "debtor_back_every_step": ("债务人·每一步都先回答再返回", [
+        "/start", ("press", "债务人"), ("press", "返回"), ("press", "债务人"), ("press", "个人"), ("press", "返回"),
+        ("press", "个人"), "8000", ("press", "返回"), "8000", "2025-02-01", ("press", "返回"), "2025-02-01",
+        ("press", "还没被起诉"), ("press", "返回"), ("press", "还没被起诉"), ("press", "一次还清"),
+        ("press", "返回"), ("press", "一次还清"), ("press", "否"), ("press", "返回"), ("press", "否"),
+        ("press", "确认无误"), "返回", ("press", "确认无误"),
+    ]),
+    "debtor_edit_every_answer": ("债务人·在核对页逐项修改，改完再返回", [
+        *DEBTOR_CARD,
+        *[step for label, answer in (
+            ("欠谁的钱", ("press", "花呗")), ("欠款金额", "3万"), ("从何时开始逾期", ("press", "还没有逾期")),
+            ("目前情况", ("press", "已经判决")), ("还款能力", ("press", "一次还清")),
+            ("是否遭遇骚扰式催收", ("press", "是")),
+        ) for step in (("press", f"修改：{label}"), answer, ("press", "返回"), ("press", "返回"))],
+        ("press", "确认无误"), ("press", "修改信息"), ("press", "返回"), ("press", "修改信息"),
+        ("press", "确认无误"),
+    ]),
+    # ------------------------------------------------------------------ topics
+    "topics_browse": ("只想了解常识·看几个话题", [
+        "/start", ("press", "法律常识"), ("press", "返回"), ("press", "法律常识"), ("press", "小额诉讼"), "返回",
+        ("press", "诉讼时效"), ("press", "其他话题"), ("press", "返回"), ("press", "其他话题"),
+        "支付令", ("press", "其他话题"), ("press", "限制消费"), ("press", "查看引用的法条"),
+        ("press", "第一条"), "其他话题", "老赖", ("press", "其他话题"), "征信", ("press", "其他话题"), "暴力催收",
+        ("press", "其他话题"), "利息", ("press", "其他话题"), "打官司多少钱", ("press", "其他话题"), "调解",
+        ("press", "其他话题"), "强制执行", ("press", "开始个人咨询"),
+    ]),
+    "topics_typed_question_midflow": ("咨询中途问「支付令是什么？」", [
+        "/start", "债权人", "借款", "支付令是什么？", "5000", "失信名单是什么", "借条", "选好了",
+    ]),
+    # ------------------------------------------------------------------ navigation, commands, restarts
+    "restart_and_cancel": ("中途重新开始、取消、再开始", [
+        "/start", "债权人", "借款", "重新开始", "债务人", "信用卡", "/restart", "取消", "/start", "常识",
+    ]),
+    "resume_after_bot_restart": ("机器人重启后继续上次的咨询", [
+        "/start", "债权人", "借款", "5000", ("reopen",), "/start", ("press", "继续上次"), "借条", "选好了",
+        ("reopen",), "2024-06-30",
+    ]),
+    "resume_declined_after_restart": ("机器人重启后选择重新开始", [
+        "/start", "债务人", "信用卡", ("reopen",), "/start", ("press", "重新开始"), "债权人",
+    ]),
+    "commands_help_review_law": ("命令：帮助、已答内容、法条搜索、计算器说明、未知命令", [
+        "/help", "/start", "债权人", "借款", "8000", "/review", "/law 诉讼时效", ("press", "第一百八十八条"),
+        "/calc", "/foo", "帮助", "/skip", "/back", "/cancel",
+    ]),
+    "skip_optional_province": ("跳过可选问题（省份），不可跳过的问题会说明", [
+        "/start", "债权人", "借款", "跳过", "5000", "借条", "选好了", "没有约定", "从未催要过", "承认", "是",
+        "不清楚", "还没起诉", "确认",
+    ]),
+    # ------------------------------------------------------------------ bad inputs
+    "bad_amounts": ("金额输错：负数、文字、过大、零、带单位的玩笑", [
+        "/start", "债权人", "借款", "-500", "很多钱", "0", "999999999999", "五千块吧大概", "5000",
+    ]),
+    "bad_dates": ("日期输错：不存在的日期、未来、乱写、太早", [
+        "/start", "债权人", "借款", "5000", "借条", "选好了", "2024-02-30", "明年", "abc", "1980-01-01",
+        "2024年6月", "2030-01-01", "下个月", "2025-03-01",
+    ]),
+    "bad_choices_and_buttons": ("选项输错、没选就点选好了、过期和伪造的按钮、发图片", [
+        "/start", "我也不知道", "99", "债权人", ("data", "0|a|creditor"), ("data", "garbage"),
+        ("data", "1|a|no_such_option"), "借款", "5000", ("press", "选好了"), ("press", "借条"), ("press", "借条"),
+        ("press", "借条"), ("press", "没有书面证据"), ("press", "选好了"), ("unsupported",), "<b>2024-06-30</b>",
+        "' OR 1=1 --", "2024-06-30",
+    ]),
+    "bad_input_at_review_and_result": ("核对页和结果页乱输入", [
+        *DEBTOR_CARD, "随便说点什么", "42", ("press", "确认无误"), "谢谢", ("press", "查看引用的法条"),
+        ("data", "0|L|ffffffffff"),
+    ]),
+}
+
+
+def _button_data(buttons: Sequence[tuple[str, str]], part: str) -> str:
+    for label, data in buttons:
+        if part in label:
+            return data
+    raise SystemExit(f"no button containing {part!r}; have {[b[0] for b in buttons]}")
+
+
+def record(name: str, title: str, steps: Sequence[Step], db_path: Path, user_id: int) -> None:
+    """Run one script through the engine on ``db_path`` and export it to tests/fixtures/NAME.yaml."""
+
+    def new_engine() -> Engine:
+        return Engine(SessionStore(open_database(db_path)), clock=lambda: TODAY)
+
+    engine = new_engine()
+    buttons: list[tuple[str, str]] = []
+    reopen_at: list[int] = []
+    turns = 0
+    for step in steps:
+        update_id = user_id * 1000 + turns
+        if step == ("reopen",):
+            engine.store.db.close()
+            engine = new_engine()
+            reopen_at.append(turns + len(reopen_at))
+            continue
+        if isinstance(step, str):
+            inbound = Inbound.typed(user_id, user_id, step, update_id=update_id)
+        elif step[0] == "press":
+            inbound = Inbound.pressed(user_id, user_id, _button_data(buttons, step[1]), update_id=update_id)
+        elif step[0] == "data":
+            inbound = Inbound.pressed(user_id, user_id, step[1], update_id=update_id)
+        elif step[0] == "unsupported":
+            inbound = Inbound(user_id, user_id, InboundKind.UNSUPPORTED, update_id=update_id)
+        else:
+            raise SystemExit(f"{name}: unknown step {step!r}")
+        replies = engine.handle(inbound)
+        engine.mark_delivered(update_id)
+        turns += 1
+        for reply in replies:
+            if reply.buttons:
+                buttons = [(b.label, b.data) for row in reply.buttons for b in row]
+    store = engine.store
+    (rows,) = rows_for_user(store, user_id)
+    conversation = conversation_from_rows(rows, title=title, source="scripts/record_corpus.py",
+                                          secret_key=secret(store.db, SECRET_KEY))
+    store.db.close()
+    for index in reopen_at:
+        conversation.turns.insert(index, Turn("reopen"))
+    fixture_format.save(FIXTURES / f"{name}.yaml", [conversation])
+    print(f"{name}: {len(conversation.turns)} turns")
+
+
+def main(names: Sequence[str]) -> int:
+    """Record the scripts named (all when none)."""
+    chosen = list(names) or list(SCRIPTS)
+    unknown = [n for n in chosen if n not in SCRIPTS]
+    if unknown:
+        print(f"unknown scripts: {unknown}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "corpus.db"
+        db = open_database(db_path)
+        set_meta(db, SECRET_KEY, CORPUS_SECRET)
+        db.close()
+        for name in chosen:
+            title, steps = SCRIPTS[name]
+            record(name, title, steps, db_path, user_id=7_000_000_000 + list(SCRIPTS).index(name) * 7919)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
