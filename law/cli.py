@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+import cn2an
+
 from law.calculation import Calculation, CalculationError
 from law.fees import PROCEDURES, court_fee, enforcement_fee, payment_order_fee, preservation_fee
 from law.interest import delay_interest, interest_cap
@@ -35,25 +37,64 @@ _AMOUNT_UNITS = {
     "k": Decimal(1000),
     "亿": Decimal(10**8),
 }
-_AMOUNT_HELP = "金额，如 50000、5万、5,000 / amount, e.g. 50000, 5万, 5,000"
+_AMOUNT_HELP = "金额，如 50000、5万、三千五 / amount, e.g. 50000, 5万, 5,000"
+_CN_NUMBER = r"[\d.零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
 
 
 class UsageError(Exception):
     """A command-line argument could not be used (reported in one line, exit code 2)."""
 
 
+# argparse's own English messages, said in Chinese first (the English stays for operators).
+_ARGPARSE_ZH = (
+    (re.compile(r"the following arguments are required: (.+)"), r"缺少参数：\1 / missing: \1"),
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
+     r"参数 \1 只能是 \3，收到 \2 / \1 must be one of \3"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"无法识别的参数：\1 / unrecognized: \1"),
+    (re.compile(r"argument (\S+): expected one argument"), r"参数 \1 后面需要一个值 / \1 needs a value"),
+    (re.compile(r"argument (\S+): (.+)"), r"\2"),
+)
+
+
+def _zh(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_ZH:
+        if pattern.fullmatch(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._positionals.title = "参数 / arguments"
+        self._optionals.title = "选项 / options"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助 / show this help")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "用法 / usage:", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "用法 / usage:", 1)
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+        raise UsageError(_zh(message))
 
 
 def parse_amount(text: str) -> Decimal:
-    """Read "50000", "5万", "5.5万", "5,000", "¥5,000元", "3k" as yuan; reject anything else."""
+    """Read "50000", "5万", "5.5万", "5,000", "¥5,000元", "3k", "三千五", "3万5" as yuan; reject anything else."""
     raw = unicodedata.normalize("NFKC", str(text)).strip()
     cleaned = re.sub(r"\s+", "", raw)
     cleaned = re.sub(r"^(¥|￥|rmb|RMB|人民币)", "", cleaned)
     cleaned = re.sub(r"(元|块钱|块|圆)$", "", cleaned)
     cleaned = cleaned.replace(",", "")
+    if re.search(r"[零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰仟]|\d[万千]\d", cleaned) and re.fullmatch(
+            _CN_NUMBER, cleaned):
+        # Chinese numerals as people say them: 三千五, 一万二, 两万, 3万5.
+        try:
+            return Decimal(str(cn2an.cn2an(cleaned, "smart")))
+        except (ValueError, KeyError, IndexError, TypeError, InvalidOperation):
+            pass
     multiplier = Decimal(1)
     if cleaned and cleaned[-1].lower() in _AMOUNT_UNITS:
         multiplier = _AMOUNT_UNITS[cleaned[-1].lower()]
@@ -80,16 +121,51 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"不存在的日期：{raw} / impossible date: {raw}") from exc
 
 
-def parse_rate(text: str) -> Decimal:
-    """Read a percentage such as 24, 2, 0.05 or 24%."""
-    raw = unicodedata.normalize("NFKC", str(text)).strip().rstrip("%")
+class Rate(Decimal):
+    """A rate in percent that may say its own unit ("月息2分" is 2 % a month): ``unit`` is year/month/day or ""."""
+
+    unit: str = ""
+
+
+_RATE_UNITS = (("年化", "year"), ("年息", "year"), ("年利率", "year"), ("年利", "year"), ("年", "year"),
+               ("月息", "month"), ("月利率", "month"), ("月利", "month"), ("月", "month"),
+               ("日息", "day"), ("日利率", "day"), ("日利", "day"), ("日", "day"))
+
+
+def parse_rate(text: str) -> Rate:
+    """Read a percentage: 24, 24%, 0.05; or as people say it: 月息2分 (2 %/month), 1分5, 年化24%, 日息0.05%."""
+    raw = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
+    unit = ""
+    for word, meaning in _RATE_UNITS:
+        if raw.startswith(word):
+            unit, raw = meaning, raw[len(word):]
+            break
+    fen = re.fullmatch(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)分(\d|[一二三四五六七八九])?(?:利|息|利息)?", raw)
+    if fen:
+        # "2分" is 2 % a month in everyday talk (月息2分); "1分5" is 1.5 %.
+        whole = fen.group(1) if fen.group(1)[0].isdigit() else str(cn2an.cn2an(fen.group(1), "smart"))
+        tenth = fen.group(2) or ""
+        tenth = tenth if not tenth or tenth.isdigit() else str(cn2an.cn2an(tenth, "smart"))
+        raw, unit = f"{whole}.{tenth}" if tenth else whole, unit or "month"
+    raw = raw.rstrip("%")
     try:
-        value = Decimal(raw)
+        value = Rate(raw)
     except InvalidOperation as exc:
-        raise argparse.ArgumentTypeError(f"无法识别的利率：{text} / cannot read rate: {text}") from exc
+        raise argparse.ArgumentTypeError(
+            f"无法识别的利率：{text}（请写成 24、24%、月息2分 或 年化24%） / cannot read rate: {text}") from exc
     if not value.is_finite():
         raise argparse.ArgumentTypeError(f"无法识别的利率：{text} / cannot read rate: {text}")
+    value.unit = unit
     return value
+
+
+def _rate_unit(rate: Decimal, given: str | None) -> str:
+    """The unit for ``--rate``: ``--unit`` if given, else what the rate said, else a yearly rate."""
+    said = getattr(rate, "unit", "")
+    if given and said and given != said:
+        names = {"year": "年利率", "month": "月利率", "day": "日利率"}
+        raise UsageError(f"利率写的是{names[said]}，但 --unit 是 {given} / --rate says {said}, --unit says {given}")
+    return given or said or "year"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -151,13 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--contract-date", type=parse_date, required=True, help="合同成立（出借）日期 / contract date")
     p.add_argument(
-        "--rate", type=parse_rate, required=True, help="约定利率（百分数），如 24、2、0.05 / rate in percent"
+        "--rate", type=parse_rate, required=True,
+        help="约定利率（百分数），如 24、年化24%%、月息2分、1分5 / rate in percent",
     )
     p.add_argument(
         "--unit",
         choices=["year", "month", "day"],
-        default="year",
-        help="利率单位：year年利率、month月利率（月息2分=2）、day日利率 / rate per year, month or day",
+        default=None,
+        help="利率单位：year年利率（默认）、month月利率、day日利率；利率里写了“月息/年化”时可省略"
+        " / rate per year (default), month or day",
     )
     p.add_argument(
         "--lender",
@@ -251,7 +329,8 @@ def _run_calc(args: argparse.Namespace) -> Calculation:
         "payment-order-fee": lambda: payment_order_fee(args.amount),
         "preservation-fee": lambda: preservation_fee(args.amount),
         "enforcement-fee": lambda: enforcement_fee(args.amount),
-        "interest-cap": lambda: interest_cap(args.contract_date, args.rate, args.unit, args.lender, today=args.today),
+        "interest-cap": lambda: interest_cap(args.contract_date, Decimal(args.rate),
+                                              _rate_unit(args.rate, args.unit), args.lender, today=args.today),
         "limitation": lambda: limitation(
             args.due,
             today=args.today,

@@ -52,13 +52,19 @@ def run(*args):
         ("1亿", "100000000"),
         ("１２３", "123"),  # full-width digits
         ("-5", "-5"),  # parsed; rejected later as not positive
+        ("五万", "50000"),  # Chinese numerals as people say them
+        ("三千五", "3500"),
+        ("1万2", "12000"),
+        ("3万5", "35000"),
+        ("两万块", "20000"),
+        ("十万零三百", "100300"),
     ],
 )
 def test_parse_amount(text, expected):
     assert parse_amount(text) == D(expected)
 
 
-@pytest.mark.parametrize("text", ["abc", "五万", "1万2", "", "1e5", "5万元万"])
+@pytest.mark.parametrize("text", ["abc", "很多", "三千多", "", "1e5", "5万元万"])
 def test_parse_amount_rejects(text):
     with pytest.raises(Exception, match="无法识别的金额"):
         parse_amount(text)
@@ -118,6 +124,44 @@ def test_interest_cap_month_rate(capsys):
     assert data["result"]["cap_pct"] == "14.60"  # 4 × 3.65 (LPR 2023-04)
     assert data["result"]["user_annual_pct"] == "24"
     assert data["result"]["exceeds"] is True
+
+
+@pytest.mark.parametrize(
+    ("rate", "unit", "annual"),
+    [
+        ("2分", None, "24"),  # 月息2分: 2 % a month
+        ("月息2分", None, "24"),
+        ("两分", None, "24"),
+        ("1分5", None, "18"),
+        ("年化24%", None, "24"),
+        ("年息15.4", None, "15.4"),
+        ("日息0.05%", None, "18.25"),
+        ("24", None, "24"),  # a bare number is a yearly rate
+        ("2", "month", "24"),
+        ("月息2分", "month", "24"),  # the same unit twice is fine
+    ],
+)
+def test_interest_cap_reads_rates_as_people_say_them(capsys, rate, unit, annual):
+    argv = ["calc", "interest-cap", "--contract-date", "2023-05-01", "--rate", rate, "--today", "2025-06-01", "--json"]
+    assert main([*argv, *(["--unit", unit] if unit else [])]) == 0
+    assert D(json.loads(capsys.readouterr().out)["result"]["user_annual_pct"]) == D(annual)
+
+
+def test_a_rate_that_contradicts_unit_is_refused(capsys):
+    argv = ["calc", "interest-cap", "--contract-date", "2023-05-01", "--rate", "月息2分", "--unit", "year"]
+    assert main(argv) == 2
+    assert "利率写的是月利率，但 --unit 是 year" in capsys.readouterr().err
+
+
+def test_argparse_messages_are_in_chinese(capsys):
+    assert main(["calc", "court-fee"]) == 2
+    assert capsys.readouterr().err.strip().startswith("参数错误 / usage error: 缺少参数：amount")
+    assert main(["calc", "court-fee", "5", "--procedure", "appeal"]) == 2
+    assert "只能是" in capsys.readouterr().err
+    assert main(["calc", "court-fee", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "用法 / usage:" in out and "参数 / arguments:" in out and "显示本帮助" in out
+    assert "show this help message" not in out and "positional arguments" not in out
 
 
 def test_other_calculators_run(capsys):
