@@ -31,6 +31,9 @@ from telegram.request import HTTPXRequest
 from tests.botapi import DEFAULT_TOKEN, FakeBotAPI, HtmlParseError, parse_html, utf16_len
 from tests.botapi_fixtures import application_builder, running
 
+# These tests exercise the fake itself with a bare Bot: what they send is not xiaoe's output.
+pytestmark = pytest.mark.raw_bot
+
 
 def _request(read_timeout: float = 5.0) -> HTTPXRequest:
     return HTTPXRequest(read_timeout=read_timeout, connect_timeout=2.0, httpx_kwargs={"trust_env": False})
