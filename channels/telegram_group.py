@@ -46,8 +46,9 @@ def inbound_from_member_update(update: Update) -> Inbound | None:
     before, after = _present(change.old_chat_member), _present(change.new_chat_member)
     if before == after:
         return None
-    return Inbound(change.chat.id, change.from_user.id, InboundKind.EVENT, BOT_ADDED if after else BOT_REMOVED,
-                   is_private=False, update_id=update.update_id)
+    # User id 0: who added or removed the bot is not needed, so it is not stored with the event.
+    return Inbound(change.chat.id, 0, InboundKind.EVENT, BOT_ADDED if after else BOT_REMOVED, is_private=False,
+                   update_id=update.update_id)
 
 
 def inbound_from_new_members(update: Update) -> Inbound | None:
@@ -57,9 +58,7 @@ def inbound_from_new_members(update: Update) -> Inbound | None:
         return None
     if not any(not member.is_bot for member in message.new_chat_members):
         return None  # the bot itself (its arrival is my_chat_member) or other bots
-    sender = message.from_user.id if message.from_user else 0
-    return Inbound(chat.id, sender, InboundKind.EVENT, MEMBERS_JOINED, is_private=False,
-                   update_id=update.update_id)
+    return Inbound(chat.id, 0, InboundKind.EVENT, MEMBERS_JOINED, is_private=False, update_id=update.update_id)
 
 
 async def with_admin_status(bot: Bot, engine: Engine, inbound: Inbound) -> Inbound:

@@ -185,7 +185,7 @@ class GroupDesk:
             return Plan(f"faq:{topics[0]}", lambda: [self._answer(chat_id, user, topics[0])])
         if topics:
             return Plan("faq:" + ",".join(topics), lambda: [self._menu(user, topics)])
-        return Plan("faq:menu", lambda: [self._menu(user, [], not_found=not_found)])
+        return Plan("faq:unknown" if not_found else "faq:menu", lambda: [self._menu(user, [], not_found=not_found)])
 
     def _event(self, inbound: Inbound, now: float) -> list[Reply]:
         chat_id = inbound.chat_id

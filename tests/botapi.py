@@ -1086,6 +1086,18 @@ class FakeBotAPI:
                 self._queue_message(c, msg)
             return update_id
 
+    def member_joined(self, chat: Chat | int, user: User | int, *, by: User | int | None = None) -> int | None:
+        """``user`` joins a group (added by ``by``, or by invite link): queues the "new_chat_members" message."""
+        with self._lock:
+            c, u = self._chat(chat), self._user(user)
+            if not c.is_group:
+                raise ValueError(f"chat {c.id} is not a group")
+            actor = self._user(by) if by is not None else u
+            self._members.setdefault(c.id, {})[u.id] = "member"
+            msg = self._user_message(c, actor, "service")
+            msg.extra = {"new_chat_members": [u.to_api()]}
+            return self._queue_message(c, msg)
+
     def bot_removed_from_group(self, chat: Chat | int, by: User | int | None = None, *,
                                kicked: bool = True) -> int:
         """The bot is removed (``kicked``) or leaves; queues my_chat_member; later sends get 403."""

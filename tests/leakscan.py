@@ -219,9 +219,11 @@ class Ledger:
         wire = [o for o in self.outputs if o.source == "wire"]
         engine = [o for o in self.outputs if o.source == "engine"]
         verdict = f"{len(self.found)} LEAKS (see the failing tests)" if self.found else "no leak"
-        return (f"leak scan: {len(wire)} group messages over the Bot API ({len({o.chat_id for o in wire})} groups) "
-                f"and {len(engine)} engine replies to groups, checked against {len(self.facts)} private facts "
-                f"from {self.private_texts} private texts ({self.comparisons} comparisons): {verdict}")
+        groups = len({(o.test, o.chat_id) for o in self.outputs})
+        tests = len({o.test for o in self.outputs})
+        return (f"leak scan: {len(wire)} group messages over the Bot API and {len(engine)} engine replies to groups "
+                f"({groups} groups in {tests} tests), checked against {len(self.facts)} private facts from "
+                f"{self.private_texts} private texts ({self.comparisons} comparisons): {verdict}")
 
 
 LEDGER = Ledger()  # the session's ledger (tests/conftest.py wires it up)
