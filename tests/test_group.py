@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from telegram import Update
 from telegram.ext import Application
 
+from channels import telegram_group as group_channel
 from channels.telegram_bot import ALLOWED_UPDATES, GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, build_application
 from flows import group as desk
 from flows.engine import Engine
@@ -34,6 +36,13 @@ from tests.leakscan import LEDGER
 
 botapi = botapi_fixtures.botapi
 BOT = "xiaoe_test_bot"
+ADMIN_RIGHTS = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+                "can_post_stories", "can_edit_stories", "can_delete_stories")
+MEMBER_RIGHTS = ("can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+                 "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+                 "can_add_web_page_previews", "can_change_info", "can_invite_users", "can_pin_messages",
+                 "can_manage_topics", "can_edit_tag", "can_react_to_messages")
 TOKEN_RE = re.compile(rf"^https://t\.me/{BOT}\?start=(g_[A-Za-z0-9_-]{{22}})$")
 
 
@@ -524,10 +533,25 @@ def test_forget_deletes_a_members_throttle_rows(engine: Engine) -> None:
     assert engine.store.db["group_requests"].count_where("user_id = 5") == 0
 
 
-def test_a_member_leaving_or_a_promotion_is_not_the_bot_leaving(engine: Engine) -> None:
-    engine.handle(Inbound(-91, 1, InboundKind.EVENT, desk.BOT_ADDED, is_private=False))
-    engine.handle(Inbound(-91, 1, InboundKind.EVENT, "something_else", is_private=False))
-    assert engine.store.db["group_settings"].count == 1
+def _member_update(chat_type: str, old: dict, new: dict) -> Update:
+    bot = {"id": 1, "is_bot": True, "first_name": "Xiaoe", "username": BOT}
+    return Update.de_json({"update_id": 5, "my_chat_member": {
+        "chat": {"id": -5 if chat_type != "private" else 7, "type": chat_type, "title": "群"},
+        "from": {"id": 7, "is_bot": False, "first_name": "Olga"}, "date": 0,
+        "old_chat_member": {"user": bot, **old}, "new_chat_member": {"user": bot, **new}}}, None)
+
+
+def test_only_the_bot_arriving_or_leaving_a_group_is_an_event() -> None:
+    left, member, admin = {"status": "left"}, {"status": "member"}, {"status": "administrator",
+                                                                     **{k: True for k in ADMIN_RIGHTS}}
+    kicked, muted_out = {"status": "kicked", "until_date": 0}, {"status": "restricted", "is_member": False,
+                                                                "until_date": 0, **{k: False for k in MEMBER_RIGHTS}}
+    added = group_channel.inbound_from_member_update(_member_update("supergroup", left, member))
+    assert (added.kind, added.text, added.chat_id, added.user_id) == (InboundKind.EVENT, desk.BOT_ADDED, -5, 0)
+    assert group_channel.inbound_from_member_update(_member_update("group", member, kicked)).text == desk.BOT_REMOVED
+    assert group_channel.inbound_from_member_update(_member_update("group", admin, muted_out)).text == desk.BOT_REMOVED
+    assert group_channel.inbound_from_member_update(_member_update("group", member, admin)) is None  # promoted
+    assert group_channel.inbound_from_member_update(_member_update("private", member, kicked)) is None  # blocked
 
 
 # -------------------------------------------------------------------------------------- the leak scan
