@@ -53,6 +53,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     InlineKeyboardButton,
@@ -68,11 +69,13 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
+from channels import telegram_group as group
 from flows import callbacks as cb
 from flows.engine import Engine
 from flows.model import Inbound, InboundKind, Reply
@@ -87,7 +90,7 @@ MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units
 MAX_ALERT_LENGTH = 200
 ENGINE_KEY = "xiaoe.engine"
 KEYBOARDS_KEY = "xiaoe.keyboards"
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # The command menu (Telegram shows it next to the input field).
@@ -102,8 +105,13 @@ PRIVATE_COMMANDS = (
     ("forget", "删除我的全部数据"),
     ("cancel", "结束本次咨询"),
 )
-# In groups the bot only points people to a private chat, so the group menu stays short.
-GROUP_COMMANDS = (("start", "开始咨询（请在私聊中进行）"), ("help", "使用说明"))
+# In groups the bot answers general questions and hands consultations over to a private chat.
+GROUP_COMMANDS = (
+    ("faq", "常见问题，例如 /faq 失信"),
+    ("start", "获取私聊咨询链接（个人情况只在私聊中分析）"),
+    ("help", "在群里怎么用我"),
+)
+GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, ("settings", "本群设置（仅管理员）"))
 
 
 # ============================================================================================ HTML
@@ -324,7 +332,8 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [[InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.data)
+          for b in row] for row in reply.buttons]
     )
 
 
@@ -382,6 +391,20 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _turn(update, context, inbound)
 
 
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was added to or removed from a group → one engine turn (introduction / data deleted)."""
+    inbound = group.inbound_from_member_update(update)
+    if inbound is not None:
+        await _turn(update, context, inbound)
+
+
+async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """People joined a group → one engine turn (a welcome, if the group switched it on)."""
+    inbound = group.inbound_from_new_members(update)
+    if inbound is not None:
+        await _turn(update, context, inbound)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log a failed update by error type and update id only (no token, no user text)."""
     err = context.error
@@ -393,6 +416,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inbound) -> None:
     """Run one turn and deliver its replies; mark the update delivered once they all went out."""
     engine: Engine = context.bot_data[ENGINE_KEY]
+    inbound = await group.with_admin_status(context.bot, engine, inbound)  # group /settings only
     replies = engine.handle(inbound)
     if not replies:
         seen = engine.store.processed(update.update_id)
@@ -519,7 +543,8 @@ async def register_commands(app: Application) -> None:
     bot = app.bot
     try:
         for scope, pairs in ((BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
-                             (BotCommandScopeAllGroupChats(), GROUP_COMMANDS)):
+                             (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+                             (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS)):
             for language in ("zh", None):
                 await bot.set_my_commands(_commands(pairs), scope=scope, language_code=language)
     except TelegramError as err:  # the menu is a nicety: never keep the bot from starting
@@ -548,12 +573,18 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     given = token if token is not None else getattr(builder, "_token", None)
     if isinstance(given, str):
         install_redaction(given)
-    app = builder.post_init(register_commands).build()
+    async def post_init(app: Application) -> None:
+        await group.learn_username(app, engine)
+        await register_commands(app)
+
+    app = builder.post_init(post_init).build()
     install_redaction(app.bot.token)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[KEYBOARDS_KEY] = KeyboardTracker(engine)
     app.add_handler(CallbackQueryHandler(on_press))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_message))
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, on_members_joined))
     app.add_error_handler(on_error)
     return app
 

@@ -18,6 +18,7 @@ import copy
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ from transitions import MachineError
 from flows import callbacks as cb
 from flows import screens
 from flows.answers import display, read_pressed, read_typed, toggle
+from flows.group import GroupDesk
 from flows.machine import SharedMachine
 from flows.model import Button, Inbound, InboundKind, Reply
 from flows.parsers import ParseError, match_choice, normalise
@@ -72,7 +74,8 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
     """Serialise a reply (for the processed-updates table and fixtures)."""
     return {
         "html": reply.html,
-        "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons],
+        "buttons": [[{"label": b.label, "data": b.data, **({"url": b.url} if b.url else {})} for b in row]
+                    for row in reply.buttons],
         "files": [str(f) for f in reply.files],
         "state": reply.state,
         "kind": reply.kind,
@@ -84,7 +87,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
     """Rebuild a reply serialised by :func:`reply_to_dict`."""
     return Reply(
         html=data["html"],
-        buttons=tuple(tuple(Button(b["label"], b["data"]) for b in row) for row in data["buttons"]),
+        buttons=tuple(tuple(Button(b["label"], b["data"], b.get("url", "")) for b in row) for row in data["buttons"]),
         files=tuple(Path(f) for f in data.get("files", [])),
         state=data.get("state", ""),
         kind=data.get("kind", "message"),
@@ -100,12 +103,14 @@ class Engine:
         store: SessionStore,
         registry: FlowRegistry | None = None,
         clock: Callable[[], date] = date.today,
+        group_clock: Callable[[], float] = time.time,
     ) -> None:
-        """Build the shared machine once; ``clock`` gives "today" (fixed in tests)."""
+        """Build the shared machine once; ``clock`` gives "today", ``group_clock`` the group desk's seconds."""
         self.store = store
         self.registry = registry or load_registry()
         self.machine = SharedMachine(self.registry)
         self.clock = clock
+        self.group = GroupDesk(store, self.registry, now=group_clock)  # group chats (flows/group.py)
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -147,7 +152,7 @@ class Engine:
     def _dispatch(self, turn: Turn) -> None:
         inbound = turn.inbound
         if not inbound.is_private:
-            turn.replies.append(screens.notice("group_private_only.html.j2"))
+            turn.replies.extend(self.group.handle(inbound))  # FAQ, deep links, settings: never a consultation
             return
         if inbound.kind == InboundKind.UNSUPPORTED:
             self._say(turn, "unsupported.html.j2")
@@ -163,6 +168,7 @@ class Engine:
 
     def _command(self, turn: Turn, name: str, args: str) -> None:
         if name == "start":
+            turn.replies.extend(self.group.handover(args))  # a deep link from a group: a note first
             self._start(turn)
         elif name == "help":
             self._help(turn)
@@ -588,6 +594,7 @@ class Engine:
             self._show(turn)
             return
         counts = self.store.forget_user(turn.inbound.user_id)
+        counts.update(self.group.groups.forget_user(turn.inbound.user_id))
         turn.forgotten = True
         turn.session = None
         self._say(turn, "forgotten.html.j2", counts=counts)

@@ -19,6 +19,7 @@ class InboundKind(StrEnum):
     PRESS = "press"
     COMMAND = "command"
     UNSUPPORTED = "unsupported"  # a photo, sticker, voice note... the engine answers politely
+    EVENT = "event"  # a group event, named in ``text``: bot_added, bot_removed, members_joined
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Inbound:
     is_private: bool = True
     update_id: int | None = None
     user_name: str = ""
+    is_admin: bool | None = None  # group administrator? None: not checked (only group settings need it)
 
     @classmethod
     def typed(cls, chat_id: int, user_id: int, text: str, **kw: object) -> Inbound:
@@ -57,10 +59,14 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Button:
-    """One inline button: the label the user sees and the data sent back when pressed."""
+    """One inline button: the label the user sees and the data sent back when pressed.
+
+    A button with a ``url`` opens that link instead (a deep link into the private chat); its data is empty.
+    """
 
     label: str
     data: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,5 +87,5 @@ class Reply:
     meta: dict = field(default_factory=dict, compare=False)
 
     def button_data(self) -> list[str]:
-        """Every button's callback data, row by row."""
-        return [b.data for row in self.buttons for b in row]
+        """Every callback button's data, row by row (link buttons have none)."""
+        return [b.data for row in self.buttons for b in row if not b.url]

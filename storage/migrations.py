@@ -80,6 +80,49 @@ def m0002(db: Database) -> None:
     )
 
 
+@migrations(name="0003_groups")
+def m0003(db: Database) -> None:
+    """Group mode: per-group settings, deep-link tokens for private hand-over, and the throttle log."""
+    db["group_settings"].create(
+        {
+            "chat_id": int,
+            "keyword_answers": int,  # 1: a mention/reply naming a topic gets the brief answer
+            "welcome": int,  # 1: greet members who join (without naming them)
+            "quiet": int,  # 1: one-line answers, no throttle notices
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="chat_id",
+        not_null={"chat_id", "keyword_answers", "welcome", "quiet", "created_at", "updated_at"},
+    )
+    db["group_links"].create(
+        {
+            "token": str,  # random, opaque: what t.me/<bot>?start=<token> carries
+            "chat_id": int,  # the group the link was posted in (to delete it with the group's data)
+            "topic": str,  # a quick topic to show in private, or null; never anything about a member
+            "created_at": float,  # seconds since the epoch (the desk's clock)
+            "expires_at": float,
+        },
+        pk="token",
+        not_null={"token", "chat_id", "created_at", "expires_at"},
+    )
+    db["group_links"].create_index(["chat_id"])
+    db["group_links"].create_index(["expires_at"])
+    db["group_requests"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,  # 0 for the bot's own events (introduction, welcome)
+            "at": float,  # seconds since the epoch (the desk's clock)
+            "key": str,  # what was asked ("faq:dishonest", "start", "press"...) or a notice marker ("!busy")
+            "cost": int,  # group-bound Bot API requests it caused (messages, edits, getChatMember)
+        },
+        pk="id",
+        not_null={"chat_id", "user_id", "at", "key", "cost"},
+    )
+    db["group_requests"].create_index(["chat_id", "at"])
+
+
 @migrations(name="0006_meta")
 def m0006(db: Database) -> None:
     """Small key/value settings of this database (e.g. the secret that keys export pseudonyms)."""

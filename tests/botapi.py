@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -699,8 +699,19 @@ class _Server(ThreadingHTTPServer):
 # --------------------------------------------------------------------------------------------- server
 
 
+Observer = Callable[[str, dict], None]
+
+
 class FakeBotAPI:
-    """A fake Telegram Bot API server with a small simulated world.  Use it as a context manager."""
+    """A fake Telegram Bot API server with a small simulated world.  Use it as a context manager.
+
+    Privacy records: ``group_outputs`` holds everything the bot made visible in a group (messages, edits,
+    captions, button labels and links, pop-up answers to presses there) and ``private_inputs`` everything
+    users typed to it in private chats.  Each record also goes to the ``observers`` (by default
+    ``FakeBotAPI.default_observers``, which tests/conftest.py fills with the session-wide leak scan).
+    """
+
+    default_observers: ClassVar[list[Observer]] = []
 
     def __init__(
         self,
@@ -715,6 +726,7 @@ class FakeBotAPI:
         allow_http_webhook: bool = False,
         latency: float = 0.0,
         max_hang: float = 120.0,
+        observers: Iterable[Observer] | None = None,
     ) -> None:
         """Configure the fake; nothing listens until ``start()`` (or ``with``).
 
@@ -724,6 +736,7 @@ class FakeBotAPI:
         ``strict_rate_limits``: answer 429 when the bot exceeds 30 sends/s overall or 20/min in a group.
         ``callback_query_ttl``: seconds after which answerCallbackQuery fails with "query is too old".
         ``latency``: seconds added before every answer.  ``max_hang``: cap for the "timeout" fault.
+        ``observers``: called with ("group_output" | "private_input", record) (default: ``default_observers``).
         """
         if ":" not in token or not token.split(":", 1)[0].isdigit():
             raise ValueError("token must look like '<bot id>:<secret>'")
@@ -789,6 +802,9 @@ class FakeBotAPI:
         self._faults: list[Fault] = []
         self._sends: list[tuple[float, int]] = []
         self._handlers: dict[str, tuple[str, Callable[..., Any]]] = {}
+        self.group_outputs: list[dict] = []
+        self.private_inputs: list[dict] = []
+        self.observers: list[Observer] = list(FakeBotAPI.default_observers if observers is None else observers)
         for name, handler in self._builtin_methods().items():
             self._handlers[name.lower()] = (name, handler)
 
@@ -948,6 +964,7 @@ class FakeBotAPI:
             msg = self._user_message(c, u, "text", reply_to=reply_to)
             msg.text = text
             msg.entities = self._detect_entities(text)
+            self._observe_input(c, u, text)
             return self._queue_message(c, msg)
 
     def edit_text(self, chat: Chat | int, user: User | int, message_id: int, text: str) -> int | None:
@@ -961,6 +978,7 @@ class FakeBotAPI:
             msg.text = text
             msg.entities = self._detect_entities(text)
             msg.edit_date = int(time.time())
+            self._observe_input(c, u, text)
             return self._queue_message(c, msg, key="edited_message")
 
     def send_photo(self, chat: Chat | int, user: User | int, *, caption: str | None = None,
@@ -1067,6 +1085,18 @@ class FakeBotAPI:
                 msg.extra = {"new_chat_members": [self.bot_user.to_api()]}
                 self._queue_message(c, msg)
             return update_id
+
+    def member_joined(self, chat: Chat | int, user: User | int, *, by: User | int | None = None) -> int | None:
+        """``user`` joins a group (added by ``by``, or by invite link): queues the "new_chat_members" message."""
+        with self._lock:
+            c, u = self._chat(chat), self._user(user)
+            if not c.is_group:
+                raise ValueError(f"chat {c.id} is not a group")
+            actor = self._user(by) if by is not None else u
+            self._members.setdefault(c.id, {})[u.id] = "member"
+            msg = self._user_message(c, actor, "service")
+            msg.extra = {"new_chat_members": [u.to_api()]}
+            return self._queue_message(c, msg)
 
     def bot_removed_from_group(self, chat: Chat | int, by: User | int | None = None, *,
                                kicked: bool = True) -> int:
@@ -1443,6 +1473,42 @@ class FakeBotAPI:
         if caption is not None:
             msg.caption = caption
             msg.caption_entities = self._detect_entities(caption)
+            self._observe_input(self._chats[msg.chat_id], self._users[msg.sender_id], caption)
+
+    # ------------------------------------------------------------------ privacy records
+
+    def _notify(self, kind: str, record: dict) -> None:
+        (self.group_outputs if kind == "group_output" else self.private_inputs).append(record)
+        for observer in self.observers:
+            observer(kind, copy.deepcopy(record))
+
+    def _observe_input(self, chat: Chat, user: User, text: str) -> None:
+        """A user typed ``text``: recorded when it was said in a private chat."""
+        if chat.type == "private":
+            names = [n for n in (user.first_name, user.last_name, user.username) if n]
+            self._notify("private_input", {"chat_id": chat.id, "user_id": user.id, "text": text, "names": names})
+
+    def _observe_output(self, call: Call, result: Any) -> None:
+        """The bot made something visible: recorded when it is visible in a group."""
+        if isinstance(result, dict) and isinstance(result.get("chat"), dict) and "message_id" in result:
+            chat = self._chats.get(result["chat"]["id"])
+            msg = self._messages.get(chat.id, {}).get(result["message_id"]) if chat else None
+            if chat is None or msg is None or not chat.is_group:
+                return
+            media = msg.media or {}
+            files = [m.get("file_name", "") for m in media.values() if isinstance(m, dict)]
+            self._notify("group_output", {
+                "chat_id": chat.id, "message_id": msg.message_id, "method": call.method,
+                "text": msg.text if msg.text is not None else (msg.caption or ""),
+                "buttons": msg.button_texts, "urls": [b["url"] for b in msg.buttons if "url" in b],
+                "files": [f for f in files if f]})
+        elif call.method == "answerCallbackQuery" and result is True:
+            query = self._callback_queries.get(str(call.params.get("callback_query_id", "")))
+            text = call.params.get("text")
+            if query is not None and query.chat_id < 0 and isinstance(text, str) and text:
+                self._notify("group_output", {"chat_id": query.chat_id, "message_id": query.message_id,
+                                              "method": call.method, "text": text, "buttons": [], "urls": [],
+                                              "files": []})
 
     def _detect_entities(self, text: str) -> list[dict]:
         found = []
@@ -1526,7 +1592,7 @@ class FakeBotAPI:
                         can_add_web_page_previews=False, can_manage_topics=False, until_date=0,
                         can_send_audios=False, can_send_documents=False, can_send_photos=False,
                         can_send_videos=False, can_send_video_notes=False, can_send_voice_notes=False,
-                        can_edit_tag=False)
+                        can_edit_tag=False, can_react_to_messages=False)
         elif status == "kicked":
             data["until_date"] = 0
         return data
@@ -1671,6 +1737,7 @@ class FakeBotAPI:
             result = handler(call.params, call.files)
             if call.method in SEND_METHODS and isinstance(result, dict) and "chat" in result:
                 self._sends.append((time.monotonic(), result["chat"]["id"]))
+            self._observe_output(call, result)
             return result
 
     def _take_fault(self, call: Call) -> Fault | None:

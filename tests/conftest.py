@@ -12,10 +12,43 @@ from flows.engine import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage import SessionStore, open_database
+from tests.botapi import FakeBotAPI
+from tests.leakscan import LEDGER
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 22)
 PYTHON = sys.executable
+
+
+@pytest.fixture(autouse=True)
+def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """The session-wide leak scan (tests/leakscan.py): fails the test that shows a private fact in a group.
+
+    Tests marked ``raw_bot`` drive the fake Bot API with a bare python-telegram-bot Bot, not xiaoe, so
+    what they send is not the bot's output and stays out of the scan.
+    """
+    if request.node.get_closest_marker("raw_bot"):
+        monkeypatch.setattr(FakeBotAPI, "default_observers", [])
+        yield
+        return
+    LEDGER.test = request.node.nodeid
+    original = Engine.handle
+
+    def handle(self: Engine, inbound: Inbound) -> list[Reply]:
+        replies = original(self, inbound)
+        LEDGER.record_engine(inbound, replies)
+        return replies
+
+    monkeypatch.setattr(Engine, "handle", handle)
+    monkeypatch.setattr(FakeBotAPI, "default_observers", [LEDGER.record])
+    yield
+    LEDGER.check()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the leak scan's counts at the end of the session."""
+    if LEDGER.outputs or LEDGER.facts:
+        terminalreporter.write_line(LEDGER.summary())
 
 
 class Chat:

@@ -31,6 +31,9 @@ from telegram.request import HTTPXRequest
 from tests.botapi import DEFAULT_TOKEN, FakeBotAPI, HtmlParseError, parse_html, utf16_len
 from tests.botapi_fixtures import application_builder, running
 
+# These tests exercise the fake itself with a bare Bot: what they send is not xiaoe's output.
+pytestmark = pytest.mark.raw_bot
+
 
 def _request(read_timeout: float = 5.0) -> HTTPXRequest:
     return HTTPXRequest(read_timeout=read_timeout, connect_timeout=2.0, httpx_kwargs={"trust_env": False})
@@ -551,6 +554,40 @@ def test_world_updates_parse_in_ptb_and_privacy_mode() -> None:
         asyncio.run(scenario())
         assert len(fake.take_violations()) == 1  # the invalid chat action
         fake.assert_no_violations()
+
+
+def test_privacy_records_of_group_outputs_and_private_inputs() -> None:
+    seen: list[tuple[str, dict]] = []
+    with FakeBotAPI(observers=[lambda kind, record: seen.append((kind, record))]) as fake:
+        alice = fake.user("Alice", "alice")
+        private = fake.private_chat(alice)
+        group = fake.group("借款群", members=[alice])
+
+        async def scenario() -> None:
+            async with raw_bot(fake) as bot:
+                fake.send_text(private, alice, "我欠了三千")
+                fake.send_photo(private, alice, caption="借条照片")
+                fake.send_text(group, alice, "/faq 群里的话")  # said in a group: not a private input
+                keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("私聊", url="https://t.me/b?start=g_x"),
+                                                  InlineKeyboardButton("按钮", callback_data="d")]])
+                sent = await bot.send_message(group.id, "<b>你好</b>", parse_mode="HTML", reply_markup=keyboard)
+                pressed = fake.press(group, alice, sent.message_id, "d")
+                query = next(u for u in await bot.get_updates() if u.update_id == pressed).callback_query
+                await query.answer("这是其他成员的操作", show_alert=True)
+                await bot.edit_message_text("改过了", chat_id=group.id, message_id=sent.message_id)
+                await bot.send_message(private.id, "私聊里的回答")  # not a group output
+                joined = fake.member_joined(group, fake.user("Bob"))
+                update = next(u for u in await bot.get_updates(offset=joined) if u.update_id == joined)
+                assert [m.first_name for m in update.message.new_chat_members] == ["Bob"]
+
+        asyncio.run(scenario())
+    outputs = [r for kind, r in seen if kind == "group_output"]
+    assert [(r["method"], r["text"]) for r in outputs] == [
+        ("sendMessage", "你好"), ("answerCallbackQuery", "这是其他成员的操作"), ("editMessageText", "改过了")]
+    assert outputs[0]["buttons"] == ["私聊", "按钮"] and outputs[0]["urls"] == ["https://t.me/b?start=g_x"]
+    inputs = [r for kind, r in seen if kind == "private_input"]
+    assert [r["text"] for r in inputs] == ["我欠了三千", "借条照片"] and inputs[0]["names"] == ["Alice", "alice"]
+    assert fake.group_outputs == outputs and fake.private_inputs == inputs
 
 
 def test_commands_per_scope_and_language() -> None:

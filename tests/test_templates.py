@@ -61,7 +61,7 @@ def _results(engine: Engine, chat_id: int, answers_list: list[list[str]]) -> Non
 
 def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen = _loaded_templates(monkeypatch)
-    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY)
+    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY, group_clock=lambda: 1e9)
     creditor_runs = []
     for debt, evidence, due, demand, attitude, identity, province, stage in zip(
         *(itertools.islice(itertools.cycle(v), 6) for v in CREDITOR_VARIANTS.values()), strict=True
@@ -119,9 +119,55 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat.press("确认无误")
     chat.press("查看引用的法条")
     render("internal_error.html.j2")
+    _group_tour(engine)
     all_templates = {str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.j2")}
     missing = all_templates - seen
     assert not missing, f"templates never rendered: {sorted(missing)}"
+
+
+def _group_tour(engine: Engine) -> None:
+    """Every group template: FAQ menu and answers (also quiet), settings, events, throttling, hand-over."""
+    from flows.faq import load_faq
+    from flows.group import encode
+    from flows.model import Inbound, InboundKind
+
+    def group(chat_id: int, user: int, text: str, **kw: object) -> list:
+        return engine.handle(Inbound.typed(chat_id, user, text, is_private=False, **kw))
+
+    def press(chat_id: int, user: int, data: str, **kw: object) -> list:
+        return engine.handle(Inbound.pressed(chat_id, user, data, is_private=False, **kw))
+
+    engine.group.bot_username = "xiaoe_test_bot"
+    engine.handle(Inbound(-10, 1, InboundKind.EVENT, "bot_added", is_private=False))
+    for i, item in enumerate(load_faq()):
+        assert "12348" in group(-10 - i, 1, f"/faq {item.label}")[0].html
+    group(-30, 1, "/faq")
+    group(-30, 2, "/faq 完全无关")
+    group(-30, 3, "@xiaoe_test_bot 失信和限高有什么区别")
+    group(-30, 4, "/review")
+    group(-30, 4, "/nope")
+    group(-30, 5, "/help")
+    group(-30, 5, "/start")
+    group(-31, 6, "/settings", is_admin=False)
+    group(-31, 7, "/settings", is_admin=None)
+    group(-31, 8, "/settings", is_admin=True)
+    press(-31, 9, encode(8, "s", "quiet"))
+    press(-31, 8, encode(8, "s", "quiet"), is_admin=False)
+    press(-31, 8, encode(8, "s", "quiet"), is_admin=True)
+    press(-31, 8, encode(8, "s", "welcome"), is_admin=True)
+    press(-31, 8, encode(8, "x"))
+    group(-31, 1, "/faq 失信")  # quiet now: one-line answer
+    engine.handle(Inbound(-31, 1, InboundKind.EVENT, "members_joined", is_private=False))
+    group(-40, 1, "/faq")
+    group(-40, 1, "/faq")  # a repeat: limited
+    for user in range(100, 120):
+        group(-40, user, "/faq 征信")  # the group's budget: busy
+    for _ in range(8):
+        press(-40, 100, encode(100, "m"))  # too many presses
+    token = group(-50, 1, "/start")[0].buttons[0][0].url.rsplit("=", 1)[1]
+    engine.handle(Inbound.typed(77, 77, f"/start {token}"))
+    engine.handle(Inbound.typed(78, 78, "/start g_unknownToken"))
+    engine.handle(Inbound(-10, 1, InboundKind.EVENT, "bot_removed", is_private=False))
 
 
 def test_missing_variable_is_an_error() -> None:
