@@ -115,11 +115,13 @@ class DocumentDesk:
         return {node.id: GIVEN}, shown
 
     def _reset(self, session: Session) -> None:
-        """A document is being picked: forget the previous document's answers and typed details."""
+        """A document is being picked: forget the previous document's answers and typed details, and
+        every saved detail past its time (so an expired one is never filled in)."""
         for qid in self._asked_ids():
             for key in (qid, f"{qid}__approx", f"{qid}__unit"):
                 session.facts.pop(key, None)
         self.details.drop_temporary(session.user_id)
+        self.details.purge_expired()
 
     def prefill(self, session: Session, node: Node) -> dict[str, Any] | None:
         """The facts to set when ``node`` can be passed without asking, or None when it must be asked."""

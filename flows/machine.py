@@ -138,11 +138,16 @@ class SharedMachine:
 
         Raises ``transitions.MachineError`` when the trigger has no transition from that state.
         """
+        own = set(vars(session))
         self.machine.add_model(session, initial=session.state)  # type: ignore[attr-defined]
         try:
             return bool(session.trigger(trigger, **kwargs))  # type: ignore[attr-defined]
         finally:
             self.machine.remove_model(session)
+            # remove_model leaves the bound triggers on the object; a second fire in the same turn (automatic
+            # steps) would then log "Skip binding ... model override policy" for every one of them.
+            for name in set(vars(session)) - own:
+                delattr(session, name)
 
     def triggers_from(self, state: str) -> set[str]:
         """The triggers that have at least one transition out of ``state``."""

@@ -71,13 +71,14 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
 
 def review(registry: FlowRegistry, session: Session) -> Reply:
     """The review screen: every answer on the path, each with a 修改 button, then 确认."""
+    flow = registry.node(session.state).flow
     path = [registry.node(s) for s in registry.path(session.facts)]
-    items = [(n.label, display(n, session.facts)) for n in path if n.flow == session.flow]
-    rendered = render("review.html.j2", items=items, flow=registry.flows[session.flow])
+    items = [(n.label, display(n, session.facts)) for n in path if n.flow == flow]
+    rendered = render("review.html.j2", items=items, flow=registry.flows[flow])
     rows: list[tuple[Button, ...]] = [
         (Button(f"✏️ 修改：{n.label}", cb.encode(session.turn, cb.EDIT, n.id)),)
         for n in path
-        if n.flow == session.flow
+        if n.flow == flow
     ]
     rows.append((Button("✅ 确认无误，查看分析", cb.encode(session.turn, cb.CONFIRM)),))
     nav = _nav_row(session, None)
@@ -89,7 +90,7 @@ def review(registry: FlowRegistry, session: Session) -> Reply:
 def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
     """The analysis for these facts, with 查看法条 / 修改信息 / 重新开始."""
     node = registry.node(session.state)
-    context = advice_context(session.flow, session.facts, today)
+    context = advice_context(node.flow, session.facts, today)  # session.flow is only updated when saved
     rendered = render(node.template, **context)
     rows: tuple[tuple[Button, ...], ...] = (
         (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
@@ -125,7 +126,7 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
         rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
     rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
                  Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="result")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind="notice")
 
 
 def topic_context(registry: FlowRegistry, topic: str) -> dict[str, Any]:

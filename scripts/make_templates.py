@@ -19,7 +19,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -32,6 +32,8 @@ BODY_SIZE = Pt(14)  # 四号
 TITLE_SIZE = Pt(22)  # 二号
 TABLE_SIZE = Pt(12)  # 小四
 INDENT = Pt(28)  # two characters
+LINE = Pt(24)  # exact line spacing of body text
+TABLE_LINE = Pt(18)
 
 Part = str | tuple[str, bool]  # text, or (text, bold)
 
@@ -41,6 +43,7 @@ class Doc:
 
     def __init__(self) -> None:
         self.doc = Document()
+        self.break_next = False
         section = self.doc.sections[0]
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -51,7 +54,8 @@ class Doc:
         normal.font.size = BODY_SIZE
         normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
         fmt = normal.paragraph_format
-        fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), 1.5
+        # Exact line spacing, as in Chinese official documents: the same page breaks whatever CJK font is used.
+        fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), LINE
         # A Chinese body paragraph is justified.
         fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
@@ -65,15 +69,17 @@ class Doc:
 
     def title(self, text: str) -> None:
         """The centred title in 二号 bold, with space after it."""
-        p = self.doc.add_paragraph()
+        p = self._paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.paragraph_format.space_after = Pt(18)
+        p.paragraph_format.space_after = Pt(12)
+        p.paragraph_format.line_spacing = Pt(36)
         self._runs(p, [text], size=TITLE_SIZE, bold=True)
 
     def para(self, *parts: Part, indent: bool = True, align: str = "", bold: bool = False, size=None,  # noqa: ANN001
-             before: int = 0) -> None:
-        """A paragraph; indented two characters unless ``indent`` is False."""
-        p = self.doc.add_paragraph()
+             before: int = 0, keep: bool = False) -> None:
+        """A paragraph; indented two characters unless ``indent`` is False; ``keep`` = on the next one's page."""
+        p = self._paragraph()
+        p.paragraph_format.keep_with_next = keep or None
         if indent:
             p.paragraph_format.first_line_indent = INDENT
         if align == "right":
@@ -95,22 +101,33 @@ class Doc:
         self.doc.add_paragraph(text)
 
     def page_break(self) -> None:
-        """Start a new page."""
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        """Start a new page with the next paragraph (a break of its own could leave an empty page)."""
+        self.break_next = True
+
+    def _paragraph(self):  # noqa: ANN202
+        p = self.doc.add_paragraph()
+        if self.break_next:
+            p.paragraph_format.page_break_before = True
+            self.break_next = False
+        return p
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
         """A bordered table; a row with one cell starting with {%tr holds a docxtpl row tag."""
         table = self.doc.add_table(rows=0, cols=len(header))
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for col, width in zip(table.columns, widths, strict=True):
+            col.width = Cm(width)  # the grid: what LibreOffice and WPS go by
         for index, cells in enumerate([header, *rows]):
             row = table.add_row()
             for col, text in enumerate(cells):
                 cell = row.cells[col]
                 cell.width = Cm(widths[col])
                 p = cell.paragraphs[0]
-                p.paragraph_format.line_spacing = 1.2
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER if index == 0 or col != 1 else WD_ALIGN_PARAGRAPH.LEFT
+                p.paragraph_format.line_spacing = TABLE_LINE
+                centred = index == 0 or col in (0, len(cells) - 1)
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
                 self._runs(p, [text], size=TABLE_SIZE, bold=index == 0)
 
     def save(self, path: Path) -> None:
@@ -172,10 +189,10 @@ def demand_letter() -> Doc:
     d.para("通讯地址：{{ creditor.address }}", indent=False, align="right")
     d.para("{{ today }}", indent=False, align="right")
     d.para("- - - - - - - - - - - - - - （沿此线剪下，请对方签收后交回）- - - - - - - - - - - - - -", indent=False,
-           align="center", size=Pt(10.5), before=12)
-    d.para(("回　执", True), indent=False, align="center")
-    d.para("本人已于____年__月__日收到{{ creditor.name }}发出的催款函，确认尚欠其{{ debt.cause }}人民币____________元"
-           "。")
+           align="center", size=Pt(10.5), before=12, keep=True)
+    d.para(("回　执", True), indent=False, align="center", keep=True)
+    d.para("本人已于____年__月__日收到{{ creditor.name }}发出的催款函，"
+           "确认尚欠其{{ debt.cause }}人民币____________元。", keep=True)
     d.para("签收人（签名并按手印）：________　　日期：____年__月__日", indent=False, align="right")
     d.page_break()
     d.title("寄送与留证说明")

@@ -14,7 +14,7 @@ OUT="docs/previews"
 for tool in libreoffice pdftoppm; do
   command -v "$tool" >/dev/null || { echo "missing $tool (see the comment at the top of $0)" >&2; exit 2; }
 done
-fc-list | grep -qi "Noto Serif CJK" || { echo "missing fonts-noto-cjk" >&2; exit 2; }
+fc-list : family | grep -i "Noto Serif CJK" >/dev/null || { echo "missing fonts-noto-cjk" >&2; exit 2; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -38,6 +38,6 @@ for docx in "$work"/docx/*.docx; do
   name="$(basename "$docx" .docx)"
   libreoffice --headless --norestore -env:UserInstallation="file://$work/profile" \
     --convert-to pdf --outdir "$work/pdf" "$docx" >/dev/null 2>&1
-  pdftoppm -png -singlefile -f 1 -l 1 -r 80 "$work/pdf/$name.pdf" "$OUT/$name"
+  pdftoppm -png -singlefile -f 1 -l 1 -r 100 "$work/pdf/$name.pdf" "$OUT/$name"
   echo "wrote $OUT/$name.png"
 done
