@@ -259,12 +259,13 @@ def complaint() -> Doc:
            "{% if debt.due_date %}双方约定被告于{{ debt.due_date }}前归还借款。{% elif debt.no_term %}双方没有约定还"
            "款期限。{% endif %}"
            "{% if claim.interest and claim.interest.kind == \"agreed\" %}双方对借款利息有约定。{% endif %}")
-    d.para("{% if debt.no_term %}原告要求被告返还借款{% else %}借款到期后，原告要求被告还款{% endif %}"
-           "{% if debt.last_demand %}（最近一次催要为{{ debt.last_demand }}）{% endif %}，被告"
-           "{% if claim.attitude == \"admits\" %}虽承认欠款，但一直以各种理由拖延"
-           "{% elif claim.attitude == \"denies\" %}否认借款事实{% elif claim.attitude == \"unreachable\" %}下落不明，"
-           "原告无法与其取得联系"
-           "{% else %}对原告的催要置之不理{% endif %}，至今未归还借款。")
+    # Only a demand the user told about is written down; "ignores" is about demands, so it needs one.
+    d.para("{% if not debt.no_term %}借款到期后，{% endif %}"
+           "{% if debt.last_demand %}原告曾要求被告还款（最近一次为{{ debt.last_demand }}），{% endif %}被告"
+           "{% if claim.attitude == \"admits\" %}虽承认欠款，但一直以各种理由拖延，"
+           "{% elif claim.attitude == \"denies\" %}否认借款事实，"
+           "{% elif claim.attitude == \"unreachable\" %}下落不明，原告无法与其取得联系，"
+           "{% elif debt.last_demand %}对原告的催要置之不理，{% endif %}至今未归还借款。")
     d.para("原告认为，原、被告之间的借贷关系合法有效，被告应当按照约定返还借款{% if claim.interest %}并支付利"
            "息{% endif %}。"
            "{% if claim.interest %}原告主张的利率未超过法律规定的民间借贷利率保护上限。{% endif %}"

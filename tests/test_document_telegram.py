@@ -8,8 +8,9 @@ from pathlib import Path
 
 from docx import Document
 
-from channels.telegram_bot import build_application
+from channels.telegram_bot import KeyboardTracker, _send, build_application
 from flows.engine import Engine
+from flows.model import Reply
 from storage import SessionStore, open_database
 from tests import botapi_fixtures
 from tests.botapi import FakeBotAPI
@@ -75,3 +76,27 @@ def test_a_complaint_arrives_as_a_document_and_is_deleted_from_the_server(botapi
     # The bot never echoed the full identity number (only the user's own message has it).
     assert not any(ID_NUMBER in (m.text or "") for m in messages if m.from_bot)
     assert any("320106********0413" in (m.text or "") for m in messages if m.from_bot)
+
+
+def test_a_stored_reply_whose_file_is_gone_still_sends_its_text(botapi: FakeBotAPI, tmp_path: Path) -> None:
+    """Replies re-sent after a crash may name a document already delivered (and deleted): no error, no file."""
+    engine = Engine(SessionStore(open_database(tmp_path / "x.db")), clock=lambda: TODAY)
+    app = build_application(engine, builder=application_builder(botapi))
+    user = botapi.user("Carol")
+    chat = botapi.private_chat(user)
+    present = tmp_path / "outbox" / "a1" / "催款函_2026-11-22.docx"
+    present.parent.mkdir(parents=True)
+    present.write_bytes((Path(__file__).parents[1] / "documents" / "templates" / "demand_letter.docx").read_bytes())
+    gone = tmp_path / "outbox" / "b2" / "还款协议_2026-11-22.docx"
+
+    async def scenario() -> None:
+        async with running(app):
+            tracker = KeyboardTracker(engine)
+            await _send(app.bot, chat.id, Reply("📄 已生成", files=(gone,), kind="document"), tracker)
+            await _send(app.bot, chat.id, Reply("📄 已生成", files=(present,), kind="document"), tracker)
+
+    asyncio.run(scenario())
+    (call,) = botapi.calls_to("sendDocument")
+    assert call.files["document"].filename == present.name
+    assert [m.kind for m in botapi.messages_in(chat)] == ["text", "text", "document"]
+    assert not present.exists() and not present.parent.exists()  # sent: the file and its folder are gone
