@@ -191,7 +191,7 @@ class DocumentDesk:
         if consent or kept:
             session.pending["details_kept"] = True
         self._fold_history(session)
-        blanks = [q.label for q in questions if q.optional and q.id not in personal
+        blanks = [q.label for q in questions if q.optional and q.id not in personal and q.id != CONSENT
                   and (q.personal or facts.get(q.id) is None)]
         reply = render(
             "documents/made.html.j2",

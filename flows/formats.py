@@ -85,7 +85,7 @@ def parse_name(text: str) -> str:
 def parse_address(text: str) -> str:
     """A postal address: at least 5 characters."""
     value = re.sub(r"\s+", " ", normalise(text))
-    if len(value) < 5:
+    if len(value) < 5 or "?" in value or "？" in value:  # "支付令是什么？" is a question, not an address
         raise ParseError("fmt_address")
     if len(value) > 120:
         raise ParseError("text_too_long", limit=120)

@@ -312,12 +312,10 @@ def agreement() -> Doc:
         d.para(f"公民身份号码：{{{{ {who}.id_number }}}}", indent=False)
         d.para(f"住址：{{{{ {who}.address }}}}", indent=False)
         d.para(f"联系电话：{{{{ {who}.phone }}}}", indent=False)
-    d.para("{% if debt.is_loan %}乙方于{{ debt.loan_date }}向甲方借款{% else %}因{{ debt.cause }}，乙方欠甲方款"
-           "项{% endif %}"
-           "，截至本协议签订之日，乙方尚欠甲方{% if debt.is_loan %}借款本金{% else %}{{ debt.cause }}{% endif %}"
-           "{{ debt.amount_upper }}（{{ debt.amount }}）。为妥善解决上述债务，甲乙双方经平等协商，自愿达成如下协议，"
-           "以资共同遵守：",
-           before=12)
+    d.para("{% if debt.is_loan %}乙方于{{ debt.loan_date }}向甲方借款，截至本协议签订之日，乙方尚欠甲方借款本金"
+           "{{ debt.amount_upper }}（{{ debt.amount }}）。{% else %}截至本协议签订之日，乙方尚欠甲方{{ debt.cause }}"
+           "{{ debt.amount_upper }}（{{ debt.amount }}），该笔欠款形成于{{ debt.loan_date }}。{% endif %}"
+           "为妥善解决上述债务，甲乙双方经平等协商，自愿达成如下协议，以资共同遵守：", before=12)
     d.heading("第一条　欠款确认")
     d.para("乙方确认截至本协议签订之日尚欠甲方{{ debt.amount_upper }}（{{ debt.amount }}），对该欠款事实和金额没有异"
            "议。")

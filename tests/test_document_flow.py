@@ -142,7 +142,7 @@ def test_a_complaint_end_to_end_with_typed_details(engine: Engine) -> None:
     assert "年利率14.6%" in text and "鼓楼区人民法院" in text
     note = chat.last[-2].html
     assert "约定超过上限，起诉状按上限14.6%主张" in note and "12348" in note
-    assert "对方的身份证号" in note and "对方的联系电话" in note  # the blanks are listed
+    assert "未填写（文书中留空或省略）：对方的身份证号、对方的联系电话。" in note
     assert "个人信息已经删除" in note
     assert chat.last[-1].state == "documents.done" and "生成其他文书" in chat.last[-1].buttons[0][0].label
 
@@ -330,3 +330,13 @@ def test_outbox_files_are_private_and_swept(tmp_path: Path) -> None:
     assert engine.desk.sweep_outbox() == 0  # fresh: kept for the channel to send
     assert engine.desk.sweep_outbox(now=time.time() + dialogue.OUTBOX_TTL_SECONDS + 60) == 1
     assert not path.exists()
+
+
+def test_a_question_typed_instead_of_a_detail_is_answered_and_nothing_is_stored(engine: Engine) -> None:
+    chat = Chat(engine)
+    menu(chat)
+    walk(chat, ["1", NAME])
+    assert chat.state == "documents.my_address"
+    chat.say("支付令是什么？")
+    assert chat.state == "documents.my_address" and "支付令" in chat.text and "你的住址" in chat.text
+    assert set(details(chat)) == {"my_name"}
