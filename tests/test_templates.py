@@ -61,7 +61,7 @@ def _results(engine: Engine, chat_id: int, answers_list: list[list[str]]) -> Non
 
 def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen = _loaded_templates(monkeypatch)
-    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY)
+    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY, documents_dir=tmp_path / "out")
     creditor_runs = []
     for debt, evidence, due, demand, attitude, identity, province, stage in zip(
         *(itertools.islice(itertools.cycle(v), 6) for v in CREDITOR_VARIANTS.values()), strict=True
