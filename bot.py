@@ -24,11 +24,19 @@ import os
 import sys
 
 
-def _engine(db_path: str | None):  # noqa: ANN202 - imported lazily to keep `calc` start-up light
+def _engine(db_path: str | None, outbox: bool = False):  # noqa: ANN202 - imported lazily to keep `calc` light
+    """The engine over the database; documents go to ./out, or (``outbox``) to a private folder beside
+    the database from which the Telegram channel sends and deletes them."""
+    from pathlib import Path
+
     from flows.engine import Engine
     from storage import SessionStore, open_database
+    from storage.db import default_db_path
 
-    return Engine(SessionStore(open_database(db_path)))
+    documents_dir = None
+    if outbox:
+        documents_dir = Path(db_path or default_db_path()).resolve().parent / "outbox"
+    return Engine(SessionStore(open_database(db_path)), documents_dir=documents_dir, outbox=outbox)
 
 
 def _configure_logging() -> None:
@@ -56,7 +64,7 @@ def cmd_telegram(argv: list[str]) -> int:
     """Run the Telegram bot: long polling, or ``--webhook URL --listen HOST --port N --secret S``."""
     from channels.telegram_bot import main as telegram_main
 
-    return telegram_main(argv, _engine)
+    return telegram_main(argv, lambda db_path: _engine(db_path, outbox=True))
 
 
 def cmd_diagram(argv: list[str]) -> int:

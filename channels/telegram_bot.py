@@ -39,6 +39,7 @@ Design notes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import logging
 import os
@@ -526,9 +527,16 @@ async def _send(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardTracker) 
     if sent is not None and turn is not None:
         tracker.remember(chat_id, sent.message_id, turn)
     for path in reply.files:
+        if not path.exists():  # sent before a crash and deleted: the user has it already
+            log.info("document of a reply to chat %s is gone; not sent again", chat_id)
+            continue
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
         with open(path, "rb") as handle:
             await bot.send_document(chat_id, handle, filename=path.name)
+        # The file holds personal details: once Telegram has it, it does not stay on this server.
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # the document's own outbox folder, when now empty
 
 
 # ====================================================================================== application

@@ -35,6 +35,7 @@ def reply_to_json(reply: Reply) -> dict:
         "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons],
         "state": reply.state,
         "kind": reply.kind,
+        "files": [str(path.resolve()) for path in reply.files],
     }
 
 
@@ -74,8 +75,10 @@ def run_jsonl(engine: Engine, user: str, lines: Iterable[str], out: TextIO) -> i
 
 
 def _print_reply(reply: Reply, out: TextIO) -> list[str]:
-    """Print one reply for people; returns the data of its buttons in number order."""
+    """Print one reply for people (and where its files were written); returns its buttons' data in order."""
     out.write("\n" + html_to_text(reply.html) + "\n")
+    for path in reply.files:
+        out.write(f"📎 文件已保存：{path.resolve()}\n")
     data = []
     for row in reply.buttons:
         for button in row:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flows.formats import parse_format
 from flows.parsers import (
     ParseError,
     match_choice,
@@ -26,8 +27,8 @@ from flows.spec import Node
 MAX_FREE_TEXT = 500
 
 
-def _options(node: Node) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(o.value, o.label, o.aliases) for o in node.choice_options()]
+def _options(node: Node, facts: dict[str, Any] | None = None) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(o.value, o.label, o.aliases) for o in node.offered_options(facts)]
 
 
 def _check_date(node: Node, value: date, today: date) -> None:
@@ -36,29 +37,39 @@ def _check_date(node: Node, value: date, today: date) -> None:
         raise ParseError("date_too_early", min=str(rules["min"]))
     if rules.get("not_future") and value > today:
         raise ParseError("date_in_future")
+    if rules.get("not_past") and value < today:
+        raise ParseError("date_in_past")
     years = rules.get("max_years_ahead")
     if years is not None and value.year > today.year + int(years):
         raise ParseError("date_too_far")
 
 
-def read_typed(node: Node, text: str, today: date) -> dict[str, Any]:
-    """Parse typed text for ``node``; returns the facts to set (raises ParseError)."""
+def read_typed(node: Node, text: str, today: date, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Parse typed text for ``node``; returns the facts to set (raises ParseError).
+
+    ``facts`` (the session's) limits a choice to the options offered for them, so a typed number
+    means the same option as the button with that number.
+    """
     if node.kind in {"choice", "yesno"}:
         if node.kind == "yesno":
             try:
                 return {node.id: parse_yes_no(text)}
             except ParseError:
                 pass
-        return {node.id: match_choice(text, _options(node))}
+        return {node.id: match_choice(text, _options(node, facts))}
     if node.kind == "multi":
         picked = match_choices(text, _options(node))
         return {node.id: normalise_multi(node, picked)}
     # Special options of amount/date questions ("没有约定还款日期") may be typed too.
     if node.options:
         try:
-            return {node.id: match_choice(text, _options(node)), f"{node.id}__approx": False}
+            value = match_choice(text, _options(node))
         except ParseError:
             pass
+        else:
+            if node.kind in {"date", "amount"}:
+                return {node.id: value, f"{node.id}__approx": False}
+            return {node.id: value}
     if node.kind == "amount":
         return {node.id: str(parse_amount(text))}
     if node.kind == "date":
@@ -73,18 +84,20 @@ def read_typed(node: Node, text: str, today: date) -> dict[str, Any]:
             raise ParseError("text_empty")
         if len(cleaned) > MAX_FREE_TEXT:
             raise ParseError("text_too_long", limit=MAX_FREE_TEXT)
+        if "format" in node.validate:
+            return parse_format(str(node.validate["format"]), node.id, cleaned)
         return {node.id: cleaned}
     raise ParseError("not_a_question")
 
 
-def read_pressed(node: Node, value: str) -> dict[str, Any]:
-    """Validate a pressed option value for ``node``; returns the facts to set."""
-    if value not in {o.value for o in node.choice_options()}:
+def read_pressed(node: Node, value: str, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate a pressed option value for ``node`` (offered for ``facts``); returns the facts to set."""
+    if value not in {o.value for o in node.offered_options(facts)}:
         raise ParseError("choice_unknown")
-    facts: dict[str, Any] = {node.id: value}
+    result: dict[str, Any] = {node.id: value}
     if node.kind in {"date", "amount"}:
-        facts[f"{node.id}__approx"] = False
-    return facts
+        result[f"{node.id}__approx"] = False
+    return result
 
 
 def normalise_multi(node: Node, picked: list[str]) -> list[str]:

@@ -14,8 +14,11 @@ MAX_BYTES = 64
 ANSWER, TOGGLE, DONE, NAV, EDIT, CONFIRM, REVISE, MORE, RESUME, FORGET, LAW = (
     "a", "t", "d", "n", "e", "c", "r", "m", "R", "F", "L",
 )
+# Documents: open the documents menu from a result, pick another document, drop saved personal details.
+DRAFT, ANOTHER, DROP_DETAILS = "W", "O", "X"
 READ_ONLY = frozenset({LAW})
-ACTIONS = frozenset({ANSWER, TOGGLE, DONE, NAV, EDIT, CONFIRM, REVISE, MORE, RESUME, FORGET, LAW})
+ACTIONS = frozenset({ANSWER, TOGGLE, DONE, NAV, EDIT, CONFIRM, REVISE, MORE, RESUME, FORGET, LAW,
+                     DRAFT, ANOTHER, DROP_DETAILS})
 
 
 @dataclass(frozen=True)

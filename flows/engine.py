@@ -27,10 +27,12 @@ from typing import Any
 
 from transitions import MachineError
 
+from documents.dialogue import DocumentDesk
 from flows import callbacks as cb
 from flows import screens
 from flows.answers import display, read_pressed, read_typed, toggle
 from flows.group import GroupDesk
+from flows.intents import TYPED_INTENTS
 from flows.machine import SharedMachine
 from flows.model import Button, Inbound, InboundKind, Reply
 from flows.parsers import ParseError, match_choice, normalise
@@ -41,14 +43,6 @@ from storage.sessions import Session, SessionStore, now_iso
 
 log = logging.getLogger(__name__)
 
-# Typed words that act like the navigation buttons, at any step.
-TYPED_INTENTS = {
-    "返回": "back", "上一步": "back", "后退": "back", "back": "back",
-    "跳过": "skip", "skip": "skip", "不清楚": "skip_if_optional",
-    "重新开始": "restart", "重来": "restart", "restart": "restart",
-    "帮助": "help", "help": "help", "?": "help", "？": "help", "怎么用": "help",
-    "取消": "cancel", "退出": "cancel", "结束": "cancel", "cancel": "cancel",
-}
 COMMANDS = {"start", "help", "back", "skip", "restart", "review", "law", "calc", "forget", "cancel"}
 MAX_AUTO_STEPS = 50
 QUESTION_MARKS = ("?", "？", "吗", "是什么", "什么是", "怎么", "会不会", "能不能", "如何")
@@ -63,6 +57,7 @@ class Turn:
     state_before: str | None
     replies: list[Reply] = field(default_factory=list)
     forgotten: bool = False
+    secrets: set[str] = field(default_factory=set)  # personal details typed this turn: never logged
 
 
 def law_token(key: str) -> str:
@@ -70,10 +65,10 @@ def law_token(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
 
 
-def reply_to_dict(reply: Reply) -> dict[str, Any]:
-    """Serialise a reply (for the processed-updates table and fixtures)."""
+def reply_to_dict(reply: Reply, html: str | None = None) -> dict[str, Any]:
+    """Serialise a reply (for the processed-updates table and fixtures); ``html`` replaces its text."""
     return {
-        "html": reply.html,
+        "html": reply.html if html is None else html,
         "buttons": [[{"label": b.label, "data": b.data, **({"url": b.url} if b.url else {})} for b in row]
                     for row in reply.buttons],
         "files": [str(f) for f in reply.files],
@@ -104,13 +99,21 @@ class Engine:
         registry: FlowRegistry | None = None,
         clock: Callable[[], date] = date.today,
         group_clock: Callable[[], float] = time.time,
+        documents_dir: Path | None = None,
+        outbox: bool = False,
     ) -> None:
-        """Build the shared machine once; ``clock`` gives "today", ``group_clock`` the group desk's seconds."""
+        """Build the shared machine once; ``clock`` gives "today" (fixed in tests).
+
+        ``group_clock`` gives the group desk's seconds. Generated documents are written under
+        ``documents_dir`` (default ``./out``); with ``outbox`` the channel sends and deletes them
+        (Telegram), and unsent ones are swept after an hour.
+        """
         self.store = store
         self.registry = registry or load_registry()
         self.machine = SharedMachine(self.registry)
         self.clock = clock
         self.group = GroupDesk(store, self.registry, now=group_clock)  # group chats (flows/group.py)
+        self.desk = DocumentDesk(store, self.registry, clock, documents_dir or Path("out"), outbox)
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -225,7 +228,7 @@ class Engine:
         node = self.registry.node(session.state)
         if node.is_question:
             try:
-                facts = read_typed(node, text, self.clock())
+                facts = read_typed(node, text, self.clock(), session.facts)
             except ParseError as err:
                 topic = self._asked_topic(text) if node.flow != "topics" else None
                 if topic:
@@ -297,7 +300,7 @@ class Engine:
                 self._say(turn, "stale_button.html.j2", kind="stale", alert=True, unknown=False)
                 return
             try:
-                facts = read_pressed(node, press.value)
+                facts = read_pressed(node, press.value, session.facts)
             except ParseError:
                 self._say(turn, "stale_button.html.j2", kind="stale", alert=True, unknown=True)
                 return
@@ -308,9 +311,13 @@ class Engine:
             self._multi_done(turn)
         elif press.action == cb.EDIT:
             self._edit(turn, press.value)
-        elif press.action in {cb.CONFIRM, cb.REVISE, cb.MORE}:
-            trigger = {cb.CONFIRM: "confirm", cb.REVISE: "revise", cb.MORE: "more"}[press.action]
+        elif press.action in {cb.CONFIRM, cb.REVISE, cb.MORE, cb.DRAFT, cb.ANOTHER}:
+            trigger = {cb.CONFIRM: "confirm", cb.REVISE: "revise", cb.MORE: "more", cb.DRAFT: "draft",
+                       cb.ANOTHER: "another"}[press.action]
             self._step(turn, trigger)
+        elif press.action == cb.DROP_DETAILS:
+            self.desk.drop_kept(turn)
+            self._show(turn)
 
     # ------------------------------------------------------------------------------------------
     # moves
@@ -337,6 +344,7 @@ class Engine:
         assert session is not None
         node = self.registry.node(session.state)
         snapshot = self._snapshot(session)
+        new_facts, shown = self.desk.absorb(turn, node, new_facts)  # personal details leave the facts here
         session.facts.update(new_facts)
         if not self._fire(session, "answer"):
             session.facts = snapshot["facts"]
@@ -346,20 +354,26 @@ class Engine:
         session.pending.pop("picked", None)
         session.pending.pop("resume", None)
         turn.replies.append(screens.notice("ack.html.j2", session, kind="ack", label=node.label,
-                                           answer=display(node, session.facts)))
+                                           answer=shown or display(node, session.facts)))
         self._auto_advance(session)
+        self.desk.produce(turn)
         self._arrive(turn)
 
     def _auto_advance(self, session: Session) -> None:
-        """While editing, walk past questions that already have an answer (each a real transition)."""
+        """Walk past questions that need no asking, each a real transition: while editing, those already
+        answered; in the documents flow, those the desk can fill (see ``DocumentDesk.prefill``)."""
         for _ in range(MAX_AUTO_STEPS):
-            if not session.pending.get("editing"):
-                return
             node = self.registry.node(session.state)
-            if not node.is_question or node.id not in session.facts:
+            if not node.is_question:
+                return
+            editing = session.pending.get("editing") and node.id in session.facts
+            fill = {} if editing else self.desk.prefill(session, node)
+            if fill is None:
                 return
             snapshot = self._snapshot(session, auto=True)
+            session.facts.update(fill)
             if not self._fire(session, "answer"):
+                session.facts = snapshot["facts"]
                 return
             session.history.append(snapshot)
 
@@ -632,15 +646,17 @@ class Engine:
                                           [reply_to_dict(r) for r in replies])
             return
         said = inbound.text if inbound.kind != InboundKind.COMMAND else f"/{inbound.text} {inbound.args}".strip()
+        said = self.desk.loggable_inbound(turn, said)
         self.store.log(session, inbound.chat_id, inbound.user_id, "in", inbound.kind.value, said,
                        state_before=turn.state_before, state_after=state_after, update_id=inbound.update_id)
         for reply in replies:
-            self.store.log(session, inbound.chat_id, inbound.user_id, "out", reply.kind, reply.html,
+            self.store.log(session, inbound.chat_id, inbound.user_id, "out", reply.kind,
+                           self.desk.loggable_reply(turn, reply.html),
                            buttons=[[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons],
                            state_before=turn.state_before, state_after=state_after, update_id=inbound.update_id)
         if inbound.update_id is not None:
             self.store.mark_processed(inbound.update_id, inbound.chat_id, inbound.user_id,
-                                      [reply_to_dict(r) for r in replies])
+                                      [reply_to_dict(r, self.desk.loggable_reply(turn, r.html)) for r in replies])
 
 
 def _plain_label(label: str) -> str:

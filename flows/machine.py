@@ -9,6 +9,8 @@ Triggers and where they come from:
 - ``edit``: review → each question of the flow (condition: the pressed target).
 - ``confirm``: review → result; ``revise``: result → review; ``more``: an info page → its
   flow's first question.
+- ``draft``: a result → each target of its ``next`` list (the documents menu, "生成文书");
+  ``another``: a document screen → each target of its ``next`` ("生成其他文书").
 - ``back``: the reverse of every edge above, taken when the top of the session's undo history
   names that edge's source.
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from transitions import EventData, Machine
 
-from flows.spec import FlowRegistry, Node
+from flows.spec import FOLLOW_UP_KINDS, FlowRegistry, Node
 
 Condition = Callable[[EventData], bool]
 
@@ -89,8 +91,13 @@ def build_edges(registry: FlowRegistry) -> list[tuple[Edge, Condition | None]]:
                                     _target_is(question.id)))
                 if result:
                     forward.append((Edge("confirm", node.state, result, ""), None))
-            elif node.kind == "result" and review:
-                forward.append((Edge("revise", node.state, review, ""), None))
+            elif node.kind in FOLLOW_UP_KINDS:
+                if node.kind == "result" and review:
+                    forward.append((Edge("revise", node.state, review, ""), None))
+                trigger = "draft" if node.kind == "result" else "another"
+                for i, branch in enumerate(node.next):
+                    cond = _branch_condition(registry, node, i) if branch.when else None
+                    forward.append((Edge(trigger, node.state, branch.to, _label(dict(branch.when))), cond))
             elif node.kind == "info":
                 forward.append((Edge("more", node.state, f"{flow.id}.{flow.first}", ""), None))
     backward: list[tuple[Edge, Condition | None]] = []
@@ -142,11 +149,16 @@ class SharedMachine:
 
         Raises ``transitions.MachineError`` when the trigger has no transition from that state.
         """
+        own = set(vars(session))
         self.machine.add_model(session, initial=session.state)  # type: ignore[attr-defined]
         try:
             return bool(session.trigger(trigger, **kwargs))  # type: ignore[attr-defined]
         finally:
             self.machine.remove_model(session)
+            # remove_model leaves the bound triggers on the object; a second fire in the same turn (automatic
+            # steps) would then log "Skip binding ... model override policy" for every one of them.
+            for name in set(vars(session)) - own:
+                delattr(session, name)
 
     def triggers_from(self, state: str) -> set[str]:
         """The triggers that have at least one transition out of ``state``."""

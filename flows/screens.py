@@ -43,7 +43,7 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
     node = registry.node(session.state)
     picked = list(session.pending.get("picked", [])) if node.kind == "multi" else []
     rows: list[tuple[Button, ...]] = []
-    for option in node.choice_options():
+    for option in node.offered_options(session.facts):
         if node.kind == "multi":
             mark = "✅ " if option.value in picked else "▫️ "
             rows.append((Button(mark + option.label, cb.encode(session.turn, cb.TOGGLE, option.value)),))
@@ -71,13 +71,14 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
 
 def review(registry: FlowRegistry, session: Session) -> Reply:
     """The review screen: every answer on the path, each with a 修改 button, then 确认."""
+    flow = registry.node(session.state).flow
     path = [registry.node(s) for s in registry.path(session.facts)]
-    items = [(n.label, display(n, session.facts)) for n in path if n.flow == session.flow]
-    rendered = render("review.html.j2", items=items, flow=registry.flows[session.flow])
+    items = [(n.label, display(n, session.facts)) for n in path if n.flow == flow]
+    rendered = render("review.html.j2", items=items, flow=registry.flows[flow])
     rows: list[tuple[Button, ...]] = [
         (Button(f"✏️ 修改：{n.label}", cb.encode(session.turn, cb.EDIT, n.id)),)
         for n in path
-        if n.flow == session.flow
+        if n.flow == flow
     ]
     rows.append((Button("✅ 确认无误，查看分析", cb.encode(session.turn, cb.CONFIRM)),))
     nav = _nav_row(session, None)
@@ -89,14 +90,43 @@ def review(registry: FlowRegistry, session: Session) -> Reply:
 def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
     """The analysis for these facts, with 查看法条 / 修改信息 / 重新开始."""
     node = registry.node(session.state)
-    context = advice_context(session.flow, session.facts, today)
+    context = advice_context(node.flow, session.facts, today)  # session.flow is only updated when saved
     rendered = render(node.template, **context)
-    rows = (
+    rows: tuple[tuple[Button, ...], ...] = (
         (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
         (Button("✏️ 修改信息", cb.encode(session.turn, cb.REVISE)),
          Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))),
     )
+    follow_up = follow_up_title(registry, session)
+    if follow_up:
+        rows = (rows[0], (Button(f"📄 {follow_up}", cb.encode(session.turn, cb.DRAFT)),), *rows[1:])
     return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+
+
+def follow_up_title(registry: FlowRegistry, session: Session) -> str:
+    """The title of the flow a result leads on to ("生成文书") when it has something to offer, else ""."""
+    node = registry.node(session.state)
+    for branch in node.next:
+        if branch.matches(session.facts):
+            target = registry.node(branch.to)
+            if target.is_question and target.choice_options() and not target.offered_options(session.facts):
+                return ""  # nothing on that menu fits these facts
+            return registry.flows[target.flow].title
+    return ""
+
+
+def document(registry: FlowRegistry, session: Session) -> Reply:
+    """A made document's screen: another document, drop saved details (if kept), back, restart."""
+    node = registry.node(session.state)
+    picked = registry.node(f"{node.flow}.document") if registry.flows[node.flow].has("document") else None
+    title = picked.option_label(str(session.facts.get("document", ""))).split("（")[0] if picked else ""
+    rendered = render(node.template, title=title, kept=bool(session.pending.get("details_kept")))
+    rows: list[tuple[Button, ...]] = [(Button("📄 生成其他文书", cb.encode(session.turn, cb.ANOTHER)),)]
+    if session.pending.get("details_kept"):
+        rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
+    rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
+                 Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))
+    return Reply(rendered.html, tuple(rows), state=session.state, kind="notice")
 
 
 def topic_context(registry: FlowRegistry, topic: str) -> dict[str, Any]:
@@ -127,6 +157,8 @@ def screen(registry: FlowRegistry, session: Session, today: date) -> Reply:
         return review(registry, session)
     if node.kind == "result":
         return result(registry, session, today)
+    if node.kind == "document":
+        return document(registry, session)
     return info(registry, session)
 
 

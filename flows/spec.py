@@ -19,7 +19,9 @@ import yaml
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
 ANSWER_KINDS = frozenset({"choice", "multi", "yesno", "amount", "date", "province", "text"})
-NODE_KINDS = ANSWER_KINDS | {"review", "result", "info"}
+NODE_KINDS = ANSWER_KINDS | {"review", "result", "info", "document"}
+# Kinds whose 'next' lists follow-up screens (a result's "生成文书", a document's "生成其他文书"), not answers.
+FOLLOW_UP_KINDS = frozenset({"result", "document"})
 YES_NO_OPTIONS = (("yes", "是", ("有", "对", "知道")), ("no", "否", ("没有", "不知道", "不")))
 
 
@@ -35,6 +37,11 @@ class Option:
     label: str
     aliases: tuple[str, ...] = ()
     exclusive: bool = False  # in a multi-choice, picking it clears the others ("没有书面证据")
+    when: tuple[Mapping[str, Any], ...] = ()  # offered only when the facts match one of these
+
+    def offered(self, facts: Mapping[str, Any]) -> bool:
+        """True when this option is offered for these facts (an option without 'when' always is)."""
+        return not self.when or any(Branch(to="", when=w).matches(facts) for w in self.when)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,8 @@ class Node:
     validate: Mapping[str, Any] = field(default_factory=dict)
     next: tuple[Branch, ...] = ()
     example: str = ""
-    personal: str = ""  # name | id | mobile | address ...: what a typed answer is, masked on export
+    personal: bool = False  # the answer is a personal detail: kept apart from the session's facts
+    ask_when: Mapping[str, Any] = field(default_factory=dict)  # asked only when these facts match
 
     @property
     def state(self) -> str:
@@ -99,6 +107,15 @@ class Node:
         if self.kind == "yesno" and not self.options:
             return tuple(Option(v, label, aliases) for v, label, aliases in YES_NO_OPTIONS)
         return self.options
+
+    def offered_options(self, facts: Mapping[str, Any] | None) -> tuple[Option, ...]:
+        """The options offered for these facts (all of them when ``facts`` is None)."""
+        options = self.choice_options()
+        return options if facts is None else tuple(o for o in options if o.offered(facts))
+
+    def asked(self, facts: Mapping[str, Any]) -> bool:
+        """True when this question applies to these facts (its 'ask_when' matches)."""
+        return Branch(to="", when=self.ask_when).matches(facts)
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,13 @@ def _qualify(flow: str, target: str) -> str:
     return target if "." in target else f"{flow}.{target}"
 
 
+def _conditions(raw: Any) -> tuple[Mapping[str, Any], ...]:
+    """An option's 'when': one mapping, or a list of mappings of which any may match."""
+    if not raw:
+        return ()
+    return tuple(dict(w) for w in raw) if isinstance(raw, list) else (dict(raw),)
+
+
 def _parse_node(flow_id: str, raw: Mapping[str, Any]) -> Node:
     try:
         node_id = str(raw["id"])
@@ -145,6 +169,7 @@ def _parse_node(flow_id: str, raw: Mapping[str, Any]) -> Node:
             label=str(o["label"]),
             aliases=tuple(str(a) for a in o.get("aliases", ())),
             exclusive=bool(o.get("exclusive", False)),
+            when=_conditions(o.get("when")),
         )
         for o in raw.get("options", ())
     )
@@ -160,6 +185,8 @@ def _parse_node(flow_id: str, raw: Mapping[str, Any]) -> Node:
         raise FlowDefinitionError(f"{flow_id}.{node_id}: the last branch of 'next' must have no 'when'")
     if kind in ANSWER_KINDS and not branches:
         raise FlowDefinitionError(f"{flow_id}.{node_id}: a question needs 'next'")
+    if branches and kind not in ANSWER_KINDS | FOLLOW_UP_KINDS:
+        raise FlowDefinitionError(f"{flow_id}.{node_id}: a {kind} node cannot have 'next'")
     template = str(raw.get("template") or f"questions/{flow_id}/{node_id}.html.j2")
     return Node(
         flow=flow_id,
@@ -172,7 +199,8 @@ def _parse_node(flow_id: str, raw: Mapping[str, Any]) -> Node:
         validate=dict(raw.get("validate") or {}),
         next=branches,
         example=str(raw.get("example", "")),
-        personal=str(raw.get("personal", "")),
+        personal=bool(raw.get("personal", False)),
+        ask_when=dict(raw.get("ask_when") or {}),
     )
 
 
@@ -236,14 +264,17 @@ class FlowRegistry:
     def validate(self) -> None:
         """Check every branch target exists and every question is reachable from the start."""
         states = set(self.states())
+        facts = {q.id for f in self.flows.values() for q in f.questions}
         for flow in self.flows.values():
             for node in flow.nodes:
+                conditions = [b.when for b in node.next] + [w for o in node.options for w in o.when] + [node.ask_when]
+                for when in conditions:
+                    for fact in when:
+                        if fact not in facts:
+                            raise FlowDefinitionError(f"{node.state}: condition on unknown fact {fact!r}")
                 for branch in node.next:
                     if branch.to not in states:
                         raise FlowDefinitionError(f"{node.state}: unknown target {branch.to!r}")
-                    for fact in branch.when:
-                        if not any(q.id == fact for f in self.flows.values() for q in f.questions):
-                            raise FlowDefinitionError(f"{node.state}: condition on unknown fact {fact!r}")
         reachable, todo = set(), [self.initial]
         while todo:
             state = todo.pop()

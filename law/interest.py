@@ -286,3 +286,34 @@ def delay_interest(principal: Decimal, start: date, end: date, today: date | Non
         ],
         cautions=cautions,
     )
+
+
+def accrued_interest(principal: Decimal, annual_pct: Decimal, start: date, end: date) -> Calculation:
+    """Simple interest on ``principal`` at ``annual_pct`` per year from ``start`` to ``end``.
+
+    Used for the "暂计至…" figure of a complaint's interest claim. Day count: the starting day is not
+    counted and the end day is (民法典 第二百零一条, as for every period counted in days), so
+    days = ``end − start``; a day is 1/365 of the yearly rate. Result: the amount (rounded to the fen).
+    """
+    principal = check_amount(principal, "本金", "principal")
+    rate = _check_rate(annual_pct)
+    check_date(start, "起算日", "start date")
+    check_date(end, "计算截止日", "end date")
+    if end < start:
+        raise CalculationError("截止日不能早于起算日 / end date must not be before the start date")
+    days = (end - start).days
+    amount = principal * rate / 100 * days / 365
+    return Calculation(
+        name="accrued-interest",
+        result=money(amount),
+        summary=f"{fmt_money(principal)} × 年利率{fmt_pct(rate)}% × {days}天 ÷ 365 ≈ {fmt_money(amount)}",
+        breakdown=[
+            f"天数：{fmt_date(start)}当日不计，计算至{fmt_date(end)}（含当日），共{days}天（民法典第二百零一条）。",
+            f"利息 = {fmt_money(principal)} × {fmt_pct(rate)}% × {days} ÷ 365 = {fmt_money(amount)}。",
+        ],
+        citations=["civil-code:第二百零一条"],
+        cautions=[
+            "按实际天数、一年365天折算日利率；法院的具体算法（例如按360天折算、分段适用不同LPR）可能不同，"
+            "金额以法院认定为准。",
+        ],
+    )

@@ -7,8 +7,9 @@ What is masked, in the user's text and wherever the bot's replies echo it:
 - bank-card numbers (16–19 digits, spaces or dashes allowed) → 6200 0000 0000 xxxx;
 - e-mail addresses → userN@example.invalid;
 - street addresses (a place ending in 路/街/巷/弄/号/室/村/小区…) → 某省某市某区某路N号;
-- personal names: whatever was typed at a question marked ``personal: name`` in the flow definitions,
-  and a Chinese surname + given name after a cue such as 我叫 / 姓名 / 借给 / 朋友 → 甲某, 乙某…
+- personal names: a Chinese surname + given name after a cue such as 我叫 / 姓名 / 借给 / 朋友 → 甲某, 乙某…;
+- whatever was typed at a question marked ``personal: true`` in the flow definitions, by the question's
+  ``validate: {format: ...}`` (name, id_number, phone, address, account_tail, ethnicity; free text otherwise).
 
 Replacements are format-preserving fakes rather than "***" so that a masked fixture still replays:
 a masked ID number still passes the check-digit validation. The same value always gets the same fake
@@ -55,6 +56,10 @@ ADDRESS_RE = re.compile(
 )
 # Words before an address that are not part of it ("我住在北京市…", "地址是…").
 ADDRESS_LEAD = set("我你他她们住在家地址是为位于到去从的目前现现在户籍老")
+# A personal question's ``validate: {format: ...}`` → the kind of fake that replaces its answer.
+FIELD_KINDS = {"name": "name", "id_number": "id", "phone": "mobile", "address": "address", "account_tail": "tail",
+               "ethnicity": "ethnicity", "court": "name"}
+_KINDS = {"id", "mobile", "landline", "card", "email", "address", "tail", "ethnicity", "note", "name"}
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 NAME_FAKES = "甲乙丙丁戊己庚辛壬癸"
@@ -101,6 +106,12 @@ class Masker:
             fake = f"user{n}@example.invalid"
         elif kind == "address":
             fake = f"某省某市某区某路{n}号"
+        elif kind == "tail":
+            fake = f"{n:04d}"
+        elif kind == "ethnicity":
+            fake = "汉族"
+        elif kind == "note":
+            fake = f"（已匿名的说明{n}）"
         else:
             fake = (NAME_FAKES[(n - 1) % len(NAME_FAKES)] + "某") + ("" if n <= len(NAME_FAKES) else str(n))
         self.replacements[value] = fake
@@ -112,11 +123,16 @@ class Masker:
         if value and not value.startswith("/"):
             self._fake("name", value)
 
-    def learn_field(self, kind: str, value: str) -> None:
-        """Treat a whole typed answer as personal data of ``kind`` (id, mobile, address, name...)."""
+    def learn_field(self, kind: str, value: str) -> str:
+        """Treat a whole typed answer as personal data of ``kind`` (see :data:`FIELD_KINDS`); returns its fake."""
         value = value.strip()
-        if value and not value.startswith("/"):
-            self._fake(kind if kind in {"id", "mobile", "landline", "card", "email", "address"} else "name", value)
+        if not value or value.startswith("/"):
+            return value
+        return self._fake(kind if kind in _KINDS else "name", value)
+
+    def fake_for(self, kind: str, key: str) -> str:
+        """A fresh fake of ``kind`` for a value the transcript never held (``key`` tells such values apart)."""
+        return self._fake(kind if kind in _KINDS else "name", key)
 
     def learn(self, text: str) -> None:
         """Find the personal data in a user's text and give each value its fake."""

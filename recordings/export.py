@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
+from documents.dialogue import REDACTED
+from flows.engine import TYPED_INTENTS
+from flows.parsers import normalise
 from flows.spec import FlowRegistry, load_registry
-from recordings.anonymise import Masker, pseudonym
+from recordings.anonymise import FIELD_KINDS, Masker, pseudonym
 from recordings.format import BotReply, Conversation, Turn
+from recordings.replay import replay
 from storage.meta import secret
 from storage.sessions import SessionStore
 
@@ -84,17 +90,32 @@ def press_label(current: Sequence[tuple[str, str]], data: str) -> str | None:
     return None
 
 
+def personal_kind(registry: FlowRegistry, state: str | None) -> str | None:
+    """The fake kind for an answer typed at ``state`` if it is a personal question (see anonymise.FIELD_KINDS)."""
+    try:
+        node = registry.node(state) if state else None
+    except KeyError:
+        return None
+    if node is None or not node.personal:
+        return None
+    return FIELD_KINDS.get(str(node.validate.get("format", "")), "note")
+
+
+def _first_option(registry: FlowRegistry, state: str | None) -> str | None:
+    try:
+        options = registry.node(state).choice_options() if state else ()
+    except KeyError:
+        return None
+    return options[0].label if options else None
+
+
 def _learn(masker: Masker, registry: FlowRegistry, inbound: dict[str, Any]) -> None:
     if inbound["kind"] not in ("text", "command"):
         return
     text = inbound["text"] or ""
-    personal = ""
-    try:
-        personal = registry.node(inbound["state_before"]).personal if inbound["state_before"] else ""
-    except KeyError:
-        personal = ""
-    if personal and inbound["kind"] == "text":
-        masker.learn_field(personal, text)
+    kind = personal_kind(registry, inbound["state_before"])
+    if kind and inbound["kind"] == "text" and text != REDACTED and normalise(text).lower() not in TYPED_INTENTS:
+        masker.learn_field(kind, text)  # "跳过", "返回"... typed at a personal question are not personal
     masker.learn(text)
 
 
@@ -112,11 +133,22 @@ def conversation_from_rows(rows: Sequence[dict[str, Any]], *, title: str, source
     current: list[tuple[str, str]] = []
     for inbound, outbound in grouped:
         kind, text = inbound["kind"], inbound["text"] or ""
+        scrubbed = False
         if kind == "press":
             label = press_label(current, text)
-            turn = Turn("press", masker.apply(label)) if label is not None else Turn("press_data", text)
+            if REDACTED in text or (label is not None and REDACTED in label):
+                # A pressed answer to a personal question (e.g. 汉族) was never stored: press its first option.
+                option = _first_option(registry, inbound["state_before"])
+                turn = Turn("press", option) if option else Turn("press_data", text)
+                scrubbed = True
+            else:
+                turn = Turn("press", masker.apply(label)) if label is not None else Turn("press_data", text)
         elif kind == "unsupported":
             turn = Turn("unsupported", "message")
+        elif kind == "text" and text == REDACTED and (field := personal_kind(registry, inbound["state_before"])):
+            # Never stored (documents/dialogue.py): a fake of the right format is typed instead.
+            turn = Turn("user", masker.fake_for(field, f"{REDACTED}#{inbound['id']}"))
+            scrubbed = True
         else:
             turn = Turn("user", masker.apply(text))
         turn.state = inbound["state_after"] or ""
@@ -126,12 +158,32 @@ def conversation_from_rows(rows: Sequence[dict[str, Any]], *, title: str, source
                                      [[(masker.apply(label), value) for label, value in r] for r in buttons]))
             if buttons:
                 current = [b for r in buttons for b in r]
+        if scrubbed:
+            turn.bot = [BotReply("", REDACTED)]  # the bot's answer is re-recorded, see fill_scrubbed
         turns.append(turn)
     first = grouped[0][0]
     user = pseudonym(secret_key, first["user_id"], "user")
     chat = user if first["chat_id"] == first["user_id"] else pseudonym(secret_key, first["chat_id"], "chat")
     return Conversation(title=title, today=_local_date(first["created_at"]), user=user, chat=chat, turns=turns,
                         source=source)
+
+
+def fill_scrubbed(conversation: Conversation, work_dir: Path) -> int:
+    """Re-record the turns whose text the transcript deliberately never kept; returns how many.
+
+    Personal details typed for a document are stored as ［已隐去］ (and so are replies that echo
+    them), so the bot's answers to those turns cannot be exported. The fixture types a fake of the
+    right format there instead, and takes the bot's answers to it from a replay on a fresh database.
+    """
+    scrubbed = [i for i, t in enumerate(conversation.turns)
+                if t.action != "reopen" and any(REDACTED in r.html for r in t.bot)]
+    if not scrubbed:
+        return 0
+    result = replay(conversation, work_dir / f"scrub-{id(conversation)}.db")
+    for i in scrubbed:
+        outcome = result.outcomes[i]
+        conversation.turns[i].state, conversation.turns[i].bot = outcome.state, list(outcome.bot)
+    return len(scrubbed)
 
 
 def export(store: SessionStore, *, session_id: int | None = None, last: int | None = None,
@@ -163,4 +215,8 @@ def export(store: SessionStore, *, session_id: int | None = None, last: int | No
             name = f"{name} #{index}"
         conversations.append(conversation_from_rows(rows, title=name, source=source, secret_key=key,
                                                     registry=registry, masker=masker))
+    with tempfile.TemporaryDirectory() as tmp:
+        for conversation in conversations:
+            if fill_scrubbed(conversation, Path(tmp)):
+                conversation.source += "; turns with personal details re-recorded with fakes"
     return conversations, masker

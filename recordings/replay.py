@@ -161,4 +161,5 @@ def replay(conversation: Conversation, db_path: Path, *,
 
 
 def _default_engine(db_path: Path, conversation: Conversation) -> Engine:
-    return Engine(SessionStore(open_database(db_path)), clock=lambda: conversation.today)
+    return Engine(SessionStore(open_database(db_path)), clock=lambda: conversation.today,
+                  documents_dir=db_path.parent / f"{db_path.stem}-documents")

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from flows.engine import Engine  # noqa: E402
 from flows.model import Inbound, InboundKind  # noqa: E402
 from recordings import format as fixture_format  # noqa: E402
-from recordings.export import SECRET_KEY, conversation_from_rows, rows_for_user  # noqa: E402
+from recordings.export import SECRET_KEY, conversation_from_rows, fill_scrubbed, rows_for_user  # noqa: E402
 from recordings.format import Turn  # noqa: E402
 from storage import SessionStore, open_database  # noqa: E402
 from storage.meta import secret, set_meta  # noqa: E402
@@ -166,6 +166,57 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
     "topics_typed_question_midflow": ("咨询中途问「支付令是什么？」", [
         "/start", "债权人", "借款", "支付令是什么？", "5000", "失信名单是什么", "借条", "选好了",
     ]),
+    # ------------------------------------------------------------------ documents
+    "doc_demand_letter": ("出借人·生成催款函（个人信息不保存），再回到文书菜单和结果页", [
+        *CREDITOR_LOAN, ("press", "确认无误"), ("press", "生成文书"), ("press", "返回"), ("press", "生成文书"),
+        ("press", "催款函"), "王小明", "江苏省南京市鼓楼区中山北路100号", "13912345678", "李四",
+        "浙江省杭州市西湖区文三路200号", "2024-01-10", ("press", "微信"), ("press", "7日"), ("press", "不保存"),
+        "返回", ("press", "催款函"), ("press", "跳过"), ("press", "跳过"), ("press", "跳过"), ("press", "跳过"),
+        ("press", "跳过"), ("press", "跳过"), ("press", "支付宝"), ("press", "15日"),
+        ("press", "生成其他文书"), ("press", "返回"),
+    ]),
+    "doc_complaint_back_every_step": ("出借人·起诉状：每个问题先回答再返回，保存个人信息后再生成还款协议", [
+        *CREDITOR_LOAN, ("press", "确认无误"), ("press", "生成文书"), ("press", "起诉状"),
+        *[step for answer in (
+            "王小明", ("press", "汉族"), "320106198503120413", "江苏省南京市鼓楼区中山北路100号", "13912345678",
+            "李四", "11010519491231002X", "浙江省杭州市西湖区文三路200号", "13700001111", "2024-01-10",
+            ("press", "银行转账"), ("press", "约定了利率"), "月息1分5", "鼓楼区",
+        ) for step in (answer, ("press", "返回"), answer)],
+        ("press", "保存30天"), ("press", "返回"), ("press", "还款协议"), "2024-01-10", ("press", "分6期"),
+        ("press", "返回"), ("press", "分6期"),
+        "2027-01-01", ("press", "删除保存的个人信息"), ("press", "生成其他文书"), ("press", "还款协议"),
+        ("press", "跳过"), ("press", "返回"), ("press", "跳过"),
+    ]),
+    "doc_complaint_interest_options": ("起诉状：没有约定利息、约定不明确；法院留空", [
+        *CREDITOR_LOAN, ("press", "确认无误"), ("press", "生成文书"), ("press", "起诉状"),
+        *["跳过"] * 11, ("press", "没有约定利息"), "跳过",
+        ("press", "返回"), ("press", "起诉状"), *["跳过"] * 11, ("press", "约定不明确"), "跳过",
+    ]),
+    "doc_agreement_plans": ("出借人·还款协议：一次性、3期、12期、24期、36期", [
+        *CREDITOR_LOAN, ("press", "确认无误"), ("press", "生成文书"),
+        *[step for plan in ("一次性还清", "分3期", "分12期", "分24期", "分36期") for step in (
+            ("press", "还款协议"), *["跳过"] * 9, ("press", plan), "跳过", ("press", "返回"))],
+        ("press", "催款函"), *["跳过"] * 6, ("press", "现金"), ("press", "30日"),
+    ]),
+    "doc_hardship_credit_card": ("信用卡持卡人·协商还款申请书（个性化分期）", [
+        "/start", ("press", "债务人"), ("press", "信用卡"), "2.6万", "2025-01-15", ("press", "催收"),
+        ("press", "分期"), ("press", "否"), ("press", "确认无误"), ("press", "生成文书"), ("press", "返回"),
+        ("press", "生成文书"), ("press", "协商还款申请书"), "赵六", "11010519491231002X", "13800138000",
+        "某某银行信用卡中心", "6688", ("press", "12期"), "2027-01-10", ("press", "失业"),
+        "今年三月被裁员，正在找工作，每月只有临时收入两千元", ("press", "不保存"),
+    ]),
+    "doc_hardship_reasons": ("网贷借款人·申请书：各种困难原因和期数", [
+        "/start", "债务人", "网贷", "1.2万", "2025年6月", "催收", "无力偿还", "否", "确认", ("press", "生成文书"),
+        *[step for months, reason in (("6期", "收入大幅减少"), ("24期", "患病"), ("36期", "经营困难"),
+                                      ("60期", "家庭变故"), ("12期", "其他原因"))
+          for step in (("press", "协商还款申请书"), *["跳过"] * 5, ("press", months), "跳过", ("press", reason),
+                       "跳过", ("press", "返回"))],
+    ]),
+    "doc_agreement_debtor_person": ("欠朋友钱的债务人·和对方签还款协议", [
+        "/start", "债务人", "朋友", "5万", "2024-03-01", "催收", "分期", "否", "确认", ("press", "生成文书"),
+        ("press", "还款协议"), "孙七", "110101199003071233", "北京市朝阳区建国路88号", "13600001234", "周八",
+        "跳过", "跳过", "跳过", "2024-01-01", ("press", "分12期"), "2027-02-01", "不保存",
+    ]),
     # ------------------------------------------------------------------ navigation, commands, restarts
     "restart_and_cancel": ("中途重新开始、取消、再开始", [
         "/start", "债权人", "借款", "重新开始", "债务人", "信用卡", "/restart", "取消", "/start", "常识",
@@ -217,7 +268,8 @@ def record(name: str, title: str, steps: Sequence[Step], db_path: Path, user_id:
     """Run one script through the engine on ``db_path`` and export it to tests/fixtures/NAME.yaml."""
 
     def new_engine() -> Engine:
-        return Engine(SessionStore(open_database(db_path)), clock=lambda: TODAY)
+        return Engine(SessionStore(open_database(db_path)), clock=lambda: TODAY,
+                      documents_dir=db_path.parent / f"out-{user_id}")
 
     engine = new_engine()
     buttons: list[tuple[str, str]] = []
@@ -253,6 +305,7 @@ def record(name: str, title: str, steps: Sequence[Step], db_path: Path, user_id:
     store.db.close()
     for index in reopen_at:
         conversation.turns.insert(index, Turn("reopen"))
+    fill_scrubbed(conversation, db_path.parent)
     fixture_format.save(FIXTURES / f"{name}.yaml", [conversation])
     print(f"{name}: {len(conversation.turns)} turns")
 

@@ -123,6 +123,29 @@ def m0003(db: Database) -> None:
     db["group_requests"].create_index(["chat_id", "at"])
 
 
+@migrations(name="0004_document_details")
+def m0004(db: Database) -> None:
+    """Personal details typed for documents (names, identity numbers, addresses, phones), apart from
+    the session facts: one value per user and field. ``kept`` = 1 only when the user agreed to keep them
+    for later documents (until ``expires_at``); other rows live only while the document is being made.
+    """
+    db["document_details"].create(
+        {
+            "user_id": int,
+            "field": str,
+            "value": str,
+            "session_id": int,
+            "kept": int,
+            "updated_at": str,
+            "expires_at": str,
+        },
+        pk=("user_id", "field"),
+        not_null={"user_id", "field", "value", "kept", "updated_at"},
+        defaults={"kept": 0},
+    )
+    db["document_details"].create_index(["session_id"])
+
+
 @migrations(name="0006_meta")
 def m0006(db: Database) -> None:
     """Small key/value settings of this database (e.g. the secret that keys export pseudonyms)."""

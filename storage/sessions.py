@@ -115,9 +115,13 @@ class SessionStore:
         self.db["sessions"].update(session.id, session.to_row())
 
     def close(self, session: Session) -> None:
-        """Close a session (restart, cancel): it stays in the database, no longer current."""
+        """Close a session (restart, cancel): it stays in the database, no longer current.
+
+        Personal details typed for a document in it and not kept with the user's consent go now.
+        """
         session.status = "closed"
         self.save(session)
+        self.db.execute("delete from document_details where session_id = ? and kept = 0", [session.id])
 
     def get(self, session_id: int) -> Session | None:
         """A session by id."""
@@ -203,6 +207,9 @@ class SessionStore:
         counts["sessions"] = self.db.execute("delete from sessions where user_id = ?", [user_id]).rowcount
         counts["processed_updates"] = self.db.execute(
             "delete from processed_updates where user_id = ?", [user_id]
+        ).rowcount
+        counts["document_details"] = self.db.execute(
+            "delete from document_details where user_id = ?", [user_id]
         ).rowcount
         if self.db["telegram_keyboards"].exists():
             # A user's private chat has the user's id in Telegram.

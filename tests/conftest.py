@@ -101,7 +101,8 @@ class Chat:
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     """An engine on a fresh file database (WAL), today fixed at 2026-11-22."""
-    return Engine(SessionStore(open_database(tmp_path / "xiaoe.db")), clock=lambda: TODAY)
+    return Engine(SessionStore(open_database(tmp_path / "xiaoe.db")), clock=lambda: TODAY,
+                  documents_dir=tmp_path / "out")
 
 
 @pytest.fixture

@@ -130,7 +130,8 @@ async def _replay(fake: FakeBotAPI, conversation: Conversation, db_path: Path) -
         else:
             segments[-1].append((index, turn))
     for segment in segments:
-        engine = Engine(SessionStore(open_database(db_path)), clock=lambda: conversation.today)
+        engine = Engine(SessionStore(open_database(db_path)), clock=lambda: conversation.today,
+                        documents_dir=db_path.parent / "outbox", outbox=True)  # as bot.py runs Telegram
         app = build_application(engine, builder=application_builder(fake))
         try:
             async with running(app, poll_timeout=0.2):

@@ -61,7 +61,8 @@ def _results(engine: Engine, chat_id: int, answers_list: list[list[str]]) -> Non
 
 def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen = _loaded_templates(monkeypatch)
-    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY, group_clock=lambda: 1e9)
+    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY, group_clock=lambda: 1e9,
+                    documents_dir=tmp_path / "out")
     creditor_runs = []
     for debt, evidence, due, demand, attitude, identity, province, stage in zip(
         *(itertools.islice(itertools.cycle(v), 6) for v in CREDITOR_VARIANTS.values()), strict=True
@@ -120,6 +121,7 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat.press("查看引用的法条")
     render("internal_error.html.j2")
     _group_tour(engine)
+    _documents(engine)
     all_templates = {str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.j2")}
     missing = all_templates - seen
     assert not missing, f"templates never rendered: {sorted(missing)}"
@@ -168,6 +170,35 @@ def _group_tour(engine: Engine) -> None:
     engine.handle(Inbound.typed(77, 77, f"/start {token}"))
     engine.handle(Inbound.typed(78, 78, "/start g_unknownToken"))
     engine.handle(Inbound(-10, 1, InboundKind.EVENT, "bot_removed", is_private=False))
+
+
+def _documents(engine: Engine) -> None:
+    """Every documents question, the made/done/dropped notices and a refused identity number."""
+    creditor = Chat(engine, chat_id=4, user_id=4)
+    for answer in ["/start", "1", "1", "5000", "1", "2024-01-01", "2025-03-01", "1", "是", "江苏", "1", "确认"]:
+        creditor.say(answer)
+    creditor.press("生成文书")
+    for answer in ["1", "张三", "南京市鼓楼区中山北路1号", "13812345678", "李四", "杭州市西湖区文三路2号",
+                   "2023-05-01", "1", "1", "保存"]:
+        creditor.say(answer)
+    assert creditor.state == "documents.done", creditor.text
+    creditor.press("删除保存的个人信息")
+    creditor.press("生成其他文书")
+    for answer in ["2", "张三", "汉族", "12345", "320106198503120413", "跳过", "跳过", "李四", "跳过", "跳过", "跳过",
+                   "2023-05-01", "1", "1", "1.5%/月", "鼓楼区", "1"]:
+        creditor.say(answer)
+    assert creditor.state == "documents.done", creditor.text
+    creditor.press("生成其他文书")
+    for answer in ["3", *["跳过"] * 9, "6期", "2027-01-01"]:
+        creditor.say(answer)
+    assert creditor.state == "documents.done", creditor.text
+    debtor = Chat(engine, chat_id=5, user_id=5)
+    for answer in ["/start", "2", "信用卡", "2.6万", "2025-01-15", "2", "2", "否", "确认"]:
+        debtor.say(answer)
+    debtor.press("生成文书")
+    for answer in ["1", "跳过", "跳过", "跳过", "某某银行", "6688", "12期", "2027-01-10", "失业", "找工作中", "1"]:
+        debtor.say(answer)
+    assert debtor.state == "documents.done", debtor.text
 
 
 def test_missing_variable_is_an_error() -> None:

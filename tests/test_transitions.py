@@ -26,6 +26,10 @@ def test_every_transition_fires() -> None:
     registry = load_registry()
     shared = SharedMachine(registry)
     assert shared.edges, "no transitions built"
+    # The documents flow: 生成文书 under both results, 生成其他文书 on a made document, and its questions.
+    assert {("draft", "creditor.result"), ("draft", "debtor.result"), ("another", "documents.done")} <= {
+        (e.trigger, e.source) for e in shared.edges}
+    assert sum(e.trigger == "answer" and e.source.startswith("documents.") for e in shared.edges) == 24
     for edge in shared.edges:
         session = Session(id=1, chat_id=1, user_id=1, flow=edge.source.split(".")[0], state=edge.source)
         kwargs = {}

@@ -1,0 +1,249 @@
+"""The documents dialogue: what the engine asks this module at a few points of a turn.
+
+The steps themselves are flow data (``flows/definitions/documents.yaml``) moved by the shared
+machine like every other flow; this module decides the parts that depend on more than one answer:
+
+* :meth:`DocumentDesk.absorb` — before an answer is stored: a personal detail goes to the
+  ``document_details`` table and the session facts only record that it was given (:data:`GIVEN`);
+  picking a document clears the previous document's answers;
+* :meth:`DocumentDesk.prefill` — whether a question can be passed without asking: it does not apply
+  to the document picked (``ask_when``), its answer is a detail the user agreed to keep, or (the
+  consent question) nothing personal was typed;
+* :meth:`DocumentDesk.produce` — on reaching the document screen: build, render and write the .docx,
+  delete the typed details unless the user agreed to keep them, and fold the document's steps in the
+  undo history so that 返回 leads back to the documents menu;
+* :meth:`DocumentDesk.loggable_inbound` / :meth:`DocumentDesk.loggable_reply` — what of a turn may
+  be written to the transcript (personal details never are).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from documents.builder import Draft, build
+from documents.catalogue import catalogue
+from documents.render import write
+from flows.formats import display as format_display
+from flows.intents import TYPED_INTENTS
+from flows.model import InboundKind, Reply
+from flows.parsers import normalise
+from flows.spec import FlowRegistry, Node
+from law.calculation import fmt_pct
+from law.fees import court_fee
+from messages import render
+from storage.details import KEPT_TTL, DetailsStore
+from storage.sessions import Session, SessionStore
+
+if TYPE_CHECKING:
+    from flows.engine import Turn
+
+FLOW = "documents"
+PICK = "documents.document"
+CONSENT = "keep_details"
+GIVEN = "given"  # the fact recorded for a personal detail; the value lives in document_details
+REDACTED = "［已隐去］"
+OUTBOX_TTL_SECONDS = 3600  # an outbox file not sent within an hour is deleted
+
+
+@dataclass
+class Made:
+    """What :meth:`DocumentDesk.produce` made: the draft, the file and the citations its template used."""
+
+    draft: Draft
+    path: Path
+    citations: list[str] = field(default_factory=list)
+
+
+def filesystem_accepts(name: str) -> bool:
+    """True when ``name`` can be written as a file name with this system's file name encoding."""
+    try:
+        name.encode(sys.getfilesystemencoding())
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class DocumentDesk:
+    """The documents part of a turn, over the engine's store and registry (see the module docstring)."""
+
+    def __init__(self, store: SessionStore, registry: FlowRegistry, clock: Callable[[], date], out_dir: Path,
+                 outbox: bool = False) -> None:
+        """``out_dir`` receives the files; ``outbox`` = the channel sends and deletes them (Telegram)."""
+        self.store = store
+        self.details = DetailsStore(store.db)
+        self.registry = registry
+        self.clock = clock
+        self.out_dir = out_dir
+        self.outbox = outbox
+        self.sweep_outbox()
+
+    # ---------------------------------------------------------------------------------- questions
+
+    def _documents_node(self, node: Node) -> bool:
+        return node.flow == FLOW and node.is_question
+
+    def _asked_ids(self) -> list[str]:
+        return [n.id for n in self.registry.flows[FLOW].questions]
+
+    def absorb(self, turn: Turn, node: Node, facts: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """Take an answer to ``node`` before the engine stores it: (facts to store, text to show or None)."""
+        session = turn.session
+        assert session is not None
+        if not self._documents_node(node):
+            return facts, None
+        if node.state == PICK:
+            self._reset(session)
+            return facts, None
+        fmt = node.validate.get("format")
+        shown = format_display(str(fmt), node.id, facts) if fmt else None
+        if not node.personal:
+            return facts, shown
+        value = facts.get(node.id)
+        if value is None:
+            self.details.drop(session.user_id, node.id)
+            return {node.id: None}, None
+        text = str(value)
+        self.details.put(session.user_id, session.id, node.id, text)
+        shown = shown or text
+        turn.secrets.update({text, shown, turn.inbound.text.strip()})
+        return {node.id: GIVEN}, shown
+
+    def _reset(self, session: Session) -> None:
+        """A document is being picked: forget the previous document's answers and typed details, and
+        every saved detail past its time (so an expired one is never filled in)."""
+        for qid in self._asked_ids():
+            for key in (qid, f"{qid}__approx", f"{qid}__unit"):
+                session.facts.pop(key, None)
+        self.details.drop_temporary(session.user_id)
+        self.details.purge_expired()
+
+    def prefill(self, session: Session, node: Node) -> dict[str, Any] | None:
+        """The facts to set when ``node`` can be passed without asking, or None when it must be asked."""
+        if not self._documents_node(node) or node.state == PICK:
+            return None
+        if not node.asked(session.facts):
+            return {}
+        if node.id == CONSENT:
+            return None if self.details.temporary_fields(session.user_id) else {}
+        if node.personal and node.id in self.details.kept_fields(session.user_id):
+            return {node.id: GIVEN}
+        return None
+
+    # ---------------------------------------------------------------------------------- the file
+
+    def _target(self, draft: Draft, today: date) -> Path:
+        doc = catalogue().document(draft.kind)
+        stamp = today.isoformat()
+        name = f"{draft.title}_{stamp}.docx"
+        if not filesystem_accepts(name):
+            name = f"{doc.ascii_name}_{stamp}.docx"
+        folder = self.out_dir
+        if self.outbox:
+            folder = self.out_dir / secrets.token_hex(8)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path, n = folder / name, 1
+        while path.exists():
+            n += 1
+            path = folder / f"{Path(name).stem}({n}).docx"
+        return path
+
+    def sweep_outbox(self, now: float | None = None) -> int:
+        """Delete outbox files older than :data:`OUTBOX_TTL_SECONDS` (sending failed); returns the count."""
+        if not self.outbox or not self.out_dir.is_dir():
+            return 0
+        limit, removed = (now or time.time()) - OUTBOX_TTL_SECONDS, 0
+        for folder in self.out_dir.iterdir():
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                removed += sum(1 for _ in folder.glob("*.docx"))
+                shutil.rmtree(folder, ignore_errors=True)
+        return removed
+
+    def produce(self, turn: Turn) -> Made | None:
+        """On reaching a document screen by answering: write the document and report it (see module doc)."""
+        session = turn.session
+        assert session is not None
+        node = self.registry.node(session.state)
+        if node.kind != "document":
+            return None
+        self.details.purge_expired()
+        self.sweep_outbox()
+        facts, today = session.facts, self.clock()
+        kind = str(facts["document"])
+        stored = self.details.values(session.user_id)
+        kept = self.details.kept_fields(session.user_id)
+        questions = [q for q in self.registry.flows[FLOW].questions if q.state != PICK and q.asked(facts)]
+        personal = {q.id: stored[q.id] for q in questions if q.personal and facts.get(q.id) == GIVEN and q.id in stored}
+        draft = build(kind, facts, personal, today)
+        path = self._target(draft, today)
+        citations = write(draft, path)
+        consent = facts.get(CONSENT) == "yes"
+        typed = self.details.temporary_fields(session.user_id)
+        if consent:
+            self.details.keep(session.user_id)
+        else:
+            self.details.drop_temporary(session.user_id)
+        if consent or kept:
+            session.pending["details_kept"] = True
+        self._fold_history(session)
+        blanks = [q.label for q in questions if q.optional and q.id not in personal and q.id != CONSENT
+                  and (q.personal or facts.get(q.id) is None)]
+        reply = render(
+            "documents/made.html.j2",
+            # The name without a "(2)" de-duplication suffix: the terminal prints the real path itself.
+            kind=kind, title=draft.title, filename=re.sub(r"\(\d+\)(?=\.docx$)", "", path.name),
+            notes=draft.notes, context=draft.context,
+            facts=facts, blanks=blanks,
+            used_kept=[q.label for q in questions if q.id in kept and q.id in personal and q.id not in typed],
+            kept=consent and bool(typed), dropped=not consent and bool(typed), kept_days=KEPT_TTL.days,
+            fee=court_fee(draft.notes["claim"].total, "ordinary") if kind == "complaint" else None, pct=fmt_pct,
+        )
+        turn.replies.append(Reply(reply.html, files=(path,), state=session.state, kind="document",
+                                  meta={"citations": reply.citations}))
+        return Made(draft, path, citations)
+
+    def _fold_history(self, session: Session) -> None:
+        """Mark the document's steps automatic: 返回 from the document screen goes back to the menu."""
+        for index in range(len(session.history) - 1, -1, -1):
+            snapshot = session.history[index]
+            if snapshot["state"] == PICK and not snapshot["auto"]:
+                for later in session.history[index + 1:]:
+                    later["auto"] = True
+                return
+
+    def drop_kept(self, turn: Turn) -> None:
+        """The user withdrew consent: delete every saved detail now and say so."""
+        session = turn.session
+        assert session is not None
+        count = self.details.drop_user(session.user_id)
+        session.pending.pop("details_kept", None)
+        session.turn += 1
+        rendered = render("documents/dropped.html.j2", count=count)
+        turn.replies.append(Reply(rendered.html, state=session.state, kind="notice"))
+
+    # ---------------------------------------------------------------------------------- privacy
+
+    def loggable_inbound(self, turn: Turn, said: str) -> str:
+        """The inbound text as the transcript may keep it: nothing typed at a personal question."""
+        state = turn.state_before
+        # "跳过", "返回"... typed there are not personal details: kept, so the transcript shows what happened.
+        typed = normalise(turn.inbound.text).lower().rstrip("。.!！")
+        if (state and turn.inbound.kind == InboundKind.TEXT and self.registry.node(state).personal
+                and typed not in TYPED_INTENTS):
+            return REDACTED
+        return self.loggable_reply(turn, said)
+
+    def loggable_reply(self, turn: Turn, text: str) -> str:
+        """A reply as the transcript may keep it: every personal detail of the turn replaced."""
+        for secret in sorted((s for s in turn.secrets if s), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+

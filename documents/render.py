@@ -1,0 +1,64 @@
+"""Render a :class:`~documents.builder.Draft` into a .docx file with docxtpl (Word file + Jinja tags).
+
+The Jinja environment is strict (an unknown variable is an error, never an empty string) and
+autoescapes what users typed; templates cite law only through ``cite`` / ``cite_all``, which resolve
+the key in the knowledge base (an unknown article raises) and remember it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from documents.builder import Draft
+from documents.catalogue import catalogue
+from law.kb import cite as kb_cite
+
+
+def environment(citations: list[str]) -> Environment:
+    """A fresh strict environment whose ``cite`` helpers record the keys used into ``citations``."""
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+
+    def cite(key: str) -> Markup:
+        text = kb_cite(key)
+        if key not in citations:
+            citations.append(key)
+        return Markup("%s") % text
+
+    def cite_all(keys: list[str] | tuple[str, ...]) -> Markup:
+        return Markup("、").join(cite(key) for key in keys)
+
+    env.globals["cite"] = cite
+    env.globals["cite_all"] = cite_all
+    return env
+
+
+def render_bytes(draft: Draft) -> tuple[bytes, list[str]]:
+    """The .docx file of ``draft`` as bytes, and the citation keys its template used."""
+    template = DocxTemplate(catalogue().document(draft.kind).template_path)
+    citations: list[str] = []
+    template.render(draft.context, jinja_env=environment(citations), autoescape=True)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    return buffer.getvalue(), citations
+
+
+def write(draft: Draft, path: Path) -> list[str]:
+    """Render ``draft`` into ``path`` (created readable by its owner only); returns the citation keys."""
+    data, citations = render_bytes(draft)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return citations
+
+
+def template_variables(kind: str) -> set[str]:
+    """The top-level variables a document's template uses (for the catalogue check in the tests)."""
+    template = DocxTemplate(catalogue().document(kind).template_path)
+    return set(template.get_undeclared_template_variables(environment([])))

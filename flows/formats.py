@@ -1,0 +1,220 @@
+"""Typed answers with a fixed shape: names, 身份证号, phone numbers, addresses, interest rates...
+
+A text question names its format in the flow file (``validate: {format: id_number}``); the parser
+here turns the typed text into the facts to store, or raises :class:`ParseError` whose code selects
+a polite Chinese explanation in ``messages/templates/documents/errors.html.j2``. ``display`` gives
+the short form shown back to the user (identity numbers and phone numbers partly masked).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flows.parsers import ParseError, normalise
+
+# GB 11643-1999: weights of the first 17 digits and the check character for (sum mod 11).
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+MAX_RATE_PCT_PER_YEAR = Decimal(1000)
+RATE_UNITS = {"year": (Decimal(1), "年利率"), "month": (Decimal(12), "月利率"), "day": (Decimal(365), "日利率")}
+
+_SPACES = re.compile(r"[\s\-－—_]+")
+_NAME_FORBIDDEN = re.compile(r"[\d?？!！@#$%^&*<>{}\[\]=+|\\/]")
+
+
+def id_check_char(first17: str) -> str:
+    """The check character (0-9 or X) of an 18-digit identity number's first 17 digits."""
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def parse_id_number(text: str) -> str:
+    """An 18-character 居民身份证号码: 17 digits, a valid birth date, and the right check character."""
+    value = _SPACES.sub("", normalise(text)).upper()
+    if len(value) == 15 and value.isdigit():
+        raise ParseError("fmt_id_old")
+    if len(value) != 18:
+        raise ParseError("fmt_id_length", length=len(value))
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        raise ParseError("fmt_id_chars")
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ParseError("fmt_id_birth") from None
+    if born.year < 1900:
+        raise ParseError("fmt_id_birth")
+    if id_check_char(value[:17]) != value[17]:
+        raise ParseError("fmt_id_checksum")
+    return value
+
+
+def id_birth_and_gender(value: str | None) -> tuple[date | None, str | None]:
+    """Birth date and 男/女 read from a valid 18-digit identity number (None, None otherwise)."""
+    if not value or len(value) != 18:
+        return None, None
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None, None
+    return born, ("男" if int(value[16]) % 2 else "女")
+
+
+def parse_phone(text: str) -> str:
+    """A mainland mobile number (11 digits from 13–19) or a landline with its area code."""
+    value = _SPACES.sub("", normalise(text)).replace("(", "").replace(")", "")
+    value = re.sub(r"^(\+?86)(?=1\d{10}$)", "", value)
+    if re.fullmatch(r"1[3-9]\d{9}", value):
+        return value
+    if re.fullmatch(r"0\d{9,11}", value):
+        area = 3 if value[1] in "12" else 4  # 010, 02x: three digits; the rest: four
+        return f"{value[:area]}-{value[area:]}"
+    raise ParseError("fmt_phone")
+
+
+def parse_name(text: str) -> str:
+    """A person's or an organisation's name: 2–40 characters, no digits or question marks."""
+    value = re.sub(r"\s+", " ", normalise(text))
+    if len(value) < 2 or len(value) > 40 or _NAME_FORBIDDEN.search(value):
+        raise ParseError("fmt_name")
+    return value
+
+
+def parse_address(text: str) -> str:
+    """A postal address: at least 5 characters."""
+    value = re.sub(r"\s+", " ", normalise(text))
+    if len(value) < 5 or "?" in value or "？" in value:  # "支付令是什么？" is a question, not an address
+        raise ParseError("fmt_address")
+    if len(value) > 120:
+        raise ParseError("text_too_long", limit=120)
+    return value
+
+
+def parse_ethnicity(text: str) -> str:
+    """An ethnic group as written on the identity card, with 族 added when left out ("汉" → "汉族")."""
+    value = normalise(text).replace(" ", "")
+    if not value or len(value) > 10 or _NAME_FORBIDDEN.search(value):
+        raise ParseError("fmt_ethnicity")
+    return value if value.endswith("族") else f"{value}族"
+
+
+def parse_court(text: str) -> str:
+    """A court's name; "朝阳区" becomes "朝阳区人民法院", a name with 法院 is kept as typed."""
+    value = normalise(text).replace(" ", "")
+    if len(value) < 2 or len(value) > 60 or _NAME_FORBIDDEN.search(value):
+        raise ParseError("fmt_court")
+    return value if "法院" in value else f"{value}人民法院"
+
+
+def parse_account_tail(text: str) -> str:
+    """The last four characters of a card or contract number (only those are kept)."""
+    value = re.sub(r"[\s\-－]", "", normalise(text)).upper()
+    if not re.fullmatch(r"[0-9A-Z]{4,30}", value):
+        raise ParseError("fmt_account_tail")
+    return value[-4:]
+
+
+_CN_DIGITS = str.maketrans("零一二两三四五六七八九", "01223456789")
+_RATE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
+_RATE_FEN = re.compile(r"^(?:月息|月利)?(\d+(?:\.\d+)?)分(?:利|息)?$")
+_RATE_FEN_SPLIT = re.compile(r"^(?:月息|月利)?(\d)分(\d)(?:厘)?$")
+
+
+def parse_rate(text: str) -> tuple[Decimal, str]:
+    """An agreed interest rate as (percent, unit): "年利率12%", "12%", "月息2分", "1分5", "月利率1.5%",
+    "日利率0.05%", "万分之五/天". A number without a unit word is a yearly rate; "X分" alone is the
+    common way of saying 月息X%. Raises ParseError for anything else or a rate above 1000% a year.
+    """
+    s = normalise(text).replace(" ", "").replace("％", "%").lower().translate(_CN_DIGITS)
+    s = s.replace("年化", "年利率").replace("年息", "年利率")
+    s = s.replace("每月", "月").replace("每天", "日").replace("每日", "日").replace("/天", "日").replace("/日", "日")
+    s = s.replace("/月", "月").replace("/年", "年")
+    pct: Decimal | None = None
+    unit = "year"
+    split = _RATE_FEN_SPLIT.match(s)
+    fen = _RATE_FEN.match(s)
+    try:
+        if split:  # "1分5" = 月息1.5%
+            pct, unit = Decimal(f"{split.group(1)}.{split.group(2)}"), "month"
+        elif fen:
+            pct, unit = Decimal(fen.group(1)), "month"
+        elif "万分之" in s:
+            number = _RATE_NUMBER.search(s.split("万分之", 1)[1])
+            if number is None:
+                raise ParseError("fmt_rate")
+            pct, unit = Decimal(number.group(1)) / 100, "day" if "日" in s or "天" in s else "year"
+        else:
+            number = _RATE_NUMBER.search(s)
+            if number is None or len(_RATE_NUMBER.findall(s)) != 1:
+                raise ParseError("fmt_rate")
+            pct = Decimal(number.group(1))
+            if "月" in s:
+                unit = "month"
+            elif "日" in s or "天" in s:
+                unit = "day"
+    except InvalidOperation:
+        raise ParseError("fmt_rate") from None
+    if pct is None or pct <= 0:
+        raise ParseError("fmt_rate")
+    if pct * RATE_UNITS[unit][0] > MAX_RATE_PCT_PER_YEAR:
+        raise ParseError("fmt_rate_high")
+    return pct.normalize(), unit
+
+
+def rate_text(pct: str | Decimal, unit: str) -> str:
+    """A rate in words: ("1.5", "month") → "月利率1.5%"."""
+    return f"{RATE_UNITS[unit][1]}{format(Decimal(pct).normalize(), 'f')}%"
+
+
+def _mask(value: str, head: int, tail: int) -> str:
+    if len(value) <= head + tail:
+        return value
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def _single(parser: Callable[[str], str]) -> Callable[[str, str], dict[str, Any]]:
+    return lambda node_id, text: {node_id: parser(text)}
+
+
+def _rate(node_id: str, text: str) -> dict[str, Any]:
+    pct, unit = parse_rate(text)
+    return {node_id: format(pct, "f"), f"{node_id}__unit": unit}
+
+
+FORMATS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "name": _single(parse_name),
+    "id_number": _single(parse_id_number),
+    "phone": _single(parse_phone),
+    "address": _single(parse_address),
+    "ethnicity": _single(parse_ethnicity),
+    "court": _single(parse_court),
+    "account_tail": _single(parse_account_tail),
+    "rate": _rate,
+}
+
+
+def parse_format(fmt: str, node_id: str, text: str) -> dict[str, Any]:
+    """Parse ``text`` in format ``fmt`` into the facts for question ``node_id`` (raises ParseError)."""
+    try:
+        parser = FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown answer format {fmt!r}") from None
+    return parser(node_id, text)
+
+
+def display(fmt: str, node_id: str, facts: dict[str, Any]) -> str:
+    """How an answer in format ``fmt`` is shown back (identity and phone numbers partly masked)."""
+    value = facts.get(node_id)
+    if value is None:
+        return "（已跳过）"
+    if fmt == "id_number":
+        return _mask(str(value), 6, 4)
+    if fmt == "phone":
+        return _mask(str(value), 3, 4)
+    if fmt == "rate":
+        return rate_text(str(value), str(facts.get(f"{node_id}__unit", "year")))
+    if fmt == "account_tail":
+        return f"尾号{value}"
+    return str(value)
