@@ -65,6 +65,7 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
         error=error,
         error_details=error_details or {},
         typed_numbers=node.kind in {"choice", "multi", "yesno"},
+        facts=session.facts,  # so a question can be worded for the case (wages vs a loan)
     )
     return Reply(rendered.html, tuple(rows), state=session.state, kind="error" if error else "question")
 
