@@ -80,6 +80,14 @@ def _cn(value: date | None, blank: str = BLANK_DATE) -> str:
     return cn_date(value) if value else blank
 
 
+def _fact_date(facts: Mapping[str, Any], key: str, blank: str = BLANK_DATE) -> str:
+    """A date fact as written in a document; a month the user gave ("2025年3月") stays a month, never "1日"."""
+    day = _date(facts.get(key))
+    if day is None:
+        return blank
+    return f"{day.year}年{day.month}月" if facts.get(f"{key}__approx") else cn_date(day)
+
+
 def party(details: Mapping[str, str], prefix: str) -> dict[str, str]:
     """One party's details (``my`` or ``their``) with gender and birth date read from the identity number."""
     get = {key: details.get(f"{prefix}_{key}") for key in PERSONAL_FIELDS}
@@ -117,12 +125,12 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
         "cause": cause,
         "is_loan": kind == "loan",
         "is_labour": creditor_side and kind == "wages" and facts.get("wage_relation") == "employment",
-        "loan_date": _cn(_date(facts.get("loan_date"))),
+        "loan_date": _fact_date(facts, "loan_date"),
         "loan_method": LOAN_METHODS.get(facts.get("loan_method") or "", ""),
-        "due_date": cn_date(due) if due else "",
+        "due_date": _fact_date(facts, "due_date", "") if due else "",
         "no_term": facts.get("due_date") == "none",
-        "overdue_since": _cn(_date(facts.get("overdue_since")), ""),
-        "last_demand": _cn(_date(facts.get("last_demand")), ""),
+        "overdue_since": _fact_date(facts, "overdue_since", ""),
+        "last_demand": _fact_date(facts, "last_demand", ""),
         "evidence": evidence,
         "evidence_names": "、".join(EVIDENCE[e][0] for e in given),
     }

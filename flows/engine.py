@@ -218,7 +218,7 @@ class Engine:
             try:
                 facts = read_typed(self.registry.node(session.state), text, self.clock())
             except ParseError:
-                self._say(turn, "welcome.html.j2")
+                self._say(turn, "welcome.html.j2", restarted=False)
                 self._show(turn)
                 return
             self._answer(turn, facts)

@@ -23,6 +23,10 @@ MAX_RATE_PCT_PER_YEAR = Decimal(1000)
 RATE_UNITS = {"year": (Decimal(1), "年利率"), "month": (Decimal(12), "月利率"), "day": (Decimal(365), "日利率")}
 
 _SPACES = re.compile(r"[\s\-－—_]+")
+# Commas, full stops and talk around a name: a sentence, not a name that goes into a court document.
+_NAME_SENTENCE = re.compile(r"[，,。；;：:]|^(?:他|她|我|对方)?叫|不确定|不知道|好像|可能|应该是")
+# The sample number shown in the question itself (GB 11643's example): typed back, it is not anyone's.
+EXAMPLE_IDS = frozenset({"11010519491231002X"})
 _NAME_FORBIDDEN = re.compile(r"[\d?？!！@#$%^&*<>{}\[\]=+|\\/]")
 
 
@@ -46,8 +50,12 @@ def parse_id_number(text: str) -> str:
         raise ParseError("fmt_id_birth") from None
     if born.year < 1900:
         raise ParseError("fmt_id_birth")
+    if born > date.today():
+        raise ParseError("fmt_id_future")
     if id_check_char(value[:17]) != value[17]:
         raise ParseError("fmt_id_checksum")
+    if value in EXAMPLE_IDS:
+        raise ParseError("fmt_id_example")
     return value
 
 
@@ -75,10 +83,12 @@ def parse_phone(text: str) -> str:
 
 
 def parse_name(text: str) -> str:
-    """A person's or an organisation's name: 2–40 characters, no digits or question marks."""
+    """A person's or an organisation's name: 2–40 characters, no digits or question marks, not a sentence."""
     value = re.sub(r"\s+", " ", normalise(text))
     if len(value) < 2 or len(value) > 40 or _NAME_FORBIDDEN.search(value):
         raise ParseError("fmt_name")
+    if _NAME_SENTENCE.search(value):
+        raise ParseError("fmt_name_sentence")  # "他叫张伟，不过我不确定是不是真名"
     return value
 
 

@@ -72,3 +72,15 @@ def test_group_chat_never_runs_a_consultation(engine: Engine) -> None:
     assert "私聊" in replies[0].html and "三千五" not in replies[0].html
     assert engine.store.current(-100, 7) is None
     assert engine.store.db["transcript"].count == 0  # group words are not stored
+
+
+@pytest.mark.parametrize("before", [[], ["/start", "我是债权人", "取消"], ["/start", "/forget", "确认删除"]])
+def test_ordinary_text_without_a_session_gets_the_greeting(engine: Engine, before: list[str]) -> None:
+    # A user trial found "你好" after 取消 or /forget (or as a first message) answered with an internal error.
+    chat = Chat(engine, 321, 321)
+    for text in before:
+        chat.say(text)
+    chat.say("你好")
+    assert [r.kind for r in chat.last] == ["notice", "question"], chat.text
+    assert "你是哪一方" in chat.text and "出错" not in chat.text
+    assert chat.state == "start.role"

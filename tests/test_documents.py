@@ -309,3 +309,16 @@ def test_generation_time_and_size(tmp_path: Path) -> None:
         size = (tmp_path / f"{sample.kind}0.docx").stat().st_size
         print(f"{sample.kind}: {elapsed * 1000:.0f} ms per document, {size / 1024:.1f} KiB")
         assert size > 0
+
+
+@pytest.mark.parametrize("kind", ["demand_letter", "complaint"])
+def test_a_month_the_user_gave_stays_a_month_in_the_document(kind: str, tmp_path: Path) -> None:
+    # A user trial found "2026年10月" (stored as the 1st, flagged approximate) written as "2026年10月1日".
+    facts = creditor(stage="not_sued", last_demand="2026-10-01", last_demand__approx=True,
+                     loan_date="2024-03-01", loan_date__approx=True)
+    path = tmp_path / f"{kind}.docx"
+    write(build(kind, facts, CREDITOR_DETAILS, TODAY), path)
+    text = docx_text(path)
+    assert "2026年10月1日" not in text and "2024年3月1日" not in text
+    assert "2024年3月" in text
+    assert kind == "complaint" or "2026年10月" in text

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.formats import (
+    EXAMPLE_IDS,
     display,
     id_birth_and_gender,
     id_check_char,
@@ -29,7 +30,13 @@ from flows.parsers import ParseError
 def test_the_standard_example_identity_number() -> None:
     # The example of GB 11643-1999: 11010519491231002X, a woman born 1949-12-31.
     assert id_check_char("11010519491231002") == "X"
-    assert parse_id_number("110105 1949 1231 002x") == "11010519491231002X"
+    assert parse_id_number("320106 1985 0312 0413") == "320106198503120413"
+    with pytest.raises(ParseError) as caught:  # the question's own example, typed back, is nobody's number
+        parse_id_number("110105 1949 1231 002x")
+    assert caught.value.code == "fmt_id_example"
+    with pytest.raises(ParseError) as caught:  # a valid check digit, born 2030: a typo
+        parse_id_number("11010520300101001X")
+    assert caught.value.code == "fmt_id_future"
     assert id_birth_and_gender("11010519491231002X") == (date(1949, 12, 31), "女")
     assert id_birth_and_gender("320106198503120413") == (date(1985, 3, 12), "男")
     assert id_birth_and_gender(None) == (None, None)
@@ -56,7 +63,7 @@ def test_check_character_round_trip(first17: str) -> None:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         born = None
-    if born is None or born.year < 1900:
+    if born is None or born.year < 1900 or born > date.today() or number in EXAMPLE_IDS:
         with pytest.raises(ParseError):
             parse_id_number(number)
         return
@@ -112,3 +119,15 @@ def test_display_masks_identity_and_phone() -> None:
     assert display("name", "n", {"n": None}) == "（已跳过）"
     with pytest.raises(ValueError):
         parse_format("telepathy", "x", "?")
+
+
+@pytest.mark.parametrize("text", ["他叫张伟，不过我不确定是不是真名", "张伟，男", "好像叫李四", "对方叫王五"])
+def test_a_sentence_is_not_a_name(text: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_name(text)
+    assert caught.value.code == "fmt_name_sentence"
+
+
+@pytest.mark.parametrize("text", ["张伟", "欧阳娜娜", "某某科技有限公司", "Anna Müller"])
+def test_names_and_companies_pass(text: str) -> None:
+    assert parse_name(text) == text
