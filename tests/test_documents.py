@@ -322,3 +322,19 @@ def test_a_month_the_user_gave_stays_a_month_in_the_document(kind: str, tmp_path
     assert "2026年10月1日" not in text and "2024年3月1日" not in text
     assert "2024年3月" in text
     assert kind == "complaint" or "2026年10月" in text
+
+
+def test_complaint_without_agreed_interest_does_not_claim_an_agreed_rate(tmp_path: Path) -> None:
+    # A user trial found "按照约定…支付利息。原告主张的利率未超过…上限" although no interest was agreed.
+    path = tmp_path / "c.docx"
+    write(build("complaint", creditor(interest_agreed="no"), CREDITOR_DETAILS, TODAY), path)
+    text = docx_text(path)
+    assert "逾期利息" in text and "逾期未还的还应支付逾期利息" in text
+    assert "利率未超过" not in text and "并支付利息" not in text
+
+
+def test_small_claims_remark_defers_to_the_court(tmp_path: Path) -> None:
+    path = tmp_path / "c.docx"
+    write(build("complaint", creditor(amount="8000.00"), CREDITOR_DETAILS, TODAY), path)
+    text = docx_text(path)
+    assert "小额诉讼" in text and "以受诉法院适用的标准为准" in text
