@@ -156,7 +156,7 @@ def court_fee(amount: Decimal, procedure: str = "ordinary") -> Calculation:
                 "具体以法院做法为准。"
             )
             cautions.append(
-                "【未经确认】已按简易程序减半的案件再以调解或撤诉结案时能否再次减半，本库没有收录明确规定，请以法院计算为准。"
+                "【未经确认】已按简易程序减半的案件再以调解或撤诉结案时能否再次减半，本助手的资料里没有收录明确规定，请以法院计算为准。"
             )
     cautions.append("这是按《诉讼费用交纳办法》标准估算的数字，实际金额以法院的交费通知为准。")
     cautions.append(

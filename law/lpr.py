@@ -124,7 +124,7 @@ def staleness_caution(day: date) -> str | None:
     next_due = date(year, month, 20)
     if day >= next_due:
         return (
-            f"所需日期（{day.isoformat()}）晚于本库最新LPR数据（{last.month}），之后可能已发布新的LPR；"
+            f"所需日期（{day.isoformat()}）晚于本助手资料里最新的LPR数据（{last.month}），之后可能已发布新的LPR；"
             f"本计算使用{last.month}的数值，请到全国银行间同业拆借中心或中国人民银行网站核对。"
         )
     return None

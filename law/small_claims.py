@@ -269,7 +269,7 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
         if canonical is None:
             where = f"“{province}”不是可识别的省级行政区" if province else "没有提供省份"
         else:
-            where = f"本库没有{PROVINCES[canonical][0]}在{fmt_date(today)}适用的小额诉讼标的额"
+            where = f"本助手的资料里没有{PROVINCES[canonical][0]}在{fmt_date(today)}适用的小额诉讼标的额"
         breakdown = [f"{where}，无法判断具体金额是否适用小额诉讼。", *_RULE_LINES, _HOW_TO_FIND]
         if undated is not None:
             breakdown.append(
