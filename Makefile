@@ -24,7 +24,7 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)  ## benchmarks: prints one table and writes it to bench/results.md (about 2-3 minutes)
+bench: $(BENCH_STAMP)  ## benchmarks: prints one table and writes it to bench/results.md (2-3 minutes)
 	$(PY) -m bench
 
 lint: $(STAMP)

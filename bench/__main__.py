@@ -19,13 +19,13 @@ RESULTS = Path(__file__).resolve().parent / "results.md"
 PARTS = ("engine", "e2e", "memory", "startup")
 FULL = {
     "engine": {"consultations": 2000, "warmup": 200, "concurrent": 50},
-    "e2e": {"rounds": 8, "consultations": 20, "users": 20, "warmup": 10},
+    "e2e": {"rounds": 8, "consultations": 20, "users": 20, "warmup": 10, "remote_consultations": 6},
     "memory": {"sizes": (1_000, 100_000), "returning": 300, "consultations": 40, "users": 20},
     "startup": {"runs": 7},
 }
 QUICK = {
     "engine": {"consultations": 6, "warmup": 2, "concurrent": 3},
-    "e2e": {"rounds": 1, "consultations": 2, "users": 2, "warmup": 1},
+    "e2e": {"rounds": 1, "consultations": 2, "users": 2, "warmup": 1, "remote_consultations": 1},
     "memory": {"sizes": (20, 60), "returning": 4, "consultations": 2, "users": 2},
     "startup": {"runs": 1},
 }

@@ -16,6 +16,10 @@ update at a time), so each round also plays one consultation with a lone user, w
 bot's own. Batches of the three kinds are interleaved round by round so that machine noise hits all of
 them alike; the fake Bot API's own work (in this process) is part of every measurement. The bot
 process's CPU time per update is reported too: it is what a busy machine distorts least.
+
+Finally xiaoe and the echo bot each play one batch against a fake Bot API that answers every request
+``REMOTE_LATENCY`` late, like a distant api.telegram.org: with one update handled at a time, the round
+trips, not CPU, set the pace there.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from bench.timing import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("xiaoe", "echo", "echo-k")
+REMOTE_LATENCY = 0.05  # seconds per Bot API request: roughly a round trip to api.telegram.org from afar
 
 
 @dataclass
@@ -83,6 +88,7 @@ class E2EResult:
     rounds: int
     consultations: int  # per batch
     calls_per_step: dict[str, list[int]]  # what xiaoe makes per script step (and echo-k copies)
+    remote: dict[str, KindResult] = field(default_factory=dict)  # with REMOTE_LATENCY added to every request
 
     def ratio(self, baseline: str) -> float:
         """xiaoe's throughput over a baseline's."""
@@ -98,10 +104,11 @@ def cpu_seconds(pid: int) -> float:
 class BotProcess:
     """One bot process with its fake Bot API and the simulated users that talk to it."""
 
-    def __init__(self, kind: str, directory: Path, db: Path | None = None) -> None:
-        """Start the fake server and the bot (on ``db``, default ``<directory>/<kind>.db``); wait until it polls."""
+    def __init__(self, kind: str, directory: Path, db: Path | None = None, latency: float = 0.0) -> None:
+        """Start the fake server (answering each request ``latency`` s late) and the bot (on ``db``, default
+        ``<directory>/<kind>.db``); wait until it polls."""
         self.kind = kind
-        self.fake = BenchBotAPI().start()
+        self.fake = BenchBotAPI(latency=latency).start()
         self.db = db or directory / f"{kind}.db"
         env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1", "PYTHONPATH": str(ROOT)}
         self.stderr_path = directory / f"{kind}-{self.fake.port}.stderr"
@@ -264,9 +271,24 @@ def _check_xiaoe(bot: BotProcess, consultations: int) -> None:
         raise ScriptError(f"only {finished} of {consultations} xiaoe consultations reached a result")
 
 
-def run(rounds: int = 4, consultations: int = 40, users: int = 20, warmup: int = 10,
+def remote(directory: Path, user_ids: Iterator[int], consultations: int, users: int) -> dict[str, KindResult]:
+    """xiaoe and the echo bot when every request takes ``REMOTE_LATENCY`` (one batch each, no warm-up)."""
+    results = {}
+    for kind in ("xiaoe", "echo"):
+        bot = BotProcess(kind, directory, db=directory / f"remote-{kind}.db", latency=REMOTE_LATENCY)
+        try:
+            batch = Batch(bot, consultations, users, user_ids)
+            updates, seconds, requests, cpu = batch.run(timeout=600)
+        finally:
+            bot.close()
+        results[kind] = KindResult(updates, seconds, batch.latencies, requests, cpu)
+    return results
+
+
+def run(rounds: int = 4, consultations: int = 40, users: int = 20, warmup: int = 10, remote_consultations: int = 0,
         directory: Path | None = None) -> E2EResult:
-    """Warm each bot up, then ``rounds`` rounds of one batch per kind (order alternating)."""
+    """Warm each bot up, then ``rounds`` rounds of one batch per kind (order alternating); then, if
+    ``remote_consultations``, xiaoe and the echo bot with a distant Bot API."""
     user_ids = itertools.count(200_000_000)
     results = {kind: KindResult() for kind in KINDS}
     solo = {kind: KindResult() for kind in KINDS}
@@ -300,7 +322,8 @@ def run(rounds: int = 4, consultations: int = 40, users: int = 20, warmup: int =
         finally:
             for bot in bots.values():
                 bot.close()
-    return E2EResult(results, solo, users, rounds, consultations, per_step)
+        far = remote(Path(tmp), user_ids, remote_consultations, users) if remote_consultations else {}
+    return E2EResult(results, solo, users, rounds, consultations, per_step, far)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Start-up: from starting ``python bot.py telegram`` to its first ``getUpdates`` at the Bot API.
 
+Each xiaoe start alternates with a start of ``bench/barebot.py``, a bare python-telegram-bot echo bot
+started the same way, so that the difference (what xiaoe adds to the library's own start) holds on a
+busy machine, where even CPU times vary by half from one minute to the next.
+
 The real entry point with the production settings (rate limiter, command menu registration), pointed
 at the fake Bot API through ``TELEGRAM_API_URL``; the clock starts just before the process is spawned
 and stops when the fake server receives the first ``getUpdates`` (both ``time.monotonic``, which is
@@ -32,6 +36,18 @@ class StartupResult:
 
     runs: list[float]
     cpu: list[float]
+    bare_runs: list[float]
+    bare_cpu: list[float]
+
+    @property
+    def bare_median_s(self) -> float:
+        """The bare PTB bot's median wall-clock time."""
+        return median(self.bare_runs)
+
+    @property
+    def added_s(self) -> float:
+        """Median over the pairs of (xiaoe − bare bot) wall-clock time: what xiaoe adds."""
+        return median([x - b for x, b in zip(self.runs, self.bare_runs, strict=True)])
 
     @property
     def median_s(self) -> float:
@@ -70,7 +86,8 @@ def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
             process.wait()
 
 
-def one_run(directory: Path, python: str = sys.executable, timeout: float = 30.0) -> tuple[float, float]:
+def one_run(directory: Path, python: str = sys.executable, timeout: float = 30.0,
+            script: Path = ROOT / "bot.py") -> tuple[float, float]:
     """Start the bot once on a fresh database; (wall seconds, CPU seconds) to its first getUpdates."""
     process: subprocess.Popen | None = None
     cpu: list[float] = []
@@ -82,7 +99,8 @@ def one_run(directory: Path, python: str = sys.executable, timeout: float = 30.0
     with BenchBotAPI(on_first_poll=note_cpu) as fake:
         env = bot_environment(fake, directory / "xiaoe.db")
         started = time.monotonic()
-        process = subprocess.Popen([python, str(ROOT / "bot.py"), "telegram"], cwd=directory, env=env,
+        args = [python, str(script)] + (["telegram"] if script.name == "bot.py" else [])
+        process = subprocess.Popen(args, cwd=directory, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             if not fake.first_poll.wait(timeout):
@@ -96,17 +114,19 @@ def one_run(directory: Path, python: str = sys.executable, timeout: float = 30.0
 
 
 def run(runs: int = 5, directory: Path | None = None) -> StartupResult:
-    """``runs`` start-ups (after one unmeasured start that warms the bytecode caches)."""
-    times, cpu = [], []
+    """``runs`` pairs of start-ups, xiaoe and the bare bot (after one unmeasured pair that warms the caches)."""
+    result = StartupResult([], [], [], [])
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         for i in range(runs + 1):
-            where = Path(tmp) / str(i)
-            where.mkdir()
-            elapsed, used = one_run(where)
-            if i:
-                times.append(elapsed)
-                cpu.append(used)
-    return StartupResult(times, cpu)
+            for script, times, cpu in ((ROOT / "bot.py", result.runs, result.cpu),
+                                       (ROOT / "bench" / "barebot.py", result.bare_runs, result.bare_cpu)):
+                where = Path(tmp) / f"{i}-{script.stem}"
+                where.mkdir()
+                elapsed, used = one_run(where, script=script)
+                if i:
+                    times.append(elapsed)
+                    cpu.append(used)
+    return result
 
 
 if __name__ == "__main__":
