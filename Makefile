@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,13 @@ run: $(STAMP)  ## Telegram when TELEGRAM_BOT_TOKEN is set, otherwise the termina
 test: $(STAMP)  ## the whole suite, plus ruff
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)  ## benchmarks: prints one table and writes it to bench/results.md (2-3 minutes)
+	$(PY) -m bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -39,6 +39,7 @@ Design notes:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import html
 import logging
@@ -547,16 +548,24 @@ def _commands(pairs: Iterable[tuple[str, str]]) -> list[BotCommand]:
 
 
 async def register_commands(app: Application) -> None:
-    """Register the command menu (Chinese) for private chats and groups, for zh and other clients."""
+    """Register the command menu (Chinese) for private chats and groups, for zh and other clients.
+
+    The requests go out together: polling starts after them, so one round trip instead of six.
+    """
     bot = app.bot
-    try:
+    results = await asyncio.gather(*(
+        bot.set_my_commands(_commands(pairs), scope=scope, language_code=language)
         for scope, pairs in ((BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
                              (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
-                             (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS)):
-            for language in ("zh", None):
-                await bot.set_my_commands(_commands(pairs), scope=scope, language_code=language)
-    except TelegramError as err:  # the menu is a nicety: never keep the bot from starting
-        log.warning("could not register the command menu: %s", type(err).__name__)
+                             (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS))
+        for language in ("zh", None)
+    ), return_exceptions=True)
+    failures = [result for result in results if isinstance(result, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, TelegramError):
+            raise failure
+    if failures:  # the menu is a nicety: never keep the bot from starting
+        log.warning("could not register the command menu: %s", type(failures[0]).__name__)
 
 
 def build_application(engine: Engine, token: str | None = None, base_url: str | None = None, *,

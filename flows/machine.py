@@ -14,8 +14,11 @@ Triggers and where they come from:
 - ``back``: the reverse of every edge above, taken when the top of the session's undo history
   names that edge's source.
 
-The machine is built with ``model=None`` and ``auto_transitions=False``; the engine adds one
-session as a model for the length of a turn and removes it again. It does no I/O.
+The machine is built with ``model=None`` and ``auto_transitions=False``; for each move the engine
+fires the machine's event on the session it has loaded for that turn (``Event.trigger(model)``, what
+a model's own trigger method calls). Sessions are never registered with ``add_model``: that binds a
+``trigger``/``may_*``/``is_<state>`` method to the session for every trigger and every state, which
+cost more than the move itself when done once per turn. The machine does no I/O.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from transitions import EventData, Machine
+from transitions import EventData, Machine, MachineError
 
 from flows.spec import FOLLOW_UP_KINDS, FlowRegistry, Node
 
@@ -145,20 +148,14 @@ class SharedMachine:
                 observer(edge)
 
     def fire(self, session: object, trigger: str, **kwargs: object) -> bool:
-        """Add ``session`` at its saved state, fire ``trigger``, remove it; True if it moved.
+        """Fire ``trigger`` on ``session`` from its saved state; True if it moved.
 
         Raises ``transitions.MachineError`` when the trigger has no transition from that state.
         """
-        own = set(vars(session))
-        self.machine.add_model(session, initial=session.state)  # type: ignore[attr-defined]
-        try:
-            return bool(session.trigger(trigger, **kwargs))  # type: ignore[attr-defined]
-        finally:
-            self.machine.remove_model(session)
-            # remove_model leaves the bound triggers on the object; a second fire in the same turn (automatic
-            # steps) would then log "Skip binding ... model override policy" for every one of them.
-            for name in set(vars(session)) - own:
-                delattr(session, name)
+        event = self.machine.events.get(trigger)
+        if event is None:
+            raise MachineError(f"unknown trigger {trigger!r}")
+        return bool(event.trigger(session, **kwargs))
 
     def triggers_from(self, state: str) -> set[str]:
         """The triggers that have at least one transition out of ``state``."""

@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
-import cn2an
+from functools import cache
+from typing import Any
 
 MAX_AMOUNT = Decimal(10) ** 10
 FEN = Decimal("0.01")
@@ -33,6 +33,15 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     cleaned = "".join(ch for ch in folded if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     return cleaned.strip()
+
+
+@cache
+def _cn2an() -> Any:
+    """cn2an's converter, imported on first use: importing cn2an compiles its patterns (~0.1 s), which
+    would delay the bot's start-up for a parser most answers (digits, buttons) never need."""
+    import cn2an
+
+    return cn2an.cn2an
 
 
 # --- amounts ---------------------------------------------------------------------------------
@@ -68,7 +77,7 @@ def parse_amount(text: str) -> Decimal:
         if not re.fullmatch(r"[\d.零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+", s):
             raise ParseError("amount_unreadable")
         try:
-            converted = cn2an.cn2an(s, "smart")
+            converted = _cn2an()(s, "smart")
         except (ValueError, KeyError, IndexError, TypeError):
             raise ParseError("amount_unreadable") from None
         try:
@@ -95,7 +104,7 @@ def _cn_number_to_digits(s: str) -> str:
     """Rewrite Chinese numerals inside a date ("二〇二四年五月十日") as Arabic digits."""
     def month_day(match: re.Match[str]) -> str:
         try:
-            return str(cn2an.cn2an(match.group(0), "normal"))
+            return str(_cn2an()(match.group(0), "normal"))
         except (ValueError, KeyError, IndexError):
             return match.group(0)
 

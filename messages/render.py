@@ -63,9 +63,16 @@ def _cite_all(ctx: Context, keys: list[str] | tuple[str, ...]) -> Markup:
 
 @cache
 def environment() -> Environment:
-    """The shared Jinja environment (autoescape on, StrictUndefined, tidy whitespace)."""
+    """The shared Jinja environment (autoescape on, StrictUndefined, tidy whitespace).
+
+    Templates are compiled once and kept (``auto_reload=False``): the default re-reads each template's
+    modification time on every lookup, once per template and per include, every turn. Restart the bot
+    after editing a template.
+    """
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        auto_reload=False,
+        cache_size=-1,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -2,6 +2,11 @@
 
 All writes of a turn happen inside one ``BEGIN IMMEDIATE`` transaction opened by the engine
 (``storage.db.immediate``); these methods never commit on their own.
+
+The per-turn reads and writes are plain parameterised SQL through ``Database.execute`` (sqlite3 keeps
+the prepared statements): sqlite-utils' ``Table.insert``/``update``/``rows_where`` look the schema up
+again on every call (table list, ``PRAGMA table_info``, a savepoint), which cost more than the turn's
+own SQL. The schema still comes from the sqlite-utils migrations.
 """
 
 from __future__ import annotations
@@ -12,6 +17,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
+
+# JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+SESSION_COLUMNS = ("id", "chat_id", "user_id", "flow", "state", "facts", "history", "pending", "turn", "status",
+                   "created_at", "updated_at", "finished_at")
+_SELECT_SESSION = f"select {', '.join(SESSION_COLUMNS)} from sessions"
+_INSERT_SESSION = (f"insert into sessions ({', '.join(SESSION_COLUMNS[1:])}) "
+                   f"values ({', '.join('?' * len(SESSION_COLUMNS[1:]))})")
+_UPDATE_SESSION = f"update sessions set {', '.join(c + ' = ?' for c in SESSION_COLUMNS[1:])} where id = ?"
+_INSERT_TRANSCRIPT = (
+    "insert into transcript (session_id, chat_id, user_id, direction, kind, text, buttons, state_before, "
+    "state_after, update_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_PROCESSED = (
+    "insert or replace into processed_updates (update_id, chat_id, user_id, replies, delivered, processed_at) "
+    "values (?, ?, ?, ?, 0, ?)"
+)
 
 
 def now_iso() -> str:
@@ -64,9 +88,9 @@ class Session:
             "user_id": self.user_id,
             "flow": self.flow,
             "state": self.state,
-            "facts": json.dumps(self.facts, ensure_ascii=False, sort_keys=True),
-            "history": json.dumps(self.history, ensure_ascii=False),
-            "pending": json.dumps(self.pending, ensure_ascii=False, sort_keys=True),
+            "facts": _dumps_sorted(self.facts),
+            "history": _dumps(self.history),
+            "pending": _dumps_sorted(self.pending),
             "turn": self.turn,
             "status": self.status,
             "created_at": self.created_at,
@@ -86,15 +110,11 @@ class SessionStore:
 
     def current(self, chat_id: int, user_id: int) -> Session | None:
         """The open (active or finished, not closed) session of this user in this chat, if any."""
-        rows = list(
-            self.db["sessions"].rows_where(
-                "chat_id = ? and user_id = ? and status != 'closed'",
-                [chat_id, user_id],
-                order_by="id desc",
-                limit=1,
-            )
-        )
-        return Session.from_row(rows[0]) if rows else None
+        row = self.db.execute(
+            f"{_SELECT_SESSION} where chat_id = ? and user_id = ? and status != 'closed' order by id desc limit 1",
+            [chat_id, user_id],
+        ).fetchone()
+        return Session.from_row(dict(zip(SESSION_COLUMNS, row, strict=True))) if row else None
 
     def create(self, chat_id: int, user_id: int, state: str) -> Session:
         """Start a new session at ``state``."""
@@ -104,15 +124,15 @@ class SessionStore:
             created_at=stamp, updated_at=stamp,
         )
         row = session.to_row()
-        del row["id"]
-        session.id = self.db["sessions"].insert(row).last_pk  # type: ignore[assignment]
+        session.id = self.db.execute(_INSERT_SESSION, [row[c] for c in SESSION_COLUMNS[1:]]).lastrowid or 0
         return session
 
     def save(self, session: Session) -> None:
         """Write the session back, stamping ``updated_at``."""
         session.updated_at = now_iso()
         session.flow = session.state.partition(".")[0]
-        self.db["sessions"].update(session.id, session.to_row())
+        row = session.to_row()
+        self.db.execute(_UPDATE_SESSION, [*(row[c] for c in SESSION_COLUMNS[1:]), session.id])
 
     def close(self, session: Session) -> None:
         """Close a session (restart, cancel): it stays in the database, no longer current.
@@ -145,21 +165,10 @@ class SessionStore:
         update_id: int | None = None,
     ) -> None:
         """Append one transcript row (a message in or out)."""
-        self.db["transcript"].insert(
-            {
-                "session_id": session.id if session else None,
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "direction": direction,
-                "kind": kind,
-                "text": text,
-                "buttons": json.dumps(buttons or [], ensure_ascii=False),
-                "state_before": state_before,
-                "state_after": state_after,
-                "update_id": update_id,
-                "created_at": now_iso(),
-            }
-        )
+        self.db.execute(_INSERT_TRANSCRIPT, [
+            session.id if session else None, chat_id, user_id, direction, kind, text, _dumps(buttons or []),
+            state_before, state_after, update_id, now_iso(),
+        ])
 
     def transcript(self, session_id: int) -> list[dict[str, Any]]:
         """Every transcript row of a session, oldest first."""
@@ -169,26 +178,17 @@ class SessionStore:
 
     def processed(self, update_id: int) -> dict[str, Any] | None:
         """The record of an already processed update, or None."""
-        rows = list(self.db["processed_updates"].rows_where("update_id = ?", [update_id]))
-        return rows[0] if rows else None
+        cursor = self.db.execute("select * from processed_updates where update_id = ?", [update_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
     def mark_processed(self, update_id: int, chat_id: int, user_id: int, replies: list[dict[str, Any]]) -> None:
         """Remember that an update was handled and what the bot answered."""
-        self.db["processed_updates"].insert(
-            {
-                "update_id": update_id,
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "replies": json.dumps(replies, ensure_ascii=False),
-                "delivered": 0,
-                "processed_at": now_iso(),
-            },
-            replace=True,
-        )
+        self.db.execute(_INSERT_PROCESSED, [update_id, chat_id, user_id, _dumps(replies), now_iso()])
 
     def mark_delivered(self, update_id: int) -> None:
-        """Record that every reply to this update reached the user."""
-        self.db["processed_updates"].update(update_id, {"delivered": 1})
+        """Record that every reply to this update reached the user (nothing to do if it left no record)."""
+        self.db.execute("update processed_updates set delivered = 1 where update_id = ?", [update_id])
 
     # privacy ----------------------------------------------------------------------------------
 
