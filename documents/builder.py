@@ -16,8 +16,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import cn2an
-
 from documents.catalogue import catalogue
 from documents.claims import InterestClaim, interest_claim
 from documents.schedule import instalments
@@ -67,6 +65,13 @@ class Draft:
     title: str
     context: dict[str, Any]
     notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _an2cn(value: Any, mode: str = "low") -> str:
+    """Chinese numerals (cn2an is imported on first use: its import costs ~0.1 s of start-up)."""
+    import cn2an
+
+    return cn2an.an2cn(value, mode)
 
 
 def _date(value: Any) -> date | None:
@@ -120,7 +125,7 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
     evidence = [{"name": EVIDENCE[e][1], "proves": EVIDENCE[e][2]} for e in given]
     return {
         "amount": yuan(amount),
-        "amount_upper": f"人民币{cn2an.an2cn(str(amount), 'rmb')}",
+        "amount_upper": f"人民币{_an2cn(str(amount), 'rmb')}",
         "kind": kind,
         "cause": cause,
         "is_loan": kind == "loan",
@@ -231,7 +236,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
             "you": LENDER_YOU.get(creditor_kind, "您"),
         },
         "debt": debt,
-        "demand": {"days": days, "days_cn": cn2an.an2cn(days)},
+        "demand": {"days": days, "days_cn": _an2cn(days)},
         "claim": _claim(facts, today, claim, small) if kind == "complaint" else None,
         "plan": plan,
         "cap": {"pct": cap["pct"]},
