@@ -19,6 +19,7 @@ class InboundKind(StrEnum):
     PRESS = "press"
     COMMAND = "command"
     UNSUPPORTED = "unsupported"  # a photo, sticker, voice note... the engine answers politely
+    EDITED = "edited"  # the user edited a message already answered: edits are not read
 
 
 @dataclass(frozen=True)

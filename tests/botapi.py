@@ -1755,7 +1755,10 @@ class FakeBotAPI:
         if h.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
             while True:
-                size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = h.rfile.readline()
+                if not line:
+                    raise ValueError("incomplete request body")
+                size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     while h.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
@@ -1765,7 +1768,11 @@ class FakeBotAPI:
         length = int(h.headers.get("Content-Length") or 0)
         if length > MAX_UPLOAD_BYTES + 1024 * 1024:
             raise ValueError("request too large")
-        return h.rfile.read(length) if length else b""
+        body = h.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-request (e.g. the bot was killed): Telegram never sees such a request.
+            raise ValueError("incomplete request body")
+        return body
 
     def _serve_file(self, h: _Handler, path: str) -> None:
         m = re.fullmatch(r"/file/bot([^/]*)/(.+)", path)
