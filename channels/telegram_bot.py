@@ -621,5 +621,9 @@ def main(argv: list[str], engine_factory: Any) -> int:
     app = build_application(engine_factory(args.db), token, base_url)
     webhook = Webhook(args.webhook, args.listen, args.port, secret) if args.webhook else None
     log.warning("xiaoe Telegram bot starting (%s)", "webhook" if webhook else "long polling")
-    run(app, webhook)
+    try:
+        run(app, webhook)
+    except Exception:  # noqa: BLE001 - reported through logging, where the token is redacted
+        log.critical("the Telegram bot stopped on an error", exc_info=True)
+        return 1
     return 0

@@ -305,6 +305,9 @@ class Engine:
         if press.action == cb.RESUME:
             self._resume(turn, press.value == "yes")
         elif press.action == cb.FORGET:
+            if not session.pending.get("forget"):  # the question was answered or cancelled already
+                self._say(turn, "stale_button.html.j2", kind="stale", alert=True, unknown=False)
+                return
             self._forget_answer(turn, press.value == "yes")
         elif press.action == cb.NAV:
             if press.value == "help":
@@ -388,6 +391,7 @@ class Engine:
         session = turn.session
         assert session is not None
         session.turn += 1
+        session.pending.pop("resume", None)  # a move answers "continue or restart?" (/back after /start)
         node = self.registry.node(session.state)
         if node.kind == "review":
             session.pending.pop("editing", None)

@@ -133,7 +133,8 @@ def run_crash_load(fake: FakeBotAPI, bot: BotProcess, users: list[SimUser], rng:
     began = time.monotonic()
     bot.start()
     kill_at: float | None = None
-    sends_at_start = 0
+    at_startup: bool | None = None
+    sends_at_start, next_progress_check = 0, 0.0
     stopping = False
     while True:
         now = time.monotonic()
@@ -165,21 +166,24 @@ def run_crash_load(fake: FakeBotAPI, bot: BotProcess, users: list[SimUser], rng:
             sim.waiting = update_id
         if all(sim.done for sim in users):
             break
-        # The killer: after each (re)start, wait for a sign of work (or not: some kills hit start-up),
-        # then SIGKILL at a random moment.
+        # The killer: after each (re)start, some kills hit start-up; the others wait until the bot is at work
+        # (it has sent something since the restart) and strike at a random moment while users wait for it.
         if not stopping:
-            sends = len(fake.calls_to("sendMessage"))
-            if kill_at is None:
-                if rng.random() < 0.15:
+            if kill_at is None and now >= next_progress_check:
+                next_progress_check = now + 0.02
+                if at_startup is None:
+                    at_startup = rng.random() < 0.15
+                if at_startup:
                     kill_at = bot.started_at + rng.uniform(0.05, 1.2)
-                elif sends > sends_at_start:
-                    kill_at = now + rng.uniform(0.0, 0.6)
-            if kill_at is not None and now >= kill_at:
+                elif len(fake.calls_to("sendMessage")) > sends_at_start:
+                    kill_at = now + rng.uniform(0.0, 0.4)
+            if kill_at is not None and now >= kill_at and (at_startup or pending):
                 bot.kill()
                 if bot.kills >= KILLS:
                     stopping = True
                 bot.start()
-                kill_at, sends_at_start = None, len(fake.calls_to("sendMessage"))
+                kill_at, at_startup = None, None
+                sends_at_start = len(fake.calls_to("sendMessage"))
         time.sleep(0.003)
     return {"load_seconds": time.monotonic() - began}
 
@@ -188,7 +192,8 @@ async def reference_views(users: list[SimUser], db_path: Path) -> dict[str, list
     """Play every user's actions against an in-process bot that is never killed; return each chat's view."""
     with FakeBotAPI(callback_query_ttl=None) as fake:
         engine = Engine(SessionStore(open_database(db_path)))
-        app = build_application(engine, builder=application_builder(fake))
+        # No rate limiter here: it paces the calls (30/s), which changes nothing the users see.
+        app = build_application(engine, builder=application_builder(fake), rate_limiter=False)
         replicas = []
         for sim in users:
             user = fake.user(sim.name)

@@ -47,6 +47,7 @@ class Counter:
 
     turns = 0
     db_checks = 0
+    states: set[str] = set()
 
 
 # --------------------------------------------------------------------------------------- inputs
@@ -250,6 +251,7 @@ class EngineFuzz(RuleBasedStateMachine):
             if session is None:
                 continue
             assert session.state in STATES, session.state
+            Counter.states.add(session.state)
             assert session.flow == session.state.partition(".")[0]
             assert session.status in {"active", "finished"}
             assert all(snapshot["state"] in STATES for snapshot in session.history)
@@ -281,7 +283,7 @@ class EngineFuzz(RuleBasedStateMachine):
 @pytest.mark.slow
 def test_fuzz_engine_turns(capsys: pytest.CaptureFixture[str]) -> None:
     started, runs = time.monotonic(), 0
-    fuzz_settings = settings(max_examples=60, stateful_step_count=100, deadline=None,
+    fuzz_settings = settings(max_examples=30, stateful_step_count=100, deadline=None,
                              suppress_health_check=list(HealthCheck))
     while Counter.turns < MIN_TURNS:
         run_state_machine_as_test(EngineFuzz, settings=fuzz_settings)
@@ -289,5 +291,6 @@ def test_fuzz_engine_turns(capsys: pytest.CaptureFixture[str]) -> None:
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"\nFuzz: {Counter.turns} engine turns in {elapsed:.1f} s ({runs} hypothesis run(s), "
-              f"{Counter.db_checks} database checks), no failed turn, every state valid")
+              f"{Counter.db_checks} database checks), no failed turn, every state valid; sessions visited "
+              f"{len(Counter.states)} of the {len(STATES)} states")
     assert Counter.turns >= MIN_TURNS
