@@ -11,6 +11,9 @@ This module is a thin adapter, like ``channels/terminal.py``: it turns each upda
 :class:`~flows.model.Reply` as Telegram HTML with an inline keyboard (split at paragraph boundaries above
 4,096 characters). Then it calls :meth:`Engine.mark_delivered`, so an update delivered again after a
 crash is either ignored (its replies went out) or answered with the stored replies (they never did).
+``channels/delivery.py`` makes that hold under SIGKILL and Bot API faults: updates are confirmed to
+Telegram only once handled, what went out is journaled and never sent twice, faults are retried a bounded
+number of times and undeliverable replies recorded.
 
 Design notes:
 
@@ -73,7 +76,8 @@ from telegram.ext import (
     filters,
 )
 
-from channels.delivery import Delivery, HandledUpdateQueue, delivery_request
+from channels.delivery import Delivery, HandledUpdateQueue
+from channels.journal import delivery_request
 from flows import callbacks as cb
 from flows.engine import Engine
 from flows.model import Inbound, InboundKind, Reply
@@ -405,18 +409,19 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inbound) -> None:
     """Run one turn and deliver its replies; mark the update delivered once they all went out."""
     engine: Engine = context.bot_data[ENGINE_KEY]
+    delivery: Delivery = context.bot_data[DELIVERY_KEY]
     replies = engine.handle(inbound)
     if not replies:
         seen = engine.store.processed(update.update_id)
         if seen is not None and seen["delivered"]:
             # Delivered before (a re-delivery after a crash): its callback query was answered back then.
             log.info("update %s already delivered", update.update_id)
+            delivery.journal.finish(update.update_id)  # in case the bot stopped before clearing it
             return
-    delivery: Delivery = context.bot_data[DELIVERY_KEY]
     # Retries, the journal of what went out and the undeliverable record: see channels/delivery.py.
     await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id,
-                           lambda bot: _deliver(update, context, inbound, replies, bot))
-    engine.mark_delivered(update.update_id)
+                           lambda bot: _deliver(update, context, inbound, replies, bot),
+                           finished=lambda: engine.mark_delivered(update.update_id))
 
 
 async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inbound,
@@ -549,7 +554,7 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     already configured (tests point one at a fake server). Other keyword arguments call the builder
     method of that name, e.g. ``post_stop=callback``.
     """
-    # The default HTTP client gets the delivery journal's hooks (channels/delivery.py).
+    # The default HTTP client gets the delivery journal's hooks (channels/journal.py).
     builder = builder or ApplicationBuilder().request(delivery_request())
     if token is not None:
         builder = builder.token(token)

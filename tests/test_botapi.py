@@ -376,7 +376,8 @@ def test_a_request_cut_off_mid_body_is_not_carried_out() -> None:
             sock.sendall(f"POST /bot{fake.token}/sendMessage HTTP/1.1\r\nHost: x\r\n"
                          f"Content-Type: application/x-www-form-urlencoded\r\n"
                          f"Content-Length: {len(body) + 40}\r\n\r\n".encode() + body)
-        time.sleep(0.3)
+        fake.wait_for(lambda: fake.incomplete_requests)
+        assert [method for method, _ in fake.incomplete_requests] == ["sendMessage"]
         assert fake.calls == [] and fake.texts_in(chat) == []
         fake.assert_no_violations()
 
