@@ -13,7 +13,9 @@ Usage:
     python bot.py replay FILE          a fixture side by side with what the bot says now
 
 Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL (Bot API base URL, default https://api.telegram.org/bot),
-TELEGRAM_WEBHOOK_SECRET, XIAOE_DB (database path, default data/xiaoe.db), XIAOE_LOG_LEVEL (default WARNING).
+TELEGRAM_WEBHOOK_SECRET, XIAOE_DB (database path, default data/xiaoe.db), XIAOE_LOG_LEVEL (default WARNING),
+XIAOE_RETENTION_DAYS (delete conversation records older than this, default 30), XIAOE_ADMIN_IDS (Telegram user
+ids allowed to run /stats).
 """
 
 from __future__ import annotations

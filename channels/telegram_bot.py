@@ -11,6 +11,9 @@ This module is a thin adapter, like ``channels/terminal.py``: it turns each upda
 :class:`~flows.model.Reply` as Telegram HTML with an inline keyboard (split at paragraph boundaries above
 4,096 characters). Then it calls :meth:`Engine.mark_delivered`, so an update delivered again after a
 crash is either ignored (its replies went out) or answered with the stored replies (they never did).
+``channels/delivery.py`` makes that hold under SIGKILL and Bot API faults: updates are confirmed to
+Telegram only once handled, what went out is journaled and never sent twice, faults are retried a bounded
+number of times and undeliverable replies recorded.
 
 Design notes:
 
@@ -65,7 +68,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -78,6 +81,8 @@ from telegram.ext import (
 )
 
 from channels import telegram_group as group
+from channels.delivery import Delivery, HandledUpdateQueue
+from channels.journal import delivery_request
 from flows import callbacks as cb
 from flows.engine import Engine
 from flows.model import Inbound, InboundKind, Reply
@@ -92,7 +97,9 @@ MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units
 MAX_ALERT_LENGTH = 200
 ENGINE_KEY = "xiaoe.engine"
 KEYBOARDS_KEY = "xiaoe.keyboards"
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+DELIVERY_KEY = "xiaoe.delivery"
+# Channel posts are not asked for: the bot serves people, not channels (it never answers one).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # The command menu (Telegram shows it next to the input field).
@@ -407,6 +414,15 @@ async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await _turn(update, context, inbound)
 
 
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message: edits are not read. A private chat gets a note and its current step again."""
+    message, user, chat = update.edited_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None or user.is_bot or chat.type != ChatType.PRIVATE:
+        return  # in a group an edit is not worth a message to everyone
+    await _turn(update, context, Inbound(chat.id, user.id, InboundKind.EDITED, update_id=update.update_id,
+                                         user_name=user.full_name))
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log a failed update by error type and update id only (no token, no user text)."""
     err = context.error
@@ -419,23 +435,24 @@ async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inb
     """Run one turn and deliver its replies; mark the update delivered once they all went out."""
     engine: Engine = context.bot_data[ENGINE_KEY]
     inbound = await group.with_admin_status(context.bot, engine, inbound)  # group /settings only
+    delivery: Delivery = context.bot_data[DELIVERY_KEY]
     replies = engine.handle(inbound)
     if not replies:
         seen = engine.store.processed(update.update_id)
         if seen is not None and seen["delivered"]:
             # Delivered before (a re-delivery after a crash): its callback query was answered back then.
             log.info("update %s already delivered", update.update_id)
+            delivery.journal.finish(update.update_id)  # in case the bot stopped before clearing it
             return
-    try:
-        await _deliver(update, context, inbound, replies)
-    except Forbidden:
-        log.warning("chat %s blocked the bot; replies to update %s dropped", inbound.chat_id, update.update_id)
-    engine.mark_delivered(update.update_id)
+    # Retries, the journal of what went out and the undeliverable record: see channels/delivery.py.
+    await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id,
+                           lambda bot: _deliver(update, context, inbound, replies, bot),
+                           finished=lambda: engine.mark_delivered(update.update_id))
 
 
 async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inbound,
-                   replies: list[Reply]) -> None:
-    bot, chat_id = context.bot, inbound.chat_id
+                   replies: list[Reply], bot: Any = None) -> None:
+    bot, chat_id = bot or context.bot, inbound.chat_id
     tracker: KeyboardTracker = context.bot_data[KEYBOARDS_KEY]
     query = update.callback_query
     alerts = [r for r in replies if r.alert]
@@ -443,9 +460,10 @@ async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: 
     if query is not None:
         try:
             if alerts:
-                await query.answer(html_to_text(alerts[0].html)[:MAX_ALERT_LENGTH], show_alert=True)
+                await bot.answer_callback_query(query.id, html_to_text(alerts[0].html)[:MAX_ALERT_LENGTH],
+                                                show_alert=True)
             else:
-                await query.answer()
+                await bot.answer_callback_query(query.id)
         except BadRequest as err:  # e.g. "query is too old" after a long outage: the turn still counts
             log.info("update %s: callback answer refused (%s)", update.update_id, type(err).__name__)
     pressed = query.message if query is not None and isinstance(query.message, Message) else None
@@ -456,7 +474,7 @@ async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: 
         await _replace(bot, chat_id, pressed, replies[0], tracker)
         replies = replies[1:]
     if inbound.is_private and (replies or not alerts):
-        await _remove_stale_keyboards(context, inbound, tracker)
+        await _remove_stale_keyboards(context, inbound, tracker, bot)
     for reply in replies:
         await _send(bot, chat_id, reply, tracker)
 
@@ -495,13 +513,14 @@ async def _replace(bot: Any, chat_id: int, pressed: Message, reply: Reply, track
 
 
 async def _remove_stale_keyboards(context: ContextTypes.DEFAULT_TYPE, inbound: Inbound,
-                                  tracker: KeyboardTracker) -> None:
+                                  tracker: KeyboardTracker, bot: Any = None) -> None:
     """Remove the buttons the engine would now refuse (see the module docstring)."""
     engine: Engine = context.bot_data[ENGINE_KEY]
     session = engine.store.current(inbound.chat_id, inbound.user_id)
     for message_id in tracker.stale(inbound.chat_id, session.turn if session else None):
+        # Strip, then forget: a bot stopped in between strips it again after the restart.
+        await _strip_keyboard(bot or context.bot, inbound.chat_id, message_id)
         tracker.forget(inbound.chat_id, message_id)
-        await _strip_keyboard(context.bot, inbound.chat_id, message_id)
 
 
 async def _strip_keyboard(bot: Any, chat_id: int, message_id: int) -> None:
@@ -575,9 +594,10 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
 
     Give ``token`` (and optionally ``base_url``, the Bot API URL up to ``/bot``), or an ``builder``
     already configured (tests point one at a fake server). Other keyword arguments call the builder
-    method of that name, e.g. ``connection_pool_size=8``.
+    method of that name, e.g. ``post_stop=callback``.
     """
-    builder = builder or ApplicationBuilder()
+    # The default HTTP client gets the delivery journal's hooks (channels/journal.py).
+    builder = builder or ApplicationBuilder().request(delivery_request())
     if token is not None:
         builder = builder.token(token)
     if base_url is not None:
@@ -594,14 +614,17 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
         await group.learn_username(app, engine)
         await register_commands(app)
 
-    app = builder.post_init(post_init).build()
+    # Confirm each update to Telegram only once it is handled (channels/delivery.py).
+    app = builder.post_init(post_init).update_queue(HandledUpdateQueue()).build()
     install_redaction(app.bot.token)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[KEYBOARDS_KEY] = KeyboardTracker(engine)
+    app.bot_data[DELIVERY_KEY] = Delivery(engine.store.db)
     app.add_handler(CallbackQueryHandler(on_press))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_message))
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, on_members_joined))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, on_edited))
     app.add_error_handler(on_error)
     return app
 
@@ -651,5 +674,9 @@ def main(argv: list[str], engine_factory: Any) -> int:
     app = build_application(engine_factory(args.db), token, base_url)
     webhook = Webhook(args.webhook, args.listen, args.port, secret) if args.webhook else None
     log.warning("xiaoe Telegram bot starting (%s)", "webhook" if webhook else "long polling")
-    run(app, webhook)
+    try:
+        run(app, webhook)
+    except Exception:  # noqa: BLE001 - reported through logging, where the token is redacted
+        log.critical("the Telegram bot stopped on an error", exc_info=True)
+        return 1
     return 0

@@ -43,6 +43,6 @@ def decode(data: str) -> Press | None:
     if not data or len(data.encode("utf-8", "replace")) > MAX_BYTES:
         return None
     parts = data.split("|", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or parts[1] not in ACTIONS:
+    if len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit()) or parts[1] not in ACTIONS:
         return None
     return Press(int(parts[0]), parts[1], parts[2])

@@ -28,8 +28,8 @@ from typing import Any
 from transitions import MachineError
 
 from documents.dialogue import DocumentDesk
+from flows import admin, screens
 from flows import callbacks as cb
-from flows import screens
 from flows.answers import display, read_pressed, read_typed, toggle
 from flows.group import GroupDesk
 from flows.intents import TYPED_INTENTS
@@ -39,12 +39,15 @@ from flows.parsers import ParseError, match_choice, normalise
 from flows.spec import FlowRegistry, Node, load_registry
 from law.kb import UnknownCitation, all_articles, get_article, search_articles
 from storage.db import immediate
+from storage.retention import Retention, retention_days_from_env
 from storage.sessions import Session, SessionStore, now_iso
 
 log = logging.getLogger(__name__)
 
 COMMANDS = {"start", "help", "back", "skip", "restart", "review", "law", "calc", "forget", "cancel"}
 MAX_AUTO_STEPS = 50
+# Reply meta a channel needs when it re-sends stored replies after a crash.
+STORED_META = frozenset({"replace_pressed"})
 QUESTION_MARKS = ("?", "？", "吗", "是什么", "什么是", "怎么", "会不会", "能不能", "如何")
 
 
@@ -75,6 +78,7 @@ def reply_to_dict(reply: Reply, html: str | None = None) -> dict[str, Any]:
         "state": reply.state,
         "kind": reply.kind,
         "alert": reply.alert,
+        "meta": {k: v for k, v in reply.meta.items() if k in STORED_META},
     }
 
 
@@ -87,6 +91,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         state=data.get("state", ""),
         kind=data.get("kind", "message"),
         alert=data.get("alert", False),
+        meta=data.get("meta", {}),
     )
 
 
@@ -101,12 +106,15 @@ class Engine:
         group_clock: Callable[[], float] = time.time,
         documents_dir: Path | None = None,
         outbox: bool = False,
+        admins: admin.AdminGate | None = None,
     ) -> None:
         """Build the shared machine once; ``clock`` gives "today" (fixed in tests).
 
         ``group_clock`` gives the group desk's seconds. Generated documents are written under
         ``documents_dir`` (default ``./out``); with ``outbox`` the channel sends and deletes them
-        (Telegram), and unsent ones are swept after an hour.
+        (Telegram), and unsent ones are swept after an hour. ``admins`` decides who may run admin
+        commands (default: ``XIAOE_ADMIN_IDS``). Old records are purged now and then once a day
+        (``storage.retention``, ``XIAOE_RETENTION_DAYS``).
         """
         self.store = store
         self.registry = registry or load_registry()
@@ -114,12 +122,16 @@ class Engine:
         self.clock = clock
         self.group = GroupDesk(store, self.registry, now=group_clock)  # group chats (flows/group.py)
         self.desk = DocumentDesk(store, self.registry, clock, documents_dir or Path("out"), outbox)
+        self.admins = admins or admin.AdminGate()
+        self.retention = Retention(store.db, retention_days_from_env())
+        self._purge_if_due()
 
     # ------------------------------------------------------------------------------------------
     # public API
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Process one inbound message and return the replies to send (see module docstring)."""
+        self._purge_if_due()
         try:
             with immediate(self.store.db):
                 if inbound.update_id is not None:
@@ -138,6 +150,12 @@ class Engine:
             # Never echo the user's text into logs: kind and ids only.
             log.exception("turn failed (chat=%s kind=%s)", inbound.chat_id, inbound.kind)
             return [screens.notice("internal_error.html.j2", kind="error")]
+
+    def _purge_if_due(self) -> None:
+        try:
+            self.retention.maybe_purge()
+        except Exception:  # a failed purge must never cost a turn; it is retried the next day
+            log.exception("retention purge failed")
 
     def mark_delivered(self, update_id: int) -> None:
         """Record that the replies to ``update_id`` were all delivered."""
@@ -159,6 +177,10 @@ class Engine:
             return
         if inbound.kind == InboundKind.UNSUPPORTED:
             self._say(turn, "unsupported.html.j2")
+            self._show(turn)
+            return
+        if inbound.kind == InboundKind.EDITED:
+            self._say(turn, "edited.html.j2")
             self._show(turn)
             return
         if inbound.kind == InboundKind.COMMAND:
@@ -185,6 +207,8 @@ class Engine:
             self._say(turn, "calc_help.html.j2")
         elif name == "forget":
             self._forget_prompt(turn)
+        elif name in admin.ADMIN_COMMANDS:
+            self._admin(turn, name, args)
         else:
             self._say(turn, "unknown_command.html.j2", kind="error")
             self._show(turn)
@@ -243,7 +267,7 @@ class Engine:
             return
         # Review, result and info screens: a typed number picks that button.
         buttons = [b for row in screens.screen(self.registry, session, self.clock()).buttons for b in row]
-        if word.isdigit() and 1 <= int(word) <= len(buttons):
+        if word.isdecimal() and len(word) <= 3 and 1 <= int(word) <= len(buttons):
             self._press(turn, buttons[int(word) - 1].data)
             return
         if node.kind == "review" and word in {"确认", "确认无误", "查看结果", "查看分析", "好", "ok"}:
@@ -288,6 +312,9 @@ class Engine:
         if press.action == cb.RESUME:
             self._resume(turn, press.value == "yes")
         elif press.action == cb.FORGET:
+            if not session.pending.get("forget"):  # the question was answered or cancelled already
+                self._say(turn, "stale_button.html.j2", kind="stale", alert=True, unknown=False)
+                return
             self._forget_answer(turn, press.value == "yes")
         elif press.action == cb.NAV:
             if press.value == "help":
@@ -382,6 +409,7 @@ class Engine:
         session = turn.session
         assert session is not None
         session.turn += 1
+        session.pending.pop("resume", None)  # a move answers "continue or restart?" (/back after /start)
         node = self.registry.node(session.state)
         if node.kind == "review":
             session.pending.pop("editing", None)
@@ -589,6 +617,15 @@ class Engine:
                     return None
         return None
 
+    def _admin(self, turn: Turn, name: str, args: str) -> None:
+        request = admin.AdminRequest(self.store.db, self.registry, args, admin.now_utc())
+        replies = self.admins.run(name, turn.inbound.user_id, request)
+        if replies is None:
+            self._say(turn, "admin/refused.html.j2", kind="error")
+            self._show(turn)
+        else:
+            turn.replies.extend(replies)
+
     def _forget_prompt(self, turn: Turn) -> None:
         session = turn.session
         if session is None:
@@ -635,7 +672,10 @@ class Engine:
         replies = [r if r.state == (state_after or "") else _with_state(r, state_after or "") for r in turn.replies]
         turn.replies = replies
         if turn.forgotten:
-            # Nothing about this user may remain, not even this turn.
+            # Nothing about this user may remain, not even this turn: only the bare update id (and the
+            # "deleted" notice, which holds counts only), so a copy of this update is not played again.
+            if inbound.update_id is not None:
+                self.store.mark_forgotten_update(inbound.update_id, [reply_to_dict(r) for r in replies])
             return
         if session is not None:
             self.store.save(session)

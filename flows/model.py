@@ -20,6 +20,7 @@ class InboundKind(StrEnum):
     COMMAND = "command"
     UNSUPPORTED = "unsupported"  # a photo, sticker, voice note... the engine answers politely
     EVENT = "event"  # a group event, named in ``text``: bot_added, bot_removed, members_joined
+    EDITED = "edited"  # the user edited a message already answered: edits are not read
 
 
 @dataclass(frozen=True)

@@ -84,11 +84,12 @@ def parse_amount(text: str) -> Decimal:
             value = Decimal(str(converted))
         except InvalidOperation:
             raise ParseError("amount_unreadable") from None
-    if value <= 0:
-        raise ParseError("amount_not_positive")
     if value >= MAX_AMOUNT:
         raise ParseError("amount_too_large")
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+    value = value.quantize(FEN, rounding=ROUND_HALF_UP)
+    if value <= 0:  # also "0.001", which rounds to 0.00元
+        raise ParseError("amount_not_positive")
+    return value
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -209,8 +210,8 @@ def match_choice(text: str, options: Sequence[tuple[str, str, Sequence[str]]]) -
     s = normalise(text).lower().rstrip("。.!！")
     if not s:
         raise ParseError("choice_unknown")
-    if s.isdigit():
-        index = int(s)
+    if s.isdecimal():
+        index = int(s) if len(s) <= 6 else 0  # int() refuses very long digit strings
         if 1 <= index <= len(options):
             return options[index - 1][0]
         raise ParseError("choice_out_of_range", count=len(options))

@@ -23,7 +23,7 @@ def default_db_path() -> Path:
 
 def _create_owner_only(path: Path) -> None:
     """Create the database file readable and writable by its owner only, if it does not exist."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new data directory: owner only
     with contextlib.suppress(FileExistsError):
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)

@@ -146,6 +146,48 @@ def m0004(db: Database) -> None:
     db["document_details"].create_index(["session_id"])
 
 
+@migrations(name="0005_delivery_records")
+def m0005(db: Database) -> None:
+    """Telegram delivery bookkeeping, ids only (never message text).
+
+    ``delivery_steps``: each non-idempotent Bot API call (a message sent, a button press answered) of an
+    update whose delivery is under way, so a restarted bot never repeats one that went out. Rows are
+    removed once the update is delivered. ``undeliverable``: updates whose replies could not be delivered
+    (the user blocked the bot, retries exhausted), kept for the operator's statistics.
+    """
+    db["delivery_steps"].create(
+        {
+            "update_id": int,
+            "step": int,  # 0, 1, 2... in the order the delivery makes its calls
+            "chat_id": int,
+            "user_id": int,
+            "status": str,  # sending | sent
+            "message_id": int,  # of the message sent, when the call created one
+            "created_at": str,
+        },
+        pk=("update_id", "step"),
+        not_null={"update_id", "step", "chat_id", "user_id", "status", "created_at"},
+    )
+    db["undeliverable"].create(
+        {
+            "id": int,
+            "update_id": int,
+            "chat_id": int,
+            "user_id": int,
+            "reason": str,  # blocked | rejected | retries_exhausted
+            "error": str,  # the exception type, e.g. Forbidden, TimedOut
+            "attempts": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "user_id", "reason", "attempts", "created_at"},
+    )
+    db["undeliverable"].create_index(["chat_id"])
+    db["undeliverable"].create_index(["created_at"])
+    db["transcript"].create_index(["created_at"])
+    db["processed_updates"].create_index(["processed_at"])
+
+
 @migrations(name="0006_meta")
 def m0006(db: Database) -> None:
     """Small key/value settings of this database (e.g. the secret that keys export pseudonyms)."""

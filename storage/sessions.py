@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage import privacy
+
 # JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 _dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
@@ -186,34 +188,21 @@ class SessionStore:
         """Remember that an update was handled and what the bot answered."""
         self.db.execute(_INSERT_PROCESSED, [update_id, chat_id, user_id, _dumps(replies), now_iso()])
 
+    def mark_forgotten_update(self, update_id: int, replies: list[dict[str, Any]]) -> None:
+        """Remember the update of a /forget confirmation without any id of its user (see ``storage.privacy``)."""
+        self.db["processed_updates"].insert(
+            {"update_id": update_id, "chat_id": None, "user_id": None,
+             "replies": json.dumps(replies, ensure_ascii=False), "delivered": 0, "processed_at": now_iso()},
+            replace=True,
+        )
+
     def mark_delivered(self, update_id: int) -> None:
-        """Record that every reply to this update reached the user (nothing to do if it left no record)."""
+        """Record that every reply to this update reached the user."""
+        # An update may have no record: a turn that failed, or one whose user was just forgotten.
         self.db.execute("update processed_updates set delivered = 1 where update_id = ?", [update_id])
 
     # privacy ----------------------------------------------------------------------------------
 
     def forget_user(self, user_id: int) -> dict[str, int]:
-        """Delete every row about this user; returns how many rows went from each table."""
-        counts: dict[str, int] = {}
-        session_ids = [r["id"] for r in self.db["sessions"].rows_where("user_id = ?", [user_id], select="id")]
-        placeholders = ",".join("?" * len(session_ids))
-        if session_ids:
-            counts["transcript"] = self.db.execute(
-                f"delete from transcript where user_id = ? or session_id in ({placeholders})",
-                [user_id, *session_ids],
-            ).rowcount
-        else:
-            counts["transcript"] = self.db.execute("delete from transcript where user_id = ?", [user_id]).rowcount
-        counts["sessions"] = self.db.execute("delete from sessions where user_id = ?", [user_id]).rowcount
-        counts["processed_updates"] = self.db.execute(
-            "delete from processed_updates where user_id = ?", [user_id]
-        ).rowcount
-        counts["document_details"] = self.db.execute(
-            "delete from document_details where user_id = ?", [user_id]
-        ).rowcount
-        if self.db["telegram_keyboards"].exists():
-            # A user's private chat has the user's id in Telegram.
-            counts["telegram_keyboards"] = self.db.execute(
-                "delete from telegram_keyboards where chat_id = ?", [user_id]
-            ).rowcount
-        return counts
+        """Delete every row about this user (see ``storage.privacy.USER_ROWS``); counts per table."""
+        return privacy.forget_user(self.db, user_id)

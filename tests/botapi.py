@@ -630,6 +630,10 @@ class _DropConnection(Exception):
     pass
 
 
+class _IncompleteBody(ValueError):
+    pass
+
+
 def _short(value: Any, limit: int = 300) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -786,6 +790,9 @@ class FakeBotAPI:
         self._allowed_updates: tuple[str, ...] = DEFAULT_UPDATE_TYPES
         self._poll_generation = 0
         self.dropped_updates: list[tuple[dict, str]] = []
+        # Requests whose client went away before the whole body arrived (a bot killed mid-send): Telegram
+        # never carries them out. (method, time.time()); the token is not kept.
+        self.incomplete_requests: list[tuple[str, float]] = []
 
         # webhook
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None,
@@ -1658,7 +1665,11 @@ class FakeBotAPI:
         split = urllib.parse.urlsplit(h.path)
         try:
             body = self._read_body(h)
-        except (ValueError, OSError):
+        except (ValueError, OSError) as err:
+            if isinstance(err, _IncompleteBody):
+                method = re.fullmatch(r"/bot[^/]*/([^/?]*)", split.path)
+                with self._lock:
+                    self.incomplete_requests.append((method.group(1) if method else "?", received))
             h.close_connection = True
             return
         path = urllib.parse.unquote(split.path)
@@ -1822,7 +1833,10 @@ class FakeBotAPI:
         if h.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
             while True:
-                size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = h.rfile.readline()
+                if not line:
+                    raise _IncompleteBody("incomplete request body")
+                size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     while h.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
@@ -1832,7 +1846,11 @@ class FakeBotAPI:
         length = int(h.headers.get("Content-Length") or 0)
         if length > MAX_UPLOAD_BYTES + 1024 * 1024:
             raise ValueError("request too large")
-        return h.rfile.read(length) if length else b""
+        body = h.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-request (e.g. the bot was killed): Telegram never sees such a request.
+            raise _IncompleteBody("incomplete request body")
+        return body
 
     def _serve_file(self, h: _Handler, path: str) -> None:
         m = re.fullmatch(r"/file/bot([^/]*)/(.+)", path)

@@ -367,6 +367,24 @@ def test_injected_faults_reach_ptb_as_the_right_exceptions() -> None:
         fake.assert_no_violations()
 
 
+def test_a_request_cut_off_mid_body_is_not_carried_out() -> None:
+    """A client killed while sending (SIGKILL mid-request) leaves half a request: Telegram ignores it."""
+    import socket
+
+    with FakeBotAPI() as fake:
+        alice = fake.user("Alice")
+        chat = fake.private_chat(alice)
+        body = f"chat_id={chat.id}&text=half".encode()
+        with socket.create_connection(("127.0.0.1", fake.port)) as sock:
+            sock.sendall(f"POST /bot{fake.token}/sendMessage HTTP/1.1\r\nHost: x\r\n"
+                         f"Content-Type: application/x-www-form-urlencoded\r\n"
+                         f"Content-Length: {len(body) + 40}\r\n\r\n".encode() + body)
+        fake.wait_for(lambda: fake.incomplete_requests)
+        assert [method for method, _ in fake.incomplete_requests] == ["sendMessage"]
+        assert fake.calls == [] and fake.texts_in(chat) == []
+        fake.assert_no_violations()
+
+
 def test_rate_limiter_retries_after_429() -> None:
     with FakeBotAPI() as fake:
         chat = fake.private_chat(fake.user("Alice"))

@@ -173,3 +173,12 @@ def test_law_list_button_from_an_old_result_is_stale(chat: Chat) -> None:
     chat.say("重新开始")
     chat.press_data(list_data)
     assert chat.last[0].alert and "过期" in chat.text
+
+
+def test_back_instead_of_answering_the_resume_question(chat: Chat) -> None:
+    # Found by tests/test_fuzz.py: /back right after "继续还是重新开始？" used to get no reply at all.
+    chat.say("1")
+    chat.say("/start")
+    assert "欢迎回来" in chat.text
+    replies = chat.say("/back")
+    assert replies and chat.state == "start.role" and "你是哪一方" in chat.text

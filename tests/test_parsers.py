@@ -53,6 +53,7 @@ def test_amounts_people_type(text: str, expected: str) -> None:
         ("大概5000", "amount_vague"),
         ("5000左右", "amount_vague"),
         ("0", "amount_not_positive"),
+        ("0.001", "amount_not_positive"),  # rounds to 0.00元 (found by tests/test_fuzz.py)
         ("-500", "amount_not_positive"),
         ("负五百", "amount_not_positive"),
         ("10000000000", "amount_too_large"),

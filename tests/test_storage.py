@@ -22,8 +22,8 @@ def test_database_settings(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert {"sessions", "transcript", "processed_updates"} <= set(db.table_names())
     applied = [m.name for m in migrations.applied(db)]
-    assert applied[:4] == ["0001_sessions_transcripts_updates", "0002_telegram_keyboards", "0003_groups",
-                           "0004_document_details"]
+    assert applied[:5] == ["0001_sessions_transcripts_updates", "0002_telegram_keyboards", "0003_groups",
+                           "0004_document_details", "0005_delivery_records"]
     assert applied == sorted(applied) and "0006_meta" in applied
     db.close()
     assert [m.name for m in migrations.applied(open_database(path))] == applied  # not applied twice

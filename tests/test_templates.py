@@ -109,9 +109,14 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert chat.state == "creditor.stage"
     chat.press_data("0|a|zz")
     chat.press_data("garbage")
+    from flows.admin import AdminGate
     from flows.model import Inbound, InboundKind
 
     engine.handle(Inbound(3, 3, InboundKind.UNSUPPORTED))
+    engine.handle(Inbound(3, 3, InboundKind.EDITED))
+    chat.say("/stats")  # refused: not an admin
+    engine.admins = AdminGate([3])
+    chat.say("/stats")
     engine.handle(Inbound.typed(-5, 3, "hi", is_private=False))
     chat.say("/law 民法典 第一百八十八条")
     chat.press("民法典")

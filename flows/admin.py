@@ -1,0 +1,99 @@
+"""Operator-only commands (``/stats``...), for the Telegram user ids listed in ``XIAOE_ADMIN_IDS``.
+
+Everyone else gets a polite refusal, and the commands are not in the public command menu. A new admin
+command is one decorated function::
+
+    @admin_command("export")
+    def export(request: AdminRequest) -> list[Reply]:
+        ...
+
+Admin replies carry aggregate figures only — never another user's id, name or words.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from flows import screens
+from flows.model import Reply
+from flows.spec import FlowRegistry
+from storage.stats import aggregate_stats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AdminRequest:
+    """What an admin command may use: the database, the flows, the command's arguments, the time."""
+
+    db: Database
+    registry: FlowRegistry
+    args: str
+    now: datetime
+
+
+AdminHandler = Callable[[AdminRequest], list[Reply]]
+ADMIN_COMMANDS: dict[str, AdminHandler] = {}
+
+
+def admin_command(name: str) -> Callable[[AdminHandler], AdminHandler]:
+    """Register ``/name`` as an admin-only command handled by the decorated function."""
+
+    def register(handler: AdminHandler) -> AdminHandler:
+        ADMIN_COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+def parse_admin_ids(raw: str | None) -> frozenset[int]:
+    """Telegram user ids from a comma- (or space-) separated list; anything else is ignored with a warning."""
+    ids: set[int] = set()
+    for part in (raw or "").replace(",", " ").split():
+        try:
+            ids.add(int(part))
+        except ValueError:
+            log.warning("XIAOE_ADMIN_IDS: ignoring an entry that is not a number")
+    return frozenset(ids)
+
+
+class AdminGate:
+    """Decides who may run admin commands and runs them."""
+
+    def __init__(self, admin_ids: Iterable[int] | None = None) -> None:
+        """``admin_ids`` (default: ``XIAOE_ADMIN_IDS`` from the environment; empty means nobody)."""
+        self.admin_ids = (frozenset(admin_ids) if admin_ids is not None
+                          else parse_admin_ids(os.environ.get("XIAOE_ADMIN_IDS")))
+
+    def allows(self, user_id: int) -> bool:
+        """True for the configured admin ids only."""
+        return user_id in self.admin_ids
+
+    def run(self, name: str, user_id: int, request: AdminRequest) -> list[Reply] | None:
+        """The replies of admin command ``name``; None when ``user_id`` may not run it (the caller refuses)."""
+        if not self.allows(user_id):
+            log.info("admin command refused (user %s)", user_id)
+            return None
+        return ADMIN_COMMANDS[name](request)
+
+
+def now_utc() -> datetime:
+    """The current time in UTC (admin requests are stamped with it)."""
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------------------------------ commands
+
+
+@admin_command("stats")
+def stats(request: AdminRequest) -> list[Reply]:
+    """Usage figures: users, consultations per flow and status, turns, undeliverable replies."""
+    figures = aggregate_stats(request.db, request.now)
+    titles = {flow_id: flow.title for flow_id, flow in request.registry.flows.items()}
+    return [screens.notice("admin/stats.html.j2", figures=figures, titles=titles)]
