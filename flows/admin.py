@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -97,3 +99,33 @@ def stats(request: AdminRequest) -> list[Reply]:
     figures = aggregate_stats(request.db, request.now)
     titles = {flow_id: flow.title for flow_id, flow in request.registry.flows.items()}
     return [screens.notice("admin/stats.html.j2", figures=figures, titles=titles)]
+
+
+EXPORT_MAX = 20  # conversations per /export
+
+
+@admin_command("export")
+def export(request: AdminRequest) -> list[Reply]:
+    """``/export [N]``: the last N conversations (default 1) as an anonymised fixture file (recordings/)."""
+    from recordings import format as fixture_format  # imported here: only admins ever need it
+    from recordings.export import ExportError
+    from recordings.export import export as export_conversations
+    from storage.sessions import SessionStore
+
+    words = request.args.split()
+    if len(words) > 1 or (words and not words[0].isdigit()) or (words and not 1 <= int(words[0]) <= EXPORT_MAX):
+        return [screens.notice("admin/export.html.j2", usage=True, max=EXPORT_MAX, count=0, turns=0)]
+    count = int(words[0]) if words else 1
+    try:
+        conversations, _ = export_conversations(SessionStore(request.db), last=count,
+                                                title=f"管理员导出 {request.now:%Y-%m-%d}")
+    except ExportError:
+        return [screens.notice("admin/export.html.j2", usage=False, max=EXPORT_MAX, count=0, turns=0)]
+    folder = Path(tempfile.mkdtemp(prefix="xiaoe-export-"))  # 0700; the channel deletes the file once sent
+    path = folder / f"xiaoe-export-{request.now:%Y%m%d-%H%M%S}.yaml"
+    fixture_format.save(path, conversations)
+    path.chmod(0o600)
+    turns = sum(len(c.turns) for c in conversations)
+    reply = screens.notice("admin/export.html.j2", usage=False, max=EXPORT_MAX, count=len(conversations),
+                           turns=turns)
+    return [Reply(reply.html, files=(path,), kind="document")]

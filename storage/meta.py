@@ -23,6 +23,9 @@ def secret(db: Database, key: str) -> bytes:
     value = get_meta(db, key)
     if value is None:
         value = secrets.token_hex(32)
-        with db.conn:
+        if db.conn.in_transaction:  # inside the caller's transaction (an engine turn): it commits
             set_meta(db, key, value)
+        else:
+            with db.conn:
+                set_meta(db, key, value)
     return bytes.fromhex(value)

@@ -314,3 +314,22 @@ def test_stats_counts_undeliverable_replies_by_reason(engine: Engine) -> None:
                                 "error": "Forbidden", "attempts": 1, "created_at": now_iso()})
     engine.admins = AdminGate([5])
     assert "用户已屏蔽 1" in Chat(engine, 5, 5).say("/stats")[0].html
+
+
+def test_export_for_admins_sends_an_anonymised_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XIAOE_ADMIN_IDS", "7")
+    engine = Engine(SessionStore(open_database(tmp_path / "a.db")), clock=lambda: TODAY)
+    user, admin_chat = Chat(engine, 424242, 424242), Chat(engine, 7, 7)
+    for answer in ["/start", "债权人", "借款", "我借给朋友张三5000，他电话13912345678"]:
+        user.say(answer)
+    user.say("/export")
+    assert "仅供本机器人的管理员" in user.text and not any(r.files for r in user.last)
+    (reply,) = admin_chat.say("/export 1")
+    assert reply.kind == "document" and "已导出最近 1 段对话" in reply.html
+    (path,) = reply.files
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    text = path.read_text(encoding="utf-8")
+    assert "conversations:" in text and "甲某" in text and "13800000001" in text
+    assert "张三" not in text and "13912345678" not in text and "424242" not in text
+    assert "用法" in admin_chat.say("/export lots")[0].html
+    assert "用法" in admin_chat.say("/export 999")[0].html
