@@ -117,6 +117,8 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat.say("/stats")  # refused: not an admin
     engine.admins = AdminGate([3])
     chat.say("/stats")
+    chat.say("/export")
+    chat.say("/export x")
     engine.handle(Inbound.typed(-5, 3, "hi", is_private=False))
     chat.say("/law 民法典 第一百八十八条")
     chat.press("民法典")
