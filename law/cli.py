@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 
 import cn2an
 
+from flows.formats import parse_rate as parse_rate_words
+from flows.parsers import ParseError
 from law.calculation import Calculation, CalculationError
 from law.fees import PROCEDURES, court_fee, enforcement_fee, payment_order_fee, preservation_fee
 from law.interest import delay_interest, interest_cap
@@ -127,34 +129,23 @@ class Rate(Decimal):
     unit: str = ""
 
 
-_RATE_UNITS = (("年化", "year"), ("年息", "year"), ("年利率", "year"), ("年利", "year"), ("年", "year"),
-               ("月息", "month"), ("月利率", "month"), ("月利", "month"), ("月", "month"),
-               ("日息", "day"), ("日利率", "day"), ("日利", "day"), ("日", "day"))
-
-
 def parse_rate(text: str) -> Rate:
-    """Read a percentage: 24, 24%, 0.05; or as people say it: 月息2分 (2 %/month), 1分5, 年化24%, 日息0.05%."""
+    """Read a percentage: 24, 24%, 0.05; or as people say it (月息2分, 1分5, 年化24%, 日息0.05%, 万分之五/天).
+
+    A bare number says no unit (``--unit`` decides, yearly by default); worded rates are read by the same
+    parser the consultation uses (:func:`flows.formats.parse_rate`).
+    """
     raw = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
     unit = ""
-    for word, meaning in _RATE_UNITS:
-        if raw.startswith(word):
-            unit, raw = meaning, raw[len(word):]
-            break
-    fen = re.fullmatch(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)分(\d|[一二三四五六七八九])?(?:利|息|利息)?", raw)
-    if fen:
-        # "2分" is 2 % a month in everyday talk (月息2分); "1分5" is 1.5 %.
-        whole = fen.group(1) if fen.group(1)[0].isdigit() else str(cn2an.cn2an(fen.group(1), "smart"))
-        tenth = fen.group(2) or ""
-        tenth = tenth if not tenth or tenth.isdigit() else str(cn2an.cn2an(tenth, "smart"))
-        raw, unit = f"{whole}.{tenth}" if tenth else whole, unit or "month"
-    raw = raw.rstrip("%")
-    try:
-        value = Rate(raw)
-    except InvalidOperation as exc:
-        raise argparse.ArgumentTypeError(
-            f"无法识别的利率：{text}（请写成 24、24%、月息2分 或 年化24%） / cannot read rate: {text}") from exc
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"无法识别的利率：{text} / cannot read rate: {text}")
+    if re.fullmatch(r"-?\d+(?:\.\d+)?%?", raw):
+        value = Rate(raw.rstrip("%"))
+    else:
+        try:
+            pct, unit = parse_rate_words(raw)
+        except ParseError:
+            raise argparse.ArgumentTypeError(
+                f"无法识别的利率：{text}（请写成 24、24%、月息2分 或 年化24%） / cannot read rate: {text}") from None
+        value = Rate(pct)
     value.unit = unit
     return value
 
