@@ -51,6 +51,9 @@ PICK = "documents.document"
 CONSENT = "keep_details"
 GIVEN = "given"  # the fact recorded for a personal detail; the value lives in document_details
 REDACTED = "［已隐去］"
+# Answers about the debt itself, not about one document: kept for the next document of the consultation
+# (a user trial found the loan date asked again for the 催款函, the 起诉状 and the 还款协议).
+DEBT_FACTS = frozenset({"loan_date", "loan_method", "interest_agreed", "interest_rate"})
 OUTBOX_TTL_SECONDS = 3600  # an outbox file not sent within an hour is deleted
 
 
@@ -92,7 +95,8 @@ class DocumentDesk:
         return node.flow == FLOW and node.is_question
 
     def _asked_ids(self) -> list[str]:
-        return [n.id for n in self.registry.flows[FLOW].questions]
+        """The document questions whose answers belong to one document (reset when the next is picked)."""
+        return [n.id for n in self.registry.flows[FLOW].questions if n.id not in DEBT_FACTS]
 
     def absorb(self, turn: Turn, node: Node, facts: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         """Take an answer to ``node`` before the engine stores it: (facts to store, text to show or None)."""
@@ -132,6 +136,8 @@ class DocumentDesk:
             return None
         if not node.asked(session.facts):
             return {}
+        if node.id in DEBT_FACTS and node.id in session.facts:
+            return {}  # answered for an earlier document of this consultation
         if node.id == CONSENT:
             return None if self.details.temporary_fields(session.user_id) else {}
         if node.personal and node.id in self.details.kept_fields(session.user_id):

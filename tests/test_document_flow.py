@@ -115,10 +115,10 @@ def test_each_document_asks_only_its_missing_fields(engine: Engine) -> None:
                      "loan_method", "pay_within"]
     assert chat.state == "documents.done"  # nothing personal typed: no consent question
     chat.press("生成其他文书")
-    asked = walk(chat, ["2"] + ["跳过"] * 9 + ["跳过", "跳过", "没有约定", "跳过"])
+    asked = walk(chat, ["2"] + ["跳过"] * 9 + ["没有约定", "跳过"])
     assert asked == ["document", "my_name", "my_ethnicity", "my_id", "my_address", "my_phone", "their_name",
-                     "their_id", "their_address", "their_phone", "loan_date", "loan_method", "interest_agreed",
-                     "court"]  # no rate question: no interest was agreed
+                     "their_id", "their_address", "their_phone", "interest_agreed",
+                     "court"]  # loan date and method answered for the 催款函; no rate question: none agreed
     assert chat.state == "documents.done"
     other = Chat(engine, user_id=201)
     menu(other, DEBTOR_ANSWERS)
@@ -340,3 +340,23 @@ def test_a_question_typed_instead_of_a_detail_is_answered_and_nothing_is_stored(
     chat.say("支付令是什么？")
     assert chat.state == "documents.my_address" and "支付令" in chat.text and "你的住址" in chat.text
     assert set(details(chat)) == {"my_name"}
+
+
+def test_facts_about_the_debt_are_not_asked_again_for_the_next_document(engine: Engine) -> None:
+    # A user trial found the loan date asked for the 催款函, again for the 起诉状 and again for the 还款协议.
+    chat = Chat(engine, user_id=777)
+    menu(chat)
+    chat.press("催款函")
+    for _ in range(5):
+        chat.say("跳过")
+    assert chat.state == "documents.loan_date", chat.state
+    chat.say("2024-01-10")
+    chat.press("微信")
+    chat.press("7日")
+    assert chat.state == "documents.done", chat.text
+    chat.press("生成其他文书")
+    chat.press("起诉状")
+    for _ in range(9):
+        chat.say("跳过")
+    assert chat.state == "documents.interest_agreed", chat.state  # loan date and method were not asked again
+    assert chat.session().facts["loan_date"] == "2024-01-10" and chat.session().facts["loan_method"] == "wechat"
