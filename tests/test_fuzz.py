@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
@@ -289,8 +289,10 @@ class EngineFuzz(RuleBasedStateMachine):
 @pytest.mark.random_text
 def test_fuzz_engine_turns(capsys: pytest.CaptureFixture[str]) -> None:
     started, runs = time.monotonic(), 0
+    # No shrinking: a failure is reported at once with its (long) example instead of minutes of shrinking in CI.
     fuzz_settings = settings(max_examples=30, stateful_step_count=100, deadline=None,
-                             suppress_health_check=list(HealthCheck))
+                             suppress_health_check=list(HealthCheck),
+                             phases=[Phase.explicit, Phase.reuse, Phase.generate])
     while Counter.turns < MIN_TURNS:
         run_state_machine_as_test(EngineFuzz, settings=fuzz_settings)
         runs += 1
