@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -113,7 +114,9 @@ def export(request: AdminRequest) -> list[Reply]:
     from storage.sessions import SessionStore
 
     words = request.args.split()
-    if len(words) > 1 or (words and not words[0].isdigit()) or (words and not 1 <= int(words[0]) <= EXPORT_MAX):
+    # ASCII digits only: "²".isdigit() is True but int("²") fails (found by the fuzzer).
+    if len(words) > 1 or (words and (not re.fullmatch(r"[0-9]{1,3}", words[0])
+                                     or not 1 <= int(words[0]) <= EXPORT_MAX)):
         return [screens.notice("admin/export.html.j2", usage=True, max=EXPORT_MAX, count=0, turns=0)]
     count = int(words[0]) if words else 1
     try:

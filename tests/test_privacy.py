@@ -333,3 +333,4 @@ def test_export_for_admins_sends_an_anonymised_fixture(tmp_path: Path, monkeypat
     assert "张三" not in text and "13912345678" not in text and "424242" not in text
     assert "用法" in admin_chat.say("/export lots")[0].html
     assert "用法" in admin_chat.say("/export 999")[0].html
+    assert "用法" in admin_chat.say("/export ²")[0].html  # a digit to str.isdigit, not to int()
