@@ -104,7 +104,7 @@ def run_interactive(engine: Engine, user: str, stdin: TextIO = sys.stdin, out: T
         text = line.strip()
         if not text:
             continue
-        if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
+        if text.isascii() and text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
             inbound = Inbound.pressed(TERMINAL_CHAT_ID, uid, buttons[int(text) - 1])
         else:
             inbound = Inbound.typed(TERMINAL_CHAT_ID, uid, text)

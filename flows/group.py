@@ -68,7 +68,8 @@ def encode(owner: int, action: str, value: str = "") -> str:
 def decode(data: str) -> GroupPress | None:
     """Decode group button data; None for anything else (private buttons, garbage)."""
     parts = data.split("|", 3) if data else []
-    if len(parts) != 4 or parts[0] != PREFIX or not parts[1].isdigit() or parts[2] not in ACTIONS:
+    owner_ok = len(parts) == 4 and parts[1].isascii() and parts[1].isdigit()  # "²".isdigit() but not int()
+    if not owner_ok or parts[0] != PREFIX or parts[2] not in ACTIONS:
         return None
     return GroupPress(int(parts[1]), parts[2], parts[3])
 

@@ -578,3 +578,9 @@ def test_the_leak_scan_sees_this_suite(botapi: FakeBotAPI, tmp_path: Path, reque
     assert {o.source for o in outputs} == {"wire", "engine"} and len(outputs) >= 4
     assert {"六万三", "63,000.00元", "alice"} <= facts
     assert not any("63,000.00元" in o.text for o in outputs)
+
+
+def test_group_button_data_with_a_non_ascii_digit_is_refused_not_a_crash() -> None:
+    from flows.group import decode
+
+    assert decode("g|²|m|x") is None  # "²".isdigit() is True, int("²") raises
