@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flows.formats import id_check_char as id_check_digit  # GB 11643 check character
+
 # Single-character surnames common enough to matter, minus characters that are far more often
 # ordinary words after a cue (于 向 和 时 常 高 方 安 白 文 江 成 全 元 明 原 齐 明 花 ...).
 SURNAMES = (
@@ -60,14 +62,7 @@ ADDRESS_LEAD = set("我你他她们住在家地址是为位于到去从的目前
 FIELD_KINDS = {"name": "name", "id_number": "id", "phone": "mobile", "address": "address", "account_tail": "tail",
                "ethnicity": "ethnicity", "court": "name"}
 _KINDS = {"id", "mobile", "landline", "card", "email", "address", "tail", "ethnicity", "note", "name"}
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 NAME_FAKES = "甲乙丙丁戊己庚辛壬癸"
-
-
-def id_check_digit(first17: str) -> str:
-    """The GB 11643 check character for the first 17 digits of a 身份证号."""
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def pseudonym(secret: bytes, value: int, prefix: str = "user") -> str:
