@@ -18,11 +18,12 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
+import clock
 from flows import screens
 from flows.model import Reply
 from flows.spec import FlowRegistry
@@ -88,7 +89,7 @@ class AdminGate:
 
 def now_utc() -> datetime:
     """The current time in UTC (admin requests are stamped with it)."""
-    return datetime.now(UTC)
+    return clock.now_utc()
 
 
 # ------------------------------------------------------------------------------------------ commands

@@ -27,6 +27,7 @@ from typing import Any
 
 from transitions import MachineError
 
+import clock as clock_module
 from documents.dialogue import DocumentDesk
 from flows import admin, screens
 from flows import callbacks as cb
@@ -102,7 +103,7 @@ class Engine:
         self,
         store: SessionStore,
         registry: FlowRegistry | None = None,
-        clock: Callable[[], date] = date.today,
+        clock: Callable[[], date] = clock_module.today,
         group_clock: Callable[[], float] = time.time,
         documents_dir: Path | None = None,
         outbox: bool = False,

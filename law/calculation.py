@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import clock
+
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("10000000000")  # 1e10 yuan: anything larger is a typo, not a small debt
 CHINA_TZ = "Asia/Shanghai"
@@ -106,13 +108,8 @@ def check_date(value: object, what: str, what_en: str) -> date:
 
 
 def china_today() -> date:
-    """Today's date in China (Asia/Shanghai), whatever the server's time zone."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return datetime.now(ZoneInfo(CHINA_TZ)).date()
-    except Exception:  # pragma: no cover - no tz database on this machine
-        return date.today()
+    """Today's date in China (Asia/Shanghai), whatever the server's time zone (the one clock)."""
+    return clock.today()
 
 
 def resolve_today(today: date | None) -> date:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import clock
 from documents.dialogue import REDACTED
 from flows.engine import TYPED_INTENTS
 from flows.parsers import normalise
@@ -58,13 +58,6 @@ def rows_for_user(store: SessionStore, user_id: int) -> list[list[dict[str, Any]
     for row in rows:
         chats.setdefault(row["chat_id"], []).append(row)
     return list(chats.values())
-
-
-def _local_date(stamp: str) -> date:
-    moment = datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().date()
 
 
 def _grouped(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -164,7 +157,7 @@ def conversation_from_rows(rows: Sequence[dict[str, Any]], *, title: str, source
     first = grouped[0][0]
     user = pseudonym(secret_key, first["user_id"], "user")
     chat = user if first["chat_id"] == first["user_id"] else pseudonym(secret_key, first["chat_id"], "chat")
-    return Conversation(title=title, today=_local_date(first["created_at"]), user=user, chat=chat, turns=turns,
+    return Conversation(title=title, today=clock.china_date(first["created_at"]), user=user, chat=chat, turns=turns,
                         source=source)
 
 
@@ -195,7 +188,7 @@ def export(store: SessionStore, *, session_id: int | None = None, last: int | No
     key = secret(store.db, SECRET_KEY)
     registry = load_registry()
     masker = Masker()
-    stamp = datetime.now(UTC).date().isoformat()
+    stamp = clock.today().isoformat()
     batches: Iterable[tuple[list[dict[str, Any]], str]]
     if session_id is not None:
         batches = [(rows_for_session(store, session_id), f"session {session_id}, exported {stamp}")]

@@ -11,10 +11,11 @@ Like :class:`~storage.sessions.SessionStore`, these methods never commit: the en
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+import clock
 from storage.sessions import now_iso
 
 TEMPORARY_TTL = timedelta(hours=24)
@@ -58,7 +59,7 @@ class DetailsStore:
 
     def keep(self, user_id: int, now: datetime | None = None) -> int:
         """The user agreed: keep every temporary detail until now + :data:`KEPT_TTL`; returns the count."""
-        expires = ((now or datetime.now(UTC)) + KEPT_TTL).isoformat(timespec="milliseconds")
+        expires = ((now or clock.now_utc()) + KEPT_TTL).isoformat(timespec="milliseconds")
         return self.db.execute(
             "update document_details set kept = 1, expires_at = ? where user_id = ? and kept = 0", [expires, user_id]
         ).rowcount
@@ -79,7 +80,7 @@ class DetailsStore:
 
     def purge_expired(self, now: datetime | None = None) -> int:
         """Delete kept rows past their expiry and temporary rows older than :data:`TEMPORARY_TTL`."""
-        moment = now or datetime.now(UTC)
+        moment = now or clock.now_utc()
         stale = (moment - TEMPORARY_TTL).isoformat(timespec="milliseconds")
         return self.db.execute(
             "delete from document_details where (kept = 1 and expires_at < ?) or (kept = 0 and updated_at < ?)",

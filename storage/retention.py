@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+import clock
 from storage.db import immediate
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Retention:
 
     db: Database
     days: int = DEFAULT_RETENTION_DAYS
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    now: Callable[[], datetime] = clock.now_utc
     last_purge: datetime | None = None
 
     def purge(self) -> dict[str, int]:

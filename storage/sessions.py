@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+import clock
 from storage import privacy
 
 # JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
@@ -42,7 +42,7 @@ _INSERT_PROCESSED = (
 
 def now_iso() -> str:
     """The current UTC time as an ISO-8601 string (what every timestamp column holds)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return clock.now_iso()
 
 
 @dataclass

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
+
+import clock
 
 
 def _count(db: Database, sql: str, params: Any = ()) -> int:
@@ -14,7 +16,7 @@ def _count(db: Database, sql: str, params: Any = ()) -> int:
 
 def aggregate_stats(db: Database, now: datetime | None = None) -> dict[str, Any]:
     """Counts over the whole database: users, consultations by flow and status, turns, delivery problems."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now_utc()
     day_ago = (moment - timedelta(days=1)).isoformat(timespec="milliseconds")
     week_ago = (moment - timedelta(days=7)).isoformat(timespec="milliseconds")
     by_flow = {flow: n for flow, n in db.execute(

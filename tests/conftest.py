@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,9 @@ from tests.leakscan import LEDGER
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 22)
+# The one clock (clock.py) starts at TODAY for the whole run, subprocesses included, so stored timestamps,
+# exported fixtures and every "today" agree whatever the real date and the machine's time zone.
+os.environ["XIAOE_NOW"] = TODAY.isoformat()
 PYTHON = sys.executable
 
 

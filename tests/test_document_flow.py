@@ -11,13 +11,14 @@ import os
 import stat
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, TODAY, Chat
 from docx import Document
 
+import clock
 from channels.terminal import run_interactive, run_jsonl
 from documents import dialogue
 from flows.engine import Engine
@@ -236,15 +237,15 @@ def test_details_expire(engine: Engine) -> None:
     walk(chat, ["1", NAME])
     store = engine.desk.details
     assert store.purge_expired() == 0
-    assert store.purge_expired(datetime.now(UTC) + timedelta(hours=25)) == 1  # typed, never used: a day at most
+    assert store.purge_expired(clock.now_utc() + timedelta(hours=25)) == 1  # typed, never used: a day at most
     walk(chat, ["返回", NAME, *["跳过"] * 6, "15天"])
     assert chat.state == "documents.keep_details"
     chat.press("跳过")  # skipping the consent question keeps the default: not saved
     assert details(chat) == {}
     chat.press("生成其他文书")
     walk(chat, ["1", NAME, *["跳过"] * 6, "15天", "保存"])
-    assert store.purge_expired(datetime.now(UTC) + timedelta(days=29)) == 0
-    assert store.purge_expired(datetime.now(UTC) + timedelta(days=31)) == 1  # saved: thirty days
+    assert store.purge_expired(clock.now_utc() + timedelta(days=29)) == 0
+    assert store.purge_expired(clock.now_utc() + timedelta(days=31)) == 1  # saved: thirty days
 
 
 def test_automatic_steps_log_no_warnings(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:

@@ -8,7 +8,7 @@ import os
 import signal
 import stat
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from conftest import CREDITOR_ANSWERS, PYTHON, ROOT, TODAY, Chat
 from sqlite_utils import Database
 
+import clock
 from channels.telegram_bot import PRIVATE_COMMANDS, build_application
 from flows import admin
 from flows.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
@@ -130,7 +131,7 @@ def test_forget_needs_the_confirmation(chat: Chat) -> None:
 
 
 def _age(db: Database, table: str, column: str, days: int) -> None:
-    old = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+    old = (clock.now_utc() - timedelta(days=days)).isoformat(timespec="milliseconds")
     db.execute(f"update [{table}] set [{column}] = ?", [old])
     db.conn.commit()
 
@@ -149,7 +150,7 @@ def test_retention_purges_old_transcripts_and_keeps_open_consultations(tmp_path:
     for answer in CREDITOR_ANSWERS[:3]:
         new.say(answer)  # fresh rows, today
     fresh = db["transcript"].count_where("user_id = 2")
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     retention = Retention(db, days=30, now=lambda: now)
     counts = retention.purge()
     assert counts["transcript"] > 0 and counts["sessions"] == 1  # the closed consultation
@@ -158,10 +159,10 @@ def test_retention_purges_old_transcripts_and_keeps_open_consultations(tmp_path:
     assert engine.store.current(1, 1).state == "debtor.creditor_kind"  # the open consultation stays
     assert db["sessions"].count_where("status = 'closed'") == 0
     # Once a day: not again an hour later, again the next day (an injected clock).
-    clock = [now + timedelta(hours=1)]
-    retention.now = lambda: clock[0]
+    moment = [now + timedelta(hours=1)]
+    retention.now = lambda: moment[0]
     assert retention.maybe_purge() is None
-    clock[0] = now + timedelta(days=1, minutes=1)
+    moment[0] = now + timedelta(days=1, minutes=1)
     assert retention.maybe_purge() is not None
     # Rows younger than the limit stay: 29 days on, today's rows are still there.
     assert Retention(db, days=30, now=lambda: now + timedelta(days=29)).purge()["transcript"] == 0
