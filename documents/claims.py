@@ -23,6 +23,7 @@ from typing import Any
 from law.calculation import Calculation, CalculationError
 from law.interest import accrued_interest, interest_cap
 from law.lpr import LPR_SERIES_START, lpr_on
+from text.dates import stored_date
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,6 @@ class InterestClaim:
         return seen
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _agreed(principal: Decimal, loan_date: date, rate: Decimal, unit: str, today: date) -> InterestClaim | None:
     try:
         cap = interest_cap(loan_date, rate, unit, "private", today=today)
@@ -111,7 +105,7 @@ def _overdue_lpr(principal: Decimal, basis: str, due: date, loan_date: date | No
 def interest_claim(facts: Mapping[str, Any], principal: Decimal, today: date) -> InterestClaim:
     """The interest a complaint may claim for these facts (see the module docstring)."""
     agreed = facts.get("interest_agreed")
-    loan_date = _date(facts.get("loan_date"))
+    loan_date = stored_date(facts.get("loan_date"))
     if loan_date is not None and loan_date > today:
         loan_date = None
     basis = {"no": "no_agreement", "unclear": "unclear"}.get(str(agreed), "no_agreement")
@@ -127,7 +121,7 @@ def interest_claim(facts: Mapping[str, Any], principal: Decimal, today: date) ->
             if claim is None:
                 return InterestClaim.none(principal, "before_lpr", "agreed")
             return claim
-    due = _date(facts.get("due_date"))
+    due = stored_date(facts.get("due_date"))
     if due is None:
         return InterestClaim.none(principal, "no_term", basis)
     if due >= today:

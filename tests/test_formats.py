@@ -1,4 +1,4 @@
-"""Typed answers with a fixed shape (flows/formats.py): identity numbers, phones, names, rates..."""
+"""Typed answers with a fixed shape (text/formats.py, text/rates.py): identity numbers, phones, names, rates..."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clock
-from flows.formats import (
+from text.errors import ParseError
+from text.formats import (
     EXAMPLE_IDS,
     display,
     id_birth_and_gender,
@@ -23,9 +24,8 @@ from flows.formats import (
     parse_id_number,
     parse_name,
     parse_phone,
-    parse_rate,
 )
-from flows.parsers import ParseError
+from text.rates import parse_rate
 
 
 def test_the_standard_example_identity_number() -> None:
