@@ -19,6 +19,7 @@ import yaml
 
 from law.calculation import Calculation, check_amount, fmt_date, fmt_money, resolve_today, unique
 from law.kb import DATA_DIR
+from text.dates import stored_date
 from text.provinces import PROVINCES, province_name
 
 THRESHOLDS_FILE = DATA_DIR / "small-claims-thresholds.csv"
@@ -109,13 +110,6 @@ def trial_periods() -> dict[str, TrialPeriod]:
     }
 
 
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
 def _parse_year(text: str) -> int | None:
     return int(text) if re.fullmatch(r"\d{4}", text.strip()) else None
 
@@ -138,7 +132,7 @@ def thresholds() -> tuple[Threshold, ...]:
                     province=province,
                     year=_parse_year(raw["year"]),
                     year_text=raw["year"],
-                    effective_from=_parse_date(raw["effective_from"]),
+                    effective_from=stored_date(raw["effective_from"].strip()),
                     effective_text=raw["effective_from"],
                     mandatory_limit=Decimal(raw["mandatory_limit_yuan"]),
                     agreed_limit=Decimal(raw["agreed_limit_yuan"]),
