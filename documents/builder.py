@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from documents.catalogue import catalogue
 from documents.claims import InterestClaim, interest_claim
@@ -153,7 +153,12 @@ def _cap(facts: Mapping[str, Any], today: date, is_loan: bool) -> dict[str, Any]
         calc = interest_cap(loan_date, Decimal(0), today=today)
     except CalculationError:
         return {"pct": None}
-    return {"pct": format(calc.result["cap_pct"].normalize(), "f"), "calculation": calc}
+    result = cast(dict[str, Any], calc.result)
+    return {"pct": format(result["cap_pct"].normalize(), "f"), "calculation": calc}
+
+
+def _not_yet_due(due: date | None, today: date) -> bool:
+    return due is not None and due >= today
 
 
 def _claim(facts: Mapping[str, Any], today: date, claim: InterestClaim, small: Any) -> dict[str, Any]:
@@ -245,7 +250,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
         "small_claims": small,
         "limitation": limitation,
         "cap": cap.get("calculation"),
-        "not_yet_due": bool(stored_date(facts.get("due_date")) and stored_date(facts.get("due_date")) >= today),
+        "not_yet_due": _not_yet_due(stored_date(facts.get("due_date")), today),
         "plan_end": plan["last_date"] if kind in {"agreement", "hardship"} else "",
     }
     return Draft(kind=kind, title=title, context=context, notes=notes)
