@@ -81,7 +81,7 @@ def read_typed(node: Node, text: str, today: date, facts: dict[str, Any] | None 
         if len(cleaned) > MAX_FREE_TEXT:
             raise ParseError("text_too_long", limit=MAX_FREE_TEXT)
         if "format" in node.validate:
-            return parse_format(str(node.validate["format"]), node.id, cleaned)
+            return parse_format(str(node.validate["format"]), node.id, cleaned, today)
         return {node.id: cleaned}
     raise ParseError("not_a_question")
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from text.normalise import normalise
 from text.numerals import cn_to_int, int_to_cn
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -278,8 +278,7 @@ _ARTICLE_REF = re.compile(
 
 
 def _normalise(query: str) -> str:
-    text = unicodedata.normalize("NFKC", query).strip()
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", normalise(query))
 
 
 def _article_ref(text: str, *, need_unit: bool) -> str | None:

@@ -132,3 +132,12 @@ def test_a_sentence_is_not_a_name(text: str) -> None:
 @pytest.mark.parametrize("text", ["张伟", "欧阳娜娜", "某某科技有限公司", "Anna Müller"])
 def test_names_and_companies_pass(text: str) -> None:
     assert parse_name(text) == text
+
+
+def test_an_identity_number_is_checked_against_the_day_given() -> None:
+    # Born 1985-03-12: refused on the day before, accepted on the day itself.
+    with pytest.raises(ParseError) as caught:
+        parse_id_number("320106198503120413", date(1985, 3, 11))
+    assert caught.value.code == "fmt_id_future"
+    assert parse_id_number("320106198503120413", date(1985, 3, 12)) == "320106198503120413"
+    assert parse_format("id_number", "my_id", "320106198503120413", date(2026, 1, 1)) == {"my_id": "320106198503120413"}

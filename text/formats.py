@@ -36,8 +36,9 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
-def parse_id_number(text: str) -> str:
-    """An 18-character 居民身份证号码: 17 digits, a valid birth date, and the right check character."""
+def parse_id_number(text: str, today: date | None = None) -> str:
+    """An 18-character 居民身份证号码: 17 digits, a valid birth date no later than ``today`` (default: the
+    clock's), and the right check character."""
     value = _SPACES.sub("", normalise(text)).upper()
     if len(value) == 15 and value.isdigit():
         raise ParseError("fmt_id_old")
@@ -51,7 +52,7 @@ def parse_id_number(text: str) -> str:
         raise ParseError("fmt_id_birth") from None
     if born.year < 1900:
         raise ParseError("fmt_id_birth")
-    if born > clock.today():
+    if born > (today or clock.today()):
         raise ParseError("fmt_id_future")
     if id_check_char(value[:17]) != value[17]:
         raise ParseError("fmt_id_checksum")
@@ -133,18 +134,25 @@ def _mask(value: str, head: int, tail: int) -> str:
     return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
 
 
-def _single(parser: Callable[[str], str]) -> Callable[[str, str], dict[str, Any]]:
-    return lambda node_id, text: {node_id: parser(text)}
+FormatReader = Callable[[str, str, date], dict[str, Any]]
 
 
-def _rate(node_id: str, text: str) -> dict[str, Any]:
+def _single(parser: Callable[[str], str]) -> FormatReader:
+    return lambda node_id, text, today: {node_id: parser(text)}
+
+
+def _id_number(node_id: str, text: str, today: date) -> dict[str, Any]:
+    return {node_id: parse_id_number(text, today)}
+
+
+def _rate(node_id: str, text: str, today: date) -> dict[str, Any]:
     pct, unit = parse_rate(text)
     return {node_id: format(pct, "f"), f"{node_id}__unit": unit}
 
 
-FORMATS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+FORMATS: dict[str, FormatReader] = {
     "name": _single(parse_name),
-    "id_number": _single(parse_id_number),
+    "id_number": _id_number,
     "phone": _single(parse_phone),
     "address": _single(parse_address),
     "ethnicity": _single(parse_ethnicity),
@@ -154,13 +162,16 @@ FORMATS: dict[str, Callable[[str, str], dict[str, Any]]] = {
 }
 
 
-def parse_format(fmt: str, node_id: str, text: str) -> dict[str, Any]:
-    """Parse ``text`` in format ``fmt`` into the facts for question ``node_id`` (raises ParseError)."""
+def parse_format(fmt: str, node_id: str, text: str, today: date | None = None) -> dict[str, Any]:
+    """Parse ``text`` in format ``fmt`` into the facts for question ``node_id`` (raises ParseError).
+
+    ``today`` (default: the clock's) is the day a date inside the answer is checked against.
+    """
     try:
         parser = FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unknown answer format {fmt!r}") from None
-    return parser(node_id, text)
+    return parser(node_id, text, today or clock.today())
 
 
 def display(fmt: str, node_id: str, facts: dict[str, Any]) -> str:

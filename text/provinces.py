@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from text.errors import ParseError
 from text.normalise import normalise
@@ -52,7 +51,7 @@ def province_name(name: str | None) -> str | None:
     """Canonical short province name for "江苏", "江苏省", "Jiangsu", "jiangsu sheng"…; None if unknown."""
     if not name or not isinstance(name, str):
         return None
-    text = unicodedata.normalize("NFKC", name).strip()
+    text = normalise(name)
     lowered = re.sub(r"[\s_-]+", " ", text.lower()).strip()
     lowered = re.sub(r" (sheng|shi|province|municipality|autonomous region|zizhiqu)$", "", lowered)
     if lowered in _EXTRA_ALIASES:
