@@ -28,6 +28,10 @@ from law.periods import enforcement_deadline, limitation
 from law.small_claims import small_claims
 
 _AMOUNT_HELP = "金额，如 50000、5万、三千五 / amount, e.g. 50000, 5万, 5,000"
+_DATES_HELP = (
+    "日期可以写 2024-05-01、2024年5月1日、二〇二四年五月一日、去年五月（从 --today 起算；只写年月按1日计）"
+    " / dates: 2024-05-01, 2024年5月1日, 去年五月 (relative to --today)"
+)
 
 
 # argparse's own English messages, said in Chinese first (the English stays for operators).
@@ -76,6 +80,7 @@ def _rate_unit(rate: Decimal, given: str | None) -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = _DATES_HELP
     parser.add_argument("--json", action="store_true", help="输出一个JSON对象 / print one JSON object")
     parser.add_argument(
         "--today",
@@ -98,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "calc",
         help="计算器 / calculators",
         description="按法条计算诉讼费、利率上限、时效等 / statutory calculators",
+        epilog=_DATES_HELP,
     )
     calcs = calc.add_subparsers(dest="calculator", metavar="CALCULATOR", parser_class=_Parser)
     calcs.required = True
