@@ -32,16 +32,16 @@ from typing import TYPE_CHECKING, Any
 from documents.builder import Draft, build
 from documents.catalogue import catalogue
 from documents.render import write
-from flows.formats import display as format_display
 from flows.intents import TYPED_INTENTS
 from flows.model import InboundKind, Reply
-from flows.parsers import normalise
 from flows.spec import FlowRegistry, Node
 from law.calculation import fmt_pct
 from law.fees import court_fee
 from messages import render
 from storage.details import KEPT_TTL, DetailsStore
 from storage.sessions import Session, SessionStore
+from text.formats import display as format_display
+from text.normalise import normalise
 
 if TYPE_CHECKING:
     from flows.engine import Turn

@@ -36,12 +36,14 @@ from flows.group import GroupDesk
 from flows.intents import TYPED_INTENTS
 from flows.machine import SharedMachine
 from flows.model import Button, Inbound, InboundKind, Reply
-from flows.parsers import ParseError, match_choice, normalise
 from flows.spec import FlowRegistry, Node, load_registry
 from law.kb import UnknownCitation, all_articles, get_article, search_articles
 from storage.db import immediate
 from storage.retention import Retention, retention_days_from_env
 from storage.sessions import Session, SessionStore, now_iso
+from text.choices import match_choice
+from text.errors import ParseError
+from text.normalise import normalise
 
 log = logging.getLogger(__name__)
 

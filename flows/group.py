@@ -31,11 +31,11 @@ from typing import Any
 
 from flows import faq, screens
 from flows.model import Button, Inbound, InboundKind, Reply
-from flows.parsers import normalise
 from flows.spec import FlowRegistry
 from flows.throttle import BUSY_KEY, LIMITED_KEY, PRESS_KEY, Ask, Verdict, judge
 from storage.groups import LINK_TTL_SECONDS, SETTING_NAMES, GroupSettings, GroupStore, is_link_payload
 from storage.sessions import SessionStore
+from text.normalise import normalise
 
 PREFIX = "g"
 TOPIC, MENU, SETTING, SETTINGS_DONE = "t", "m", "s", "x"

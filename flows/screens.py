@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from flows import callbacks as cb
-from flows.advice import advice_context
 from flows.answers import display
 from flows.model import Button, Reply
 from flows.spec import FlowRegistry, Node
+from law.advice import advice_context
 from law.lpr import latest_row
 from messages import render
 from storage.sessions import Session

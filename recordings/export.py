@@ -11,13 +11,13 @@ from typing import Any
 import clock
 from documents.dialogue import REDACTED
 from flows.engine import TYPED_INTENTS
-from flows.parsers import normalise
 from flows.spec import FlowRegistry, load_registry
 from recordings.anonymise import FIELD_KINDS, Masker, pseudonym
 from recordings.format import BotReply, Conversation, Turn
 from recordings.replay import replay
 from storage.meta import secret
 from storage.sessions import SessionStore
+from text.normalise import normalise
 
 SECRET_KEY = "export_pseudonym_secret"
 

@@ -28,9 +28,11 @@ from functools import cache
 
 from flows.engine import TYPED_INTENTS
 from flows.model import Inbound, InboundKind, Reply
-from flows.parsers import ParseError, parse_amount, parse_date
 from flows.spec import load_registry
 from messages import html_to_text
+from text.amounts import parse_amount
+from text.dates import parse_date
+from text.errors import ParseError
 
 # Words that drive the interface rather than state a fact (beyond option labels and aliases).
 UI_WORDS = {

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from law import kb
-from law.kb import UnknownCitation, all_articles, cite, cn_to_int, get_article, int_to_cn, search_articles
+from law.kb import UnknownCitation, all_articles, cite, get_article, search_articles
+from text.numerals import cn_to_int, int_to_cn
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "law"
 DATA = Path(kb.__file__).resolve().parent / "data"

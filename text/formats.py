@@ -1,9 +1,10 @@
 """Typed answers with a fixed shape: names, 身份证号, phone numbers, addresses, interest rates...
 
 A text question names its format in the flow file (``validate: {format: id_number}``); the parser
-here turns the typed text into the facts to store, or raises :class:`ParseError` whose code selects
-a polite Chinese explanation in ``messages/templates/documents/errors.html.j2``. ``display`` gives
-the short form shown back to the user (identity numbers and phone numbers partly masked).
+here (rates: :mod:`text.rates`) turns the typed text into the facts to store, or raises
+:class:`ParseError` whose code selects a polite Chinese explanation in
+``messages/templates/documents/errors.html.j2``. ``display`` gives the short form shown back to the
+user (identity numbers and phone numbers partly masked).
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import clock
-from flows.parsers import ParseError, normalise
+from text.errors import ParseError
+from text.normalise import normalise
+from text.rates import parse_rate, rate_text
 
 # GB 11643-1999: weights of the first 17 digits and the check character for (sum mod 11).
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-MAX_RATE_PCT_PER_YEAR = Decimal(1000)
-RATE_UNITS = {"year": (Decimal(1), "年利率"), "month": (Decimal(12), "月利率"), "day": (Decimal(365), "日利率")}
 
 _SPACES = re.compile(r"[\s\-－—_]+")
 # Commas, full stops and talk around a name: a sentence, not a name that goes into a court document.
@@ -36,8 +36,9 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
-def parse_id_number(text: str) -> str:
-    """An 18-character 居民身份证号码: 17 digits, a valid birth date, and the right check character."""
+def parse_id_number(text: str, today: date | None = None) -> str:
+    """An 18-character 居民身份证号码: 17 digits, a valid birth date no later than ``today`` (default: the
+    clock's), and the right check character."""
     value = _SPACES.sub("", normalise(text)).upper()
     if len(value) == 15 and value.isdigit():
         raise ParseError("fmt_id_old")
@@ -51,7 +52,7 @@ def parse_id_number(text: str) -> str:
         raise ParseError("fmt_id_birth") from None
     if born.year < 1900:
         raise ParseError("fmt_id_birth")
-    if born > clock.today():
+    if born > (today or clock.today()):
         raise ParseError("fmt_id_future")
     if id_check_char(value[:17]) != value[17]:
         raise ParseError("fmt_id_checksum")
@@ -127,76 +128,31 @@ def parse_account_tail(text: str) -> str:
     return value[-4:]
 
 
-_CN_DIGITS = str.maketrans("零一二两三四五六七八九", "01223456789")
-_RATE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
-_RATE_FEN = re.compile(r"^(?:月息|月利)?(\d+(?:\.\d+)?)分(?:利|息)?$")
-_RATE_FEN_SPLIT = re.compile(r"^(?:月息|月利)?(\d)分(\d)(?:厘)?$")
-
-
-def parse_rate(text: str) -> tuple[Decimal, str]:
-    """An agreed interest rate as (percent, unit): "年利率12%", "12%", "月息2分", "1分5", "月利率1.5%",
-    "日利率0.05%", "万分之五/天". A number without a unit word is a yearly rate; "X分" alone is the
-    common way of saying 月息X%. Raises ParseError for anything else or a rate above 1000% a year.
-    """
-    s = normalise(text).replace(" ", "").replace("％", "%").lower().translate(_CN_DIGITS)
-    s = s.replace("年化", "年利率").replace("年息", "年利率")
-    s = s.replace("每月", "月").replace("每天", "日").replace("每日", "日").replace("/天", "日").replace("/日", "日")
-    s = s.replace("/月", "月").replace("/年", "年")
-    pct: Decimal | None = None
-    unit = "year"
-    split = _RATE_FEN_SPLIT.match(s)
-    fen = _RATE_FEN.match(s)
-    try:
-        if split:  # "1分5" = 月息1.5%
-            pct, unit = Decimal(f"{split.group(1)}.{split.group(2)}"), "month"
-        elif fen:
-            pct, unit = Decimal(fen.group(1)), "month"
-        elif "万分之" in s:
-            number = _RATE_NUMBER.search(s.split("万分之", 1)[1])
-            if number is None:
-                raise ParseError("fmt_rate")
-            pct, unit = Decimal(number.group(1)) / 100, "day" if "日" in s or "天" in s else "year"
-        else:
-            number = _RATE_NUMBER.search(s)
-            if number is None or len(_RATE_NUMBER.findall(s)) != 1:
-                raise ParseError("fmt_rate")
-            pct = Decimal(number.group(1))
-            if "月" in s:
-                unit = "month"
-            elif "日" in s or "天" in s:
-                unit = "day"
-    except InvalidOperation:
-        raise ParseError("fmt_rate") from None
-    if pct is None or pct <= 0:
-        raise ParseError("fmt_rate")
-    if pct * RATE_UNITS[unit][0] > MAX_RATE_PCT_PER_YEAR:
-        raise ParseError("fmt_rate_high")
-    return pct.normalize(), unit
-
-
-def rate_text(pct: str | Decimal, unit: str) -> str:
-    """A rate in words: ("1.5", "month") → "月利率1.5%"."""
-    return f"{RATE_UNITS[unit][1]}{format(Decimal(pct).normalize(), 'f')}%"
-
-
 def _mask(value: str, head: int, tail: int) -> str:
     if len(value) <= head + tail:
         return value
     return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
 
 
-def _single(parser: Callable[[str], str]) -> Callable[[str, str], dict[str, Any]]:
-    return lambda node_id, text: {node_id: parser(text)}
+FormatReader = Callable[[str, str, date], dict[str, Any]]
 
 
-def _rate(node_id: str, text: str) -> dict[str, Any]:
+def _single(parser: Callable[[str], str]) -> FormatReader:
+    return lambda node_id, text, today: {node_id: parser(text)}
+
+
+def _id_number(node_id: str, text: str, today: date) -> dict[str, Any]:
+    return {node_id: parse_id_number(text, today)}
+
+
+def _rate(node_id: str, text: str, today: date) -> dict[str, Any]:
     pct, unit = parse_rate(text)
     return {node_id: format(pct, "f"), f"{node_id}__unit": unit}
 
 
-FORMATS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+FORMATS: dict[str, FormatReader] = {
     "name": _single(parse_name),
-    "id_number": _single(parse_id_number),
+    "id_number": _id_number,
     "phone": _single(parse_phone),
     "address": _single(parse_address),
     "ethnicity": _single(parse_ethnicity),
@@ -206,13 +162,16 @@ FORMATS: dict[str, Callable[[str, str], dict[str, Any]]] = {
 }
 
 
-def parse_format(fmt: str, node_id: str, text: str) -> dict[str, Any]:
-    """Parse ``text`` in format ``fmt`` into the facts for question ``node_id`` (raises ParseError)."""
+def parse_format(fmt: str, node_id: str, text: str, today: date | None = None) -> dict[str, Any]:
+    """Parse ``text`` in format ``fmt`` into the facts for question ``node_id`` (raises ParseError).
+
+    ``today`` (default: the clock's) is the day a date inside the answer is checked against.
+    """
     try:
         parser = FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unknown answer format {fmt!r}") from None
-    return parser(node_id, text)
+    return parser(node_id, text, today or clock.today())
 
 
 def display(fmt: str, node_id: str, facts: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Turn a finished consultation's facts into the figures its result template needs.
+"""Turn a finished consultation's facts into the figures its result template (and its documents) need.
 
 Every number comes from a calculator in ``law`` (each with its citations and cautions); which
 sections a result shows, and their wording, stay in ``messages/templates/results``.
@@ -14,13 +14,7 @@ from law.calculation import Calculation, CalculationError
 from law.fees import court_fee, enforcement_fee, payment_order_fee, preservation_fee
 from law.periods import limitation as limitation_period
 from law.small_claims import small_claims
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+from text.dates import stored_date
 
 
 def _safe(fn: Any, *args: Any, **kwargs: Any) -> Calculation | None:
@@ -34,8 +28,8 @@ def _safe(fn: Any, *args: Any, **kwargs: Any) -> Calculation | None:
 def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     """Figures for a creditor: fees, small-claims eligibility, limitation."""
     amount = Decimal(facts["amount"])
-    due = _date(facts.get("due_date"))
-    demand = _date(facts.get("last_demand"))
+    due = stored_date(facts.get("due_date"))
+    demand = stored_date(facts.get("last_demand"))
     no_term = facts.get("due_date") == "none"
     limitation = _safe(
         limitation_period,
@@ -75,7 +69,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
 def debtor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     """Figures for a debtor: the earliest the limitation could have run, small-claims facts."""
     amount = Decimal(facts["amount"])
-    overdue = _date(facts.get("overdue_since"))
+    overdue = stored_date(facts.get("overdue_since"))
     kind = facts.get("creditor_kind")
     return {
         "amount": amount,
