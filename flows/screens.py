@@ -12,7 +12,7 @@ from typing import Any
 from flows import callbacks as cb
 from flows.advice import advice_context
 from flows.answers import display
-from flows.model import Button, Reply
+from flows.model import Button, Reply, ReplyKind
 from flows.spec import FlowRegistry, Node
 from law.lpr import latest_row
 from messages import render
@@ -67,7 +67,7 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
         typed_numbers=node.kind in {"choice", "multi", "yesno"},
         facts=session.facts,  # so a question can be worded for the case (wages vs a loan)
     )
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="error" if error else "question")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.ERROR if error else ReplyKind.QUESTION)
 
 
 def review(registry: FlowRegistry, session: Session) -> Reply:
@@ -85,7 +85,7 @@ def review(registry: FlowRegistry, session: Session) -> Reply:
     nav = _nav_row(session, None)
     if nav:
         rows.append(nav)
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="review")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.REVIEW)
 
 
 def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
@@ -101,7 +101,8 @@ def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
     follow_up = follow_up_title(registry, session)
     if follow_up:
         rows = (rows[0], (Button(f"📄 {follow_up}", cb.encode(session.turn, cb.DRAFT)),), *rows[1:])
-    return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+    return Reply(rendered.html, rows, state=session.state, kind=ReplyKind.RESULT,
+                 meta={"citations": rendered.citations})
 
 
 def follow_up_title(registry: FlowRegistry, session: Session) -> str:
@@ -127,7 +128,7 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
         rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
     rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
                  Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="notice")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.NOTICE)
 
 
 def topic_context(registry: FlowRegistry, topic: str) -> dict[str, Any]:
@@ -146,7 +147,8 @@ def info(registry: FlowRegistry, session: Session) -> Reply:
         (Button("📚 其他话题", cb.encode(session.turn, cb.MORE)),
          Button("💬 开始个人咨询", cb.encode(session.turn, cb.NAV, NAV_RESTART))),
     )
-    return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+    return Reply(rendered.html, rows, state=session.state, kind=ReplyKind.RESULT,
+                 meta={"citations": rendered.citations})
 
 
 def screen(registry: FlowRegistry, session: Session, today: date) -> Reply:
@@ -163,7 +165,7 @@ def screen(registry: FlowRegistry, session: Session, today: date) -> Reply:
     return info(registry, session)
 
 
-def notice(template: str, session: Session | None = None, *, kind: str = "notice", alert: bool = False,
+def notice(template: str, session: Session | None = None, *, kind: ReplyKind = ReplyKind.NOTICE, alert: bool = False,
            buttons: tuple[tuple[Button, ...], ...] = (), **context: Any) -> Reply:
     """A one-off message from a template (help, stale button, errors...)."""
     rendered = render(template, **context)

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from flows.engine import TYPED_INTENTS
+from flows.intents import TYPED_INTENTS
 from flows.model import Inbound, InboundKind, Reply
 from flows.parsers import ParseError, parse_amount, parse_date
 from flows.spec import load_registry
