@@ -20,6 +20,7 @@ from flows.answers import display
 from flows.model import Button, Inbound, Reply, ReplyKind
 from flows.spec import FlowRegistry, Node
 from storage.sessions import Session, now_iso
+from storage.state import Snapshot
 
 if TYPE_CHECKING:
     from core.turn import Core
@@ -101,7 +102,7 @@ class TurnContext:
     def show(self) -> None:
         """Add the screen of the current step (nothing without a session or while asking to resume)."""
         session = self._turn.session
-        if session is None or session.pending.get("resume"):
+        if session is None or session.pending.resume:
             return
         self._turn.replies.append(screens.screen(self._core.registry, session, self._core.clock()))
 
@@ -152,11 +153,10 @@ class TurnContext:
         except MachineError:
             return False
 
-    def snapshot(self, auto: bool = False) -> dict[str, Any]:
+    def snapshot(self, auto: bool = False) -> Snapshot:
         """An undo snapshot of the session (what 返回 restores)."""
         session = self._current()
-        return {"state": session.state, "facts": copy.deepcopy(session.facts),
-                "editing": bool(session.pending.get("editing")), "auto": auto}
+        return Snapshot(session.state, copy.deepcopy(session.facts), session.pending.editing, auto)
 
     def answer(self, new_facts: dict[str, Any]) -> None:
         """Store an answer to the current question, acknowledge it and move on."""
@@ -169,12 +169,12 @@ class TurnContext:
             shown = shown or said
         session.facts.update(new_facts)
         if not self.fire("answer"):
-            session.facts = snapshot["facts"]
+            session.facts = snapshot.facts
             self.say("internal_error.html.j2", kind=ReplyKind.ERROR)
             return
         session.history.append(snapshot)
-        session.pending.pop("picked", None)
-        session.pending.pop("resume", None)
+        session.pending.picked = None
+        session.pending.resume = False
         self.say("ack.html.j2", kind=ReplyKind.ACK, label=node.label,
                  answer=shown or display(node, session.facts))
         self._auto_advance(session)
@@ -196,14 +196,14 @@ class TurnContext:
             node = self._core.registry.node(session.state)
             if not node.is_question:
                 return
-            editing = session.pending.get("editing") and node.id in session.facts
+            editing = session.pending.editing and node.id in session.facts
             fill = {} if editing else self._prefill(session, node)
             if fill is None:
                 return
             snapshot = self.snapshot(auto=True)
             session.facts.update(fill)
             if not self.fire("answer"):
-                session.facts = snapshot["facts"]
+                session.facts = snapshot.facts
                 return
             session.history.append(snapshot)
 
@@ -211,10 +211,10 @@ class TurnContext:
         """Bookkeeping after a move, then show the new state."""
         session = self._current()
         session.turn += 1
-        session.pending.pop("resume", None)  # a move answers "continue or restart?" (/back after /start)
+        session.pending.resume = False  # a move answers "continue or restart?" (/back after /start)
         node = self._core.registry.node(session.state)
         if node.kind == "review":
-            session.pending.pop("editing", None)
+            session.pending.editing = False
         if node.kind == "result" and session.finished_at is None:
             session.finished_at = now_iso()
             session.status = "finished"
@@ -238,10 +238,10 @@ class TurnContext:
             self.refuse(unknown=True)
             return
         session.history.append(snapshot)
-        session.pending["editing"] = True
+        session.pending.editing = True
         node = self._core.registry.node(session.state)
         if node.kind == "multi":
-            session.pending["picked"] = list(session.facts.get(node.id) or [])
+            session.pending.picked = list(session.facts.get(node.id) or [])
         self.arrive()
 
     def back(self) -> None:
@@ -257,18 +257,15 @@ class TurnContext:
             if not self.fire("back"):
                 break
             session.history.pop()
-            session.facts = top["facts"]
-            if top["editing"]:
-                session.pending["editing"] = True
-            else:
-                session.pending.pop("editing", None)
-            if not top["auto"]:
+            session.facts = top.facts
+            session.pending.editing = top.editing
+            if not top.auto:
                 break
-        session.pending.pop("picked", None)
+        session.pending.picked = None
         node = self._core.registry.node(session.state)
         if node.kind == "multi" and undone.get(node.id):
             # Back to a multi-choice question: show the picks being undone, ready to change or confirm.
-            session.pending["picked"] = list(undone[node.id])
+            session.pending.picked = list(undone[node.id])
         if session.status == "finished" and node.kind != "result":
             session.status = "active"
         self.arrive()

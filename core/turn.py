@@ -172,7 +172,7 @@ class Core:
                 ctx.refuse(unknown=False)
                 return
             if press.action != cb.Action.RESUME:
-                session.pending.pop("resume", None)  # any other button answers "continue or restart?"
+                session.pending.resume = False  # any other button answers "continue or restart?"
         owner.press(ctx, press)
 
     # ------------------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ class ConsultationDesk(Desk):
         """Read typed text (see the module docstring for the order); always taken."""
         session = ctx.session
         word = typed_word(text)
-        if session and session.pending.get("resume"):
+        if session and session.pending.resume:
             if word in RESUME_WORDS:
                 self._resume(ctx, True)
                 return True
@@ -135,7 +135,7 @@ class ConsultationDesk(Desk):
         elif session is None:
             self._first_answer(ctx, text)
         else:
-            session.pending.pop("resume", None)
+            session.pending.resume = False
             if self.registry.node(session.state).is_question:
                 self._typed_answer(ctx, text)
             else:
@@ -223,7 +223,7 @@ class ConsultationDesk(Desk):
             ctx.refuse(unknown=False)
             return
         try:
-            session.pending["picked"] = toggle(node, list(session.pending.get("picked", [])), value)
+            session.pending.picked = toggle(node, list(session.pending.picked or []), value)
         except ParseError:
             ctx.refuse(unknown=True)
             return
@@ -236,7 +236,7 @@ class ConsultationDesk(Desk):
         session = ctx.session
         assert session is not None
         node = self.registry.node(session.state)
-        picked = list(session.pending.get("picked", []))
+        picked = list(session.pending.picked or [])
         if node.kind != "multi":
             ctx.refuse(unknown=False)
             return
@@ -273,7 +273,7 @@ class ConsultationDesk(Desk):
     def _start(self, ctx: TurnContext) -> None:
         session = ctx.session
         if session is not None and session.finished_at is None and session.history:
-            session.pending["resume"] = True
+            session.pending.resume = True
             step = screens.progress(self.registry, session)
             buttons = ((Button("▶️ 继续上次的咨询", cb.encode(session.turn, Action.RESUME, "yes")),),
                        (Button("🔄 重新开始", cb.encode(session.turn, Action.RESUME, "no")),))
@@ -291,7 +291,7 @@ class ConsultationDesk(Desk):
     def _resume(self, ctx: TurnContext, keep: bool) -> None:
         session = ctx.session
         assert session is not None
-        session.pending.pop("resume", None)
+        session.pending.resume = False
         if keep:
             ctx.show()
         else:

@@ -206,7 +206,7 @@ class DocumentDesk(Desk):
         else:
             self.details.drop_temporary(session.user_id)
         if consent or kept:
-            session.pending["details_kept"] = True
+            session.pending.details_kept = True
         self._fold_history(session)
         blanks = [q.label for q in questions if q.optional and q.id not in personal and q.id != CONSENT
                   and (q.personal or facts.get(q.id) is None)]
@@ -228,9 +228,9 @@ class DocumentDesk(Desk):
         """Mark the document's steps automatic: 返回 from the document screen goes back to the menu."""
         for index in range(len(session.history) - 1, -1, -1):
             snapshot = session.history[index]
-            if snapshot["state"] == PICK and not snapshot["auto"]:
+            if snapshot.state == PICK and not snapshot.auto:
                 for later in session.history[index + 1:]:
-                    later["auto"] = True
+                    later.auto = True
                 return
 
     def press(self, ctx: TurnContext, press: Press) -> None:
@@ -238,7 +238,7 @@ class DocumentDesk(Desk):
         session = ctx.session
         assert session is not None
         count = self.details.drop_user(session.user_id)
-        session.pending.pop("details_kept", None)
+        session.pending.details_kept = False
         session.turn += 1
         rendered = render("documents/dropped.html.j2", count=count)
         ctx.reply(Reply(rendered.html, state=session.state, kind=ReplyKind.NOTICE))

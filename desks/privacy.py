@@ -44,7 +44,7 @@ class PrivacyDesk(Desk):
     def command(self, ctx: TurnContext, name: str, args: str) -> None:
         """/forget: ask for a confirmation first."""
         session = ctx.session or ctx.open_session()
-        session.pending["forget"] = True
+        session.pending.forget = True
         buttons = ((Button("🗑 确认删除我的全部数据", cb.encode(session.turn, Action.FORGET, "yes")),),
                    (Button("取消", cb.encode(session.turn, Action.FORGET, "no")),))
         ctx.say("forget_confirm.html.j2", buttons=buttons)
@@ -52,7 +52,7 @@ class PrivacyDesk(Desk):
     def press(self, ctx: TurnContext, press: Press) -> None:
         """The confirmation buttons."""
         session = ctx.session
-        if session is None or not session.pending.get("forget"):  # answered or cancelled already
+        if session is None or not session.pending.forget:  # answered or cancelled already
             ctx.refuse(unknown=False)
             return
         self._answer(ctx, press.value == "yes")
@@ -60,7 +60,7 @@ class PrivacyDesk(Desk):
     def absorb(self, ctx: TurnContext, text: str) -> bool:
         """A typed answer to the open confirmation."""
         session = ctx.session
-        if not (session and session.pending.get("forget")):
+        if not (session and session.pending.forget):
             return False
         self._answer(ctx, normalise(text).lower().rstrip("。.!！") in CONFIRM_WORDS)
         return True
@@ -68,7 +68,7 @@ class PrivacyDesk(Desk):
     def _answer(self, ctx: TurnContext, confirmed: bool) -> None:
         session = ctx.session
         assert session is not None
-        session.pending.pop("forget", None)
+        session.pending.forget = False
         if not confirmed:
             ctx.say("forget_cancelled.html.j2")
             ctx.show()

@@ -51,7 +51,7 @@ def _branch_condition(registry: FlowRegistry, node: Node, index: int) -> Conditi
 def _edit_complete(registry: FlowRegistry, flow_id: str) -> Condition:
     def condition(ev: EventData) -> bool:
         session = ev.model
-        if not session.pending.get("editing"):
+        if not session.pending.editing:
             return False
         path = registry.path(session.facts)
         return all(registry.node(s).id in session.facts for s in path if registry.node(s).flow == flow_id)
@@ -66,7 +66,7 @@ def _target_is(target: str) -> Condition:
 def _history_top_is(state: str) -> Condition:
     def condition(ev: EventData) -> bool:
         history = ev.model.history
-        return bool(history) and history[-1]["state"] == state
+        return bool(history) and history[-1].state == state
 
     return condition
 

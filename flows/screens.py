@@ -41,7 +41,7 @@ def _nav_row(session: Session, node: Node | None) -> tuple[Button, ...]:
 def question(registry: FlowRegistry, session: Session, *, error: str = "", error_details: Any = None) -> Reply:
     """The current question, with options as buttons and 返回/跳过 as a navigation row."""
     node = registry.node(session.state)
-    picked = list(session.pending.get("picked", [])) if node.kind == "multi" else []
+    picked = list(session.pending.picked or []) if node.kind == "multi" else []
     rows: list[tuple[Button, ...]] = []
     for option in node.offered_options(session.facts):
         if node.kind == "multi":
@@ -54,7 +54,7 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
     nav = _nav_row(session, node)
     if nav:
         rows.append(nav)
-    editing = bool(session.pending.get("editing")) and node.id in session.facts
+    editing = session.pending.editing and node.id in session.facts
     rendered = render(
         "question.html.j2",
         body_template=node.template,
@@ -122,9 +122,9 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
     node = registry.node(session.state)
     picked = registry.node(f"{node.flow}.document") if registry.flows[node.flow].has("document") else None
     title = picked.option_label(str(session.facts.get("document", ""))).split("（")[0] if picked else ""
-    rendered = render(node.template, title=title, kept=bool(session.pending.get("details_kept")))
+    rendered = render(node.template, title=title, kept=session.pending.details_kept)
     rows: list[tuple[Button, ...]] = [(Button("📄 生成其他文书", cb.encode(session.turn, cb.ANOTHER)),)]
-    if session.pending.get("details_kept"):
+    if session.pending.details_kept:
         rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
     rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
                  Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))

@@ -259,7 +259,7 @@ class EngineFuzz(RuleBasedStateMachine):
             Counter.states.add(session.state)
             assert session.flow == session.state.partition(".")[0]
             assert session.status in {"active", "finished"}
-            assert all(snapshot["state"] in STATES for snapshot in session.history)
+            assert all(snapshot.state in STATES for snapshot in session.history)
             if session.status == "finished":
                 assert session.finished_at
         self.steps += 1
