@@ -17,8 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from assembly import Engine
-from desks.group import BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED
-from flows.model import Inbound, InboundKind
+from flows.model import BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED, Inbound, InboundKind
 
 log = logging.getLogger(__name__)
 

@@ -35,14 +35,13 @@ from core.desk import Desk
 from flows import faq, screens
 from flows.callbacks import GroupAction, decode_group, encode_group
 from flows.callbacks import GroupPress as GroupPress  # re-exported for tests and channels
-from flows.model import Button, Inbound, InboundKind, Reply, ReplyKind
+from flows.model import BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED, Button, Inbound, InboundKind, Reply, ReplyKind
 from flows.parsers import normalise
 from flows.spec import FlowRegistry
 from flows.throttle import BUSY_KEY, LIMITED_KEY, PRESS_KEY, Ask, Verdict, judge
 from storage.groups import LINK_TTL_SECONDS, SETTING_NAMES, GroupSettings, GroupStore, is_link_payload
 from storage.sessions import SessionStore
 
-BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED = "bot_added", "bot_removed", "members_joined"
 MENU_COLUMNS = 2
 # The group button codec lives with the private one (flows.callbacks); these are its group names.
 TOPIC, MENU = GroupAction.TOPIC, GroupAction.MENU
@@ -105,6 +104,7 @@ class GroupDesk(Desk):
     def handle(self, inbound: Inbound) -> list[Reply]:
         """The replies to one group inbound (inside the engine's turn transaction)."""
         now = self.now()
+        plan: Plan | None
         if inbound.kind == InboundKind.EVENT:
             return self._event(inbound, now)
         if inbound.kind == InboundKind.PRESS:

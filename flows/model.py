@@ -24,6 +24,10 @@ class InboundKind(StrEnum):
     EDITED = "edited"  # the user edited a message already answered: edits are not read
 
 
+# The group events a channel reports (``Inbound.text`` of an ``EVENT``).
+BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED = "bot_added", "bot_removed", "members_joined"
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One user action, normalised by a channel adapter.
