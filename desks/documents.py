@@ -27,7 +27,6 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -60,15 +59,6 @@ DEBT_FACTS = frozenset({"loan_date", "loan_method", "interest_agreed", "interest
 OUTBOX_TTL_SECONDS = 3600  # an outbox file not sent within an hour is deleted
 
 
-@dataclass
-class Made:
-    """What :meth:`DocumentDesk.produce` made: the draft, the file and the citations its template used."""
-
-    draft: Draft
-    path: Path
-    citations: list[str] = field(default_factory=list)
-
-
 def filesystem_accepts(name: str) -> bool:
     """True when ``name`` can be written as a file name with this system's file name encoding."""
     try:
@@ -95,7 +85,6 @@ class DocumentDesk(Desk):
         self.out_dir = out_dir
         self.outbox = outbox
         self.sweep_outbox()
-        self.made: Made | None = None  # what the last turn produced (for tests and tools)
 
     # ---------------------------------------------------------------------------------- questions
 
@@ -198,7 +187,7 @@ class DocumentDesk(Desk):
         personal = {q.id: stored[q.id] for q in questions if q.personal and facts.get(q.id) == GIVEN and q.id in stored}
         draft = build(kind, facts, personal, today)
         path = self._target(draft, today)
-        citations = write(draft, path)
+        write(draft, path)
         consent = facts.get(CONSENT) == "yes"
         typed = self.details.temporary_fields(session.user_id)
         if consent:
@@ -222,7 +211,6 @@ class DocumentDesk(Desk):
         )
         ctx.reply(Reply(reply.html, files=(path,), state=session.state, kind=ReplyKind.DOCUMENT,
                         meta={"citations": reply.citations}))
-        self.made = Made(draft, path, citations)
 
     def _fold_history(self, session: Session) -> None:
         """Mark the document's steps automatic: 返回 from the document screen goes back to the menu."""
