@@ -1,6 +1,6 @@
 """What a desk sees of one turn: :class:`TurnContext` (say, reply, show, secrets, the session, the moves).
 
-:class:`Turn` is what a turn collects before the core writes it; desks never touch it directly.
+:class:`TurnRecord` is what a turn collects before the core writes it; desks never touch it directly.
 The moves (answer, step, edit, back) are the core's: each is one transition of the shared machine with an
 undo snapshot, and around an answer the desks' ``absorb_answer``, ``prefill`` and ``produce`` hooks run.
 """
@@ -29,7 +29,7 @@ MAX_AUTO_STEPS = 50
 
 
 @dataclass
-class Turn:
+class TurnRecord:
     """What one turn collects before it is written."""
 
     inbound: Inbound
@@ -43,7 +43,7 @@ class Turn:
 class TurnContext:
     """The narrow view of a turn handed to desks."""
 
-    def __init__(self, core: Core, turn: Turn) -> None:
+    def __init__(self, core: Core, turn: TurnRecord) -> None:
         """Wrap ``turn`` of ``core``; built by the core for each turn."""
         self._core = core
         self._turn = turn

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 import clock as clock_module
 from core.commands import Command, Scope
-from core.context import Turn, TurnContext
+from core.context import TurnContext, TurnRecord
 from core.desk import Desk
 from core.replies import reply_from_dict, reply_to_dict, with_state
 from flows import callbacks as cb
@@ -70,7 +70,7 @@ class Core:
                             return []
                         return [reply_from_dict(r) for r in json.loads(seen["replies"])]
                 session = self.store.current(inbound.chat_id, inbound.user_id)
-                turn = Turn(inbound, session, session.state if session else None)
+                turn = TurnRecord(inbound, session, session.state if session else None)
                 self._dispatch(TurnContext(self, turn))
                 self._record(turn)
                 return turn.replies
@@ -178,12 +178,12 @@ class Core:
     # ------------------------------------------------------------------------------------------
     # records
 
-    def _redact(self, turn: Turn, text: str) -> str:
+    def _redact(self, turn: TurnRecord, text: str) -> str:
         for secret in sorted((s for s in turn.secrets if s), key=len, reverse=True):
             text = text.replace(secret, REDACTED)
         return text
 
-    def _record(self, turn: Turn) -> None:
+    def _record(self, turn: TurnRecord) -> None:
         inbound, session = turn.inbound, turn.session
         state_after = session.state if session else None
         replies = [r if r.state == (state_after or "") else with_state(r, state_after or "") for r in turn.replies]

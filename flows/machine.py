@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from transitions import EventData, Machine, MachineError
 
 from flows.spec import FOLLOW_UP_KINDS, FlowRegistry, Node
+from storage.sessions import Session
 
 Condition = Callable[[EventData], bool]
 
@@ -43,14 +45,19 @@ class Edge:
     label: str  # a readable condition, e.g. "debt_type=wages", "editing", "history=creditor.amount"
 
 
+def _session(ev: EventData) -> Session:
+    """The session a trigger was fired on (the machine's model for that move)."""
+    return cast(Session, ev.model)
+
+
 def _branch_condition(registry: FlowRegistry, node: Node, index: int) -> Condition:
     branch = node.next[index]
-    return lambda ev: branch.matches(ev.model.facts)
+    return lambda ev: branch.matches(_session(ev).facts)
 
 
 def _edit_complete(registry: FlowRegistry, flow_id: str) -> Condition:
     def condition(ev: EventData) -> bool:
-        session = ev.model
+        session = _session(ev)
         if not session.pending.editing:
             return False
         path = registry.path(session.facts)
@@ -65,7 +72,7 @@ def _target_is(target: str) -> Condition:
 
 def _history_top_is(state: str) -> Condition:
     def condition(ev: EventData) -> bool:
-        history = ev.model.history
+        history = _session(ev).history
         return bool(history) and history[-1].state == state
 
     return condition
