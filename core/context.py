@@ -8,22 +8,21 @@ undo snapshot, and around an answer the desks' ``absorb_answer``, ``prefill`` an
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from transitions import MachineError
 
 from core.commands import Command
 from flows import screens
 from flows.answers import display
+from flows.machine import SharedMachine
 from flows.model import Button, Inbound, Reply, ReplyKind
 from flows.spec import FlowRegistry, Node
-from storage.sessions import Session, now_iso
+from storage.sessions import Session, SessionStore, now_iso
 from storage.state import Snapshot
-
-if TYPE_CHECKING:
-    from core.turn import Core
 
 MAX_AUTO_STEPS = 50
 
@@ -40,10 +39,56 @@ class TurnRecord:
     secrets: set[str] = field(default_factory=set)  # personal details typed this turn: never logged
 
 
+class AnswerHooks(Protocol):
+    """The desk hooks the moves call around an answer (``core.desk.Desk`` has them all)."""
+
+    def absorb_answer(self, ctx: TurnContext, node: Node, facts: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """See :meth:`core.desk.Desk.absorb_answer`."""
+
+    def prefill(self, session: Session, node: Node) -> dict[str, Any] | None:
+        """See :meth:`core.desk.Desk.prefill`."""
+
+    def produce(self, ctx: TurnContext) -> None:
+        """See :meth:`core.desk.Desk.produce`."""
+
+
+class Host(Protocol):
+    """What a context needs of the core that runs the turn (``core.turn.Core``), without importing it."""
+
+    @property
+    def store(self) -> SessionStore:
+        """The sessions and transcripts."""
+
+    @property
+    def registry(self) -> FlowRegistry:
+        """The flow definitions."""
+
+    @property
+    def machine(self) -> SharedMachine:
+        """The one shared machine."""
+
+    @property
+    def clock(self) -> Callable[[], date]:
+        """Today."""
+
+    @property
+    def desks(self) -> Sequence[AnswerHooks]:
+        """The registered desks, in priority order."""
+
+    def press(self, ctx: TurnContext, data: str) -> None:
+        """Dispatch a button press."""
+
+    def commands(self) -> list[Command]:
+        """Every declared command."""
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete every row about a user."""
+
+
 class TurnContext:
     """The narrow view of a turn handed to desks."""
 
-    def __init__(self, core: Core, turn: TurnRecord) -> None:
+    def __init__(self, core: Host, turn: TurnRecord) -> None:
         """Wrap ``turn`` of ``core``; built by the core for each turn."""
         self._core = core
         self._turn = turn

@@ -10,15 +10,13 @@ the inbound, the session, today, say/reply/show, secrets and the flow moves — 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from core.commands import Command
+from core.context import TurnContext
 from flows.callbacks import Action, Press
 from flows.spec import Node
 from storage.sessions import Session
-
-if TYPE_CHECKING:
-    from core.context import TurnContext
 
 
 class Desk:
