@@ -31,7 +31,7 @@ def _engine(db_path: str | None, outbox: bool = False):  # noqa: ANN202 - import
     the database from which the Telegram channel sends and deletes them."""
     from pathlib import Path
 
-    from flows.engine import Engine
+    from assembly import Engine
     from storage import SessionStore, open_database
     from storage.db import default_db_path
 

@@ -95,8 +95,8 @@ def build(kind: str, base_url: str, token: str, db: str | None) -> Application:
     fake = SimpleNamespace(token=token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"))
     builder = application_builder(fake)  # type: ignore[arg-type]
     if kind == "xiaoe":
+        from assembly import Engine
         from channels.telegram_bot import build_application
-        from flows.engine import Engine
         from storage import SessionStore, open_database
 
         engine = Engine(SessionStore(open_database(db)), clock=lambda: TODAY)

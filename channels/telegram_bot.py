@@ -80,11 +80,11 @@ from telegram.ext import (
     filters,
 )
 
+from assembly import Engine, command_menus
 from channels import telegram_group as group
 from channels.delivery import Delivery, HandledUpdateQueue
 from channels.journal import delivery_request
 from flows import callbacks as cb
-from flows.engine import Engine
 from flows.model import Inbound, InboundKind, Reply
 from messages import html_to_text
 from storage.db import immediate
@@ -102,25 +102,10 @@ DELIVERY_KEY = "xiaoe.delivery"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-# The command menu (Telegram shows it next to the input field).
-PRIVATE_COMMANDS = (
-    ("start", "开始咨询或继续上次的咨询"),
-    ("help", "使用说明"),
-    ("back", "返回上一步（撤销上一个回答）"),
-    ("restart", "重新开始咨询"),
-    ("review", "查看目前的回答"),
-    ("law", "查看法条，例如 /law 诉讼时效"),
-    ("calc", "计算器说明（诉讼费、诉讼时效等）"),
-    ("forget", "删除我的全部数据"),
-    ("cancel", "结束本次咨询"),
-)
+# The command menus (Telegram shows them next to the input field), derived from the desks' declarations.
 # In groups the bot answers general questions and hands consultations over to a private chat.
-GROUP_COMMANDS = (
-    ("faq", "常见问题，例如 /faq 失信"),
-    ("start", "获取私聊咨询链接（个人情况只在私聊中分析）"),
-    ("help", "在群里怎么用我"),
-)
-GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, ("settings", "本群设置（仅管理员）"))
+_MENUS = command_menus()
+PRIVATE_COMMANDS, GROUP_COMMANDS, GROUP_ADMIN_COMMANDS = _MENUS.private, _MENUS.group, _MENUS.group_admins
 
 
 # ============================================================================================ HTML
@@ -302,7 +287,7 @@ class KeyboardTracker:
 
     def __init__(self, engine: Engine) -> None:
         """Use the engine's database (the ``telegram_keyboards`` table of migration 0002)."""
-        self.db = engine.store.db
+        self.db = engine.db
 
     def remember(self, chat_id: int, message_id: int, turn: int) -> None:
         """Record that ``message_id`` shows buttons of session turn ``turn``."""
@@ -437,13 +422,11 @@ async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inb
     inbound = await group.with_admin_status(context.bot, engine, inbound)  # group /settings only
     delivery: Delivery = context.bot_data[DELIVERY_KEY]
     replies = engine.handle(inbound)
-    if not replies:
-        seen = engine.store.processed(update.update_id)
-        if seen is not None and seen["delivered"]:
-            # Delivered before (a re-delivery after a crash): its callback query was answered back then.
-            log.info("update %s already delivered", update.update_id)
-            delivery.journal.finish(update.update_id)  # in case the bot stopped before clearing it
-            return
+    if not replies and engine.processed(update.update_id):
+        # Delivered before (a re-delivery after a crash): its callback query was answered back then.
+        log.info("update %s already delivered", update.update_id)
+        delivery.journal.finish(update.update_id)  # in case the bot stopped before clearing it
+        return
     # Retries, the journal of what went out and the undeliverable record: see channels/delivery.py.
     await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id,
                            lambda bot: _deliver(update, context, inbound, replies, bot),
@@ -516,7 +499,7 @@ async def _remove_stale_keyboards(context: ContextTypes.DEFAULT_TYPE, inbound: I
                                   tracker: KeyboardTracker, bot: Any = None) -> None:
     """Remove the buttons the engine would now refuse (see the module docstring)."""
     engine: Engine = context.bot_data[ENGINE_KEY]
-    session = engine.store.current(inbound.chat_id, inbound.user_id)
+    session = engine.session_of(inbound.chat_id, inbound.user_id)
     for message_id in tracker.stale(inbound.chat_id, session.turn if session else None):
         # Strip, then forget: a bot stopped in between strips it again after the restart.
         await _strip_keyboard(bot or context.bot, inbound.chat_id, message_id)
@@ -619,7 +602,7 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     install_redaction(app.bot.token)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[KEYBOARDS_KEY] = KeyboardTracker(engine)
-    app.bot_data[DELIVERY_KEY] = Delivery(engine.store.db)
+    app.bot_data[DELIVERY_KEY] = Delivery(engine.db)
     app.add_handler(CallbackQueryHandler(on_press))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_message))
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -16,9 +16,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from flows.engine import Engine
-from flows.group import BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED
-from flows.model import Inbound, InboundKind
+from assembly import Engine
+from flows.model import BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED, Inbound, InboundKind
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ def inbound_from_new_members(update: Update) -> Inbound | None:
 
 async def with_admin_status(bot: Bot, engine: Engine, inbound: Inbound) -> Inbound:
     """``inbound`` with ``is_admin`` set from getChatMember, when the group desk needs to know."""
-    if not engine.group.needs_admin_check(inbound):
+    if not engine.needs_admin_check(inbound):
         return inbound
     try:
         member = await bot.get_chat_member(inbound.chat_id, inbound.user_id)
@@ -80,4 +79,4 @@ async def learn_username(app: Application, engine: Engine) -> None:
     except TelegramError as err:  # deep links degrade to "please message me privately"
         log.warning("getMe failed, group deep links disabled: %s", type(err).__name__)
         return
-    engine.group.bot_username = me.username
+    engine.set_bot_username(me.username)

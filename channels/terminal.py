@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from flows.engine import Engine
+from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 

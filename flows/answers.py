@@ -69,9 +69,9 @@ def read_typed(node: Node, text: str, today: date, facts: dict[str, Any] | None 
     if node.kind == "amount":
         return {node.id: str(parse_amount(text))}
     if node.kind == "date":
-        value, approximate = parse_date(text, today)
-        _check_date(node, value, today)
-        return {node.id: value.isoformat(), f"{node.id}__approx": approximate}
+        day, approximate = parse_date(text, today)
+        _check_date(node, day, today)
+        return {node.id: day.isoformat(), f"{node.id}__approx": approximate}
     if node.kind == "province":
         return {node.id: parse_province(text)}
     if node.kind == "text":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.engine import Engine
+from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage import SessionStore, open_database

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from flows.engine import TYPED_INTENTS
+from flows.intents import TYPED_INTENTS
 from flows.model import Inbound, InboundKind, Reply
 from flows.spec import load_registry
 from messages import html_to_text

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, Chat
 
+from assembly import Engine
 from channels.telegram_bot import ALLOWED_UPDATES, build_application
-from flows.engine import Engine
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
 from messages import html_to_text

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 
+from assembly import Engine
 from channels.telegram_bot import build_application
-from flows.engine import Engine
 from storage import SessionStore, open_database
 from tests.botapi import Chat, FakeBotAPI, User
 from tests.botapi_fixtures import application_builder, running

@@ -19,9 +19,9 @@ from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, TODAY, Chat
 from docx import Document
 
 import clock
+from assembly import Engine
 from channels.terminal import run_interactive, run_jsonl
-from documents import dialogue
-from flows.engine import Engine
+from desks import documents as dialogue
 from flows.model import Inbound
 from storage import SessionStore, open_database
 
@@ -235,7 +235,7 @@ def test_details_expire(engine: Engine) -> None:
     chat = Chat(engine)
     menu(chat)
     walk(chat, ["1", NAME])
-    store = engine.desk.details
+    store = engine.documents.details
     assert store.purge_expired() == 0
     assert store.purge_expired(clock.now_utc() + timedelta(hours=25)) == 1  # typed, never used: a day at most
     walk(chat, ["返回", NAME, *["跳过"] * 6, "15天"])
@@ -328,8 +328,8 @@ def test_outbox_files_are_private_and_swept(tmp_path: Path) -> None:
     walk(chat, ["1"] + ["跳过"] * 8 + ["15天"])
     (path,) = [f for r in chat.last for f in r.files]
     assert path.parent.parent == tmp_path / "outbox" and stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
-    assert engine.desk.sweep_outbox() == 0  # fresh: kept for the channel to send
-    assert engine.desk.sweep_outbox(now=time.time() + dialogue.OUTBOX_TTL_SECONDS + 60) == 1
+    assert engine.documents.sweep_outbox() == 0  # fresh: kept for the channel to send
+    assert engine.documents.sweep_outbox(now=time.time() + dialogue.OUTBOX_TTL_SECONDS + 60) == 1
     assert not path.exists()
 
 

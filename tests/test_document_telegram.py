@@ -8,8 +8,8 @@ from pathlib import Path
 
 from docx import Document
 
+from assembly import Engine
 from channels.telegram_bot import KeyboardTracker, _send, build_application
-from flows.engine import Engine
 from flows.model import Reply
 from storage import SessionStore, open_database
 from tests import botapi_fixtures

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS
 
+from assembly import Engine
 from channels.delivery import Delivery
 from channels.telegram_bot import DELIVERY_KEY, build_application, configure_logging
-from flows.engine import Engine
 from storage import SessionStore, open_database
 from tests.botapi import Chat, FakeBotAPI, User
 from tests.botapi_fixtures import application_builder, running

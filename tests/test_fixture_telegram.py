@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from assembly import Engine
 from channels.telegram_bot import MAX_ALERT_LENGTH, build_application
-from flows.engine import Engine
 from messages import html_to_text
 from recordings import format as fixture_format
 from recordings.format import BotReply, Conversation, Turn

@@ -18,10 +18,10 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
+from assembly import Engine
 from channels import telegram_group as group_channel
 from channels.telegram_bot import ALLOWED_UPDATES, GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, build_application
-from flows import group as desk
-from flows.engine import Engine
+from desks import group as desk
 from flows.faq import load_faq, match_topics
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
@@ -581,6 +581,6 @@ def test_the_leak_scan_sees_this_suite(botapi: FakeBotAPI, tmp_path: Path, reque
 
 
 def test_group_button_data_with_a_non_ascii_digit_is_refused_not_a_crash() -> None:
-    from flows.group import decode
+    from desks.group import decode
 
     assert decode("g|²|m|x") is None  # "²".isdigit() is True, int("²") raises

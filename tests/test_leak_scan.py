@@ -89,7 +89,7 @@ def test_a_leaking_turn_fails_its_test_through_the_session_fixture(pytester: pyt
     """The real wiring: conftest's autouse fixture fails the test whose group output shows a private fact."""
     pytester.makeconftest((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
     pytester.makepyfile(test_planted=textwrap.dedent("""
-        from flows.group import GroupDesk
+        from desks.group import GroupDesk
         from flows.model import Button, Inbound, Reply
 
 

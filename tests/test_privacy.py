@@ -17,10 +17,10 @@ from conftest import CREDITOR_ANSWERS, PYTHON, ROOT, TODAY, Chat
 from sqlite_utils import Database
 
 import clock
+from assembly import Engine
 from channels.telegram_bot import PRIVATE_COMMANDS, build_application
-from flows import admin
-from flows.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
-from flows.engine import Engine
+from desks import admin
+from desks.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
 from flows.model import Reply
 from storage import SessionStore, open_database, privacy
 from storage.retention import DEFAULT_RETENTION_DAYS, Retention, retention_days_from_env

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import CREDITOR_ANSWERS, TODAY, Chat
 
-from flows.engine import Engine
+from assembly import Engine
 from flows.model import Inbound
 from storage import SessionStore, open_database
 from storage.migrations import migrations

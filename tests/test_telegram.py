@@ -21,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram.ext import Application
 
-import flows.engine
+import desks.law_lookup
+from assembly import Engine
 from channels.telegram_bot import (
     GROUP_COMMANDS,
     PRIVATE_COMMANDS,
@@ -32,7 +33,6 @@ from channels.telegram_bot import (
     split_html,
     utf16_len,
 )
-from flows.engine import Engine
 from storage import SessionStore, open_database
 from tests import botapi_fixtures
 from tests.botapi import FakeBotAPI, Message, User, parse_html
@@ -247,7 +247,7 @@ def test_text_with_markup_characters_is_escaped(botapi: FakeBotAPI, engine: Engi
 
 def test_long_article_is_split_into_valid_html_parts(botapi: FakeBotAPI, engine: Engine,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    real_get_article = flows.engine.get_article
+    real_get_article = desks.law_lookup.get_article
     paragraph = "第{}款　出借人请求借款人按照合同约定返还借款的 & <依法> 予以支持。"
 
     def long_article(key: str):  # noqa: ANN202
@@ -255,7 +255,7 @@ def test_long_article_is_split_into_valid_html_parts(botapi: FakeBotAPI, engine:
         lines = [paragraph.format(i) * 4 for i in range(60)] + ["很长的一行" * 1000]
         return dataclasses.replace(article, text="\n".join(lines))
 
-    monkeypatch.setattr(flows.engine, "get_article", long_article)
+    monkeypatch.setattr(desks.law_lookup, "get_article", long_article)
     app = make_app(botapi, engine)
     alice = Tg(botapi, engine)
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import TODAY, Chat
 from jinja2 import UndefinedError
 
-from flows.engine import Engine
+from assembly import Engine
 from messages import render
 from messages.render import TEMPLATES_DIR, environment
 from storage import SessionStore, open_database
@@ -109,7 +109,7 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert chat.state == "creditor.stage"
     chat.press_data("0|a|zz")
     chat.press_data("garbage")
-    from flows.admin import AdminGate
+    from desks.admin import AdminGate
     from flows.model import Inbound, InboundKind
 
     engine.handle(Inbound(3, 3, InboundKind.UNSUPPORTED))
@@ -136,8 +136,8 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 def _group_tour(engine: Engine) -> None:
     """Every group template: FAQ menu and answers (also quiet), settings, events, throttling, hand-over."""
+    from desks.group import encode
     from flows.faq import load_faq
-    from flows.group import encode
     from flows.model import Inbound, InboundKind
 
     def group(chat_id: int, user: int, text: str, **kw: object) -> list:

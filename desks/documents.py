@@ -1,9 +1,9 @@
-"""The documents dialogue: what the engine asks this module at a few points of a turn.
+"""The documents desk: what the core asks this desk at a few points of a turn.
 
 The steps themselves are flow data (``flows/definitions/documents.yaml``) moved by the shared
 machine like every other flow; this module decides the parts that depend on more than one answer:
 
-* :meth:`DocumentDesk.absorb` — before an answer is stored: a personal detail goes to the
+* :meth:`DocumentDesk.absorb_answer` — before an answer is stored: a personal detail goes to the
   ``document_details`` table and the session facts only record that it was given (:data:`GIVEN`);
   picking a document clears the previous document's answers;
 * :meth:`DocumentDesk.prefill` — whether a question can be passed without asking: it does not apply
@@ -12,8 +12,11 @@ machine like every other flow; this module decides the parts that depend on more
 * :meth:`DocumentDesk.produce` — on reaching the document screen: build, render and write the .docx,
   delete the typed details unless the user agreed to keep them, and fold the document's steps in the
   undo history so that 返回 leads back to the documents menu;
-* :meth:`DocumentDesk.loggable_inbound` / :meth:`DocumentDesk.loggable_reply` — what of a turn may
-  be written to the transcript (personal details never are).
+* :meth:`DocumentDesk.redact_inbound` — what of a turn may be written to the transcript (personal
+  details never are; the details typed this turn are marked secret, so replies show a placeholder).
+
+It also owns the "drop my saved details" button. It is registered before the consultation desk, whose
+answers it absorbs, and may import ``core``, ``flows``, ``documents``, ``law``, ``storage``, ``messages``.
 """
 
 from __future__ import annotations
@@ -24,16 +27,19 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
+from core.context import TurnContext
+from core.desk import Desk
+from core.turn import REDACTED
 from documents.builder import Draft, build
 from documents.catalogue import catalogue
 from documents.render import write
+from flows.callbacks import Action, Press
 from flows.intents import TYPED_INTENTS
-from flows.model import InboundKind, Reply
+from flows.model import InboundKind, Reply, ReplyKind
 from flows.spec import FlowRegistry, Node
 from law.calculation import fmt_pct
 from law.fees import court_fee
@@ -43,27 +49,14 @@ from storage.sessions import Session, SessionStore
 from text.formats import display as format_display
 from text.normalise import normalise
 
-if TYPE_CHECKING:
-    from flows.engine import Turn
-
 FLOW = "documents"
 PICK = "documents.document"
 CONSENT = "keep_details"
 GIVEN = "given"  # the fact recorded for a personal detail; the value lives in document_details
-REDACTED = "［已隐去］"
 # Answers about the debt itself, not about one document: kept for the next document of the consultation
 # (a user trial found the loan date asked again for the 催款函, the 起诉状 and the 还款协议).
 DEBT_FACTS = frozenset({"loan_date", "loan_method", "interest_agreed", "interest_rate"})
 OUTBOX_TTL_SECONDS = 3600  # an outbox file not sent within an hour is deleted
-
-
-@dataclass
-class Made:
-    """What :meth:`DocumentDesk.produce` made: the draft, the file and the citations its template used."""
-
-    draft: Draft
-    path: Path
-    citations: list[str] = field(default_factory=list)
 
 
 def filesystem_accepts(name: str) -> bool:
@@ -75,8 +68,12 @@ def filesystem_accepts(name: str) -> bool:
     return True
 
 
-class DocumentDesk:
-    """The documents part of a turn, over the engine's store and registry (see the module docstring)."""
+class DocumentDesk(Desk):
+    """The documents part of a turn, over the core's store and registry (see the module docstring)."""
+
+    name = "documents"
+    priority = 800  # before the consultation desk (it takes no typed text, but absorbs answers)
+    actions: ClassVar[frozenset[Action]] = frozenset({Action.DROP_DETAILS})
 
     def __init__(self, store: SessionStore, registry: FlowRegistry, clock: Callable[[], date], out_dir: Path,
                  outbox: bool = False) -> None:
@@ -98,9 +95,9 @@ class DocumentDesk:
         """The document questions whose answers belong to one document (reset when the next is picked)."""
         return [n.id for n in self.registry.flows[FLOW].questions if n.id not in DEBT_FACTS]
 
-    def absorb(self, turn: Turn, node: Node, facts: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        """Take an answer to ``node`` before the engine stores it: (facts to store, text to show or None)."""
-        session = turn.session
+    def absorb_answer(self, ctx: TurnContext, node: Node, facts: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """Take an answer to ``node`` before the core stores it: (facts to store, text to show or None)."""
+        session = ctx.session
         assert session is not None
         if not self._documents_node(node):
             return facts, None
@@ -118,7 +115,7 @@ class DocumentDesk:
         text = str(value)
         self.details.put(session.user_id, session.id, node.id, text)
         shown = shown or text
-        turn.secrets.update({text, shown, turn.inbound.text.strip()})
+        ctx.secret(text, shown, ctx.inbound.text.strip())
         return {node.id: GIVEN}, shown
 
     def _reset(self, session: Session) -> None:
@@ -173,13 +170,13 @@ class DocumentDesk:
                 shutil.rmtree(folder, ignore_errors=True)
         return removed
 
-    def produce(self, turn: Turn) -> Made | None:
+    def produce(self, ctx: TurnContext) -> None:
         """On reaching a document screen by answering: write the document and report it (see module doc)."""
-        session = turn.session
+        session = ctx.session
         assert session is not None
         node = self.registry.node(session.state)
         if node.kind != "document":
-            return None
+            return
         self.details.purge_expired()
         self.sweep_outbox()
         facts, today = session.facts, self.clock()
@@ -190,7 +187,7 @@ class DocumentDesk:
         personal = {q.id: stored[q.id] for q in questions if q.personal and facts.get(q.id) == GIVEN and q.id in stored}
         draft = build(kind, facts, personal, today)
         path = self._target(draft, today)
-        citations = write(draft, path)
+        write(draft, path)
         consent = facts.get(CONSENT) == "yes"
         typed = self.details.temporary_fields(session.user_id)
         if consent:
@@ -198,7 +195,7 @@ class DocumentDesk:
         else:
             self.details.drop_temporary(session.user_id)
         if consent or kept:
-            session.pending["details_kept"] = True
+            session.pending.details_kept = True
         self._fold_history(session)
         blanks = [q.label for q in questions if q.optional and q.id not in personal and q.id != CONSENT
                   and (q.personal or facts.get(q.id) is None)]
@@ -212,44 +209,38 @@ class DocumentDesk:
             kept=consent and bool(typed), dropped=not consent and bool(typed), kept_days=KEPT_TTL.days,
             fee=court_fee(draft.notes["claim"].total, "ordinary") if kind == "complaint" else None, pct=fmt_pct,
         )
-        turn.replies.append(Reply(reply.html, files=(path,), state=session.state, kind="document",
-                                  meta={"citations": reply.citations}))
-        return Made(draft, path, citations)
+        ctx.reply(Reply(reply.html, files=(path,), state=session.state, kind=ReplyKind.DOCUMENT,
+                        meta={"citations": reply.citations}))
 
     def _fold_history(self, session: Session) -> None:
         """Mark the document's steps automatic: 返回 from the document screen goes back to the menu."""
         for index in range(len(session.history) - 1, -1, -1):
             snapshot = session.history[index]
-            if snapshot["state"] == PICK and not snapshot["auto"]:
+            if snapshot.state == PICK and not snapshot.auto:
                 for later in session.history[index + 1:]:
-                    later["auto"] = True
+                    later.auto = True
                 return
 
-    def drop_kept(self, turn: Turn) -> None:
-        """The user withdrew consent: delete every saved detail now and say so."""
-        session = turn.session
+    def press(self, ctx: TurnContext, press: Press) -> None:
+        """The user withdrew consent: delete every saved detail now, say so, show the screen again."""
+        session = ctx.session
         assert session is not None
         count = self.details.drop_user(session.user_id)
-        session.pending.pop("details_kept", None)
+        session.pending.details_kept = False
         session.turn += 1
         rendered = render("documents/dropped.html.j2", count=count)
-        turn.replies.append(Reply(rendered.html, state=session.state, kind="notice"))
+        ctx.reply(Reply(rendered.html, state=session.state, kind=ReplyKind.NOTICE))
+        ctx.show()
 
     # ---------------------------------------------------------------------------------- privacy
 
-    def loggable_inbound(self, turn: Turn, said: str) -> str:
-        """The inbound text as the transcript may keep it: nothing typed at a personal question."""
-        state = turn.state_before
+    def redact_inbound(self, ctx: TurnContext, said: str) -> str | None:
+        """Nothing typed at a personal question reaches the transcript (None: keep ``said``)."""
+        state = ctx.state_before
         # "跳过", "返回"... typed there are not personal details: kept, so the transcript shows what happened.
-        typed = normalise(turn.inbound.text).lower().rstrip("。.!！")
-        if (state and turn.inbound.kind == InboundKind.TEXT and self.registry.node(state).personal
+        typed = normalise(ctx.inbound.text).lower().rstrip("。.!！")
+        if (state and ctx.inbound.kind == InboundKind.TEXT and self.registry.node(state).personal
                 and typed not in TYPED_INTENTS):
             return REDACTED
-        return self.loggable_reply(turn, said)
-
-    def loggable_reply(self, turn: Turn, text: str) -> str:
-        """A reply as the transcript may keep it: every personal detail of the turn replaced."""
-        for secret in sorted((s for s in turn.secrets if s), key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
+        return None
 

@@ -29,49 +29,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.commands import Command, Scope
+from core.context import TurnContext
+from core.desk import Desk
 from flows import faq, screens
-from flows.model import Button, Inbound, InboundKind, Reply
+from flows.callbacks import GroupAction, decode_group, encode_group
+from flows.callbacks import GroupPress as GroupPress  # re-exported for tests and channels
+from flows.model import BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED, Button, Inbound, InboundKind, Reply, ReplyKind
 from flows.spec import FlowRegistry
 from flows.throttle import BUSY_KEY, LIMITED_KEY, PRESS_KEY, Ask, Verdict, judge
 from storage.groups import LINK_TTL_SECONDS, SETTING_NAMES, GroupSettings, GroupStore, is_link_payload
 from storage.sessions import SessionStore
 from text.normalise import normalise
 
-PREFIX = "g"
-TOPIC, MENU, SETTING, SETTINGS_DONE = "t", "m", "s", "x"
-ACTIONS = frozenset({TOPIC, MENU, SETTING, SETTINGS_DONE})
-MAX_DATA_BYTES = 64
-
-BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED = "bot_added", "bot_removed", "members_joined"
-# Commands that only make sense in a consultation: in a group they get a pointer to the private chat.
-PRIVATE_ONLY_COMMANDS = frozenset({"back", "skip", "restart", "review", "law", "calc", "forget", "cancel"})
 MENU_COLUMNS = 2
-
-
-@dataclass(frozen=True)
-class GroupPress:
-    """A decoded group button: who may press it, what it does, with which value."""
-
-    owner: int
-    action: str
-    value: str
-
-
-def encode(owner: int, action: str, value: str = "") -> str:
-    """Callback data of a group button owned by ``owner``; raises ValueError above 64 bytes."""
-    data = f"{PREFIX}|{owner}|{action}|{value}"
-    if len(data.encode("utf-8")) > MAX_DATA_BYTES:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
-
-
-def decode(data: str) -> GroupPress | None:
-    """Decode group button data; None for anything else (private buttons, garbage)."""
-    parts = data.split("|", 3) if data else []
-    owner_ok = len(parts) == 4 and parts[1].isascii() and parts[1].isdigit()  # "²".isdigit() but not int()
-    if not owner_ok or parts[0] != PREFIX or parts[2] not in ACTIONS:
-        return None
-    return GroupPress(int(parts[1]), parts[2], parts[3])
+# The group button codec lives with the private one (flows.callbacks); these are its group names.
+TOPIC, MENU = GroupAction.TOPIC, GroupAction.MENU
+SETTING, SETTINGS_DONE = GroupAction.SETTING, GroupAction.SETTINGS_DONE
+encode, decode = encode_group, decode_group
 
 
 @dataclass(frozen=True)
@@ -83,15 +58,45 @@ class Plan:
     member_limited: bool = True
 
 
-class GroupDesk:
+class GroupDesk(Desk):
     """Answers group messages, presses and events; hands members over to private chats."""
 
+    name = "group"
+    priority = 200
+
     def __init__(self, store: SessionStore, registry: FlowRegistry, now: Callable[[], float] = time.time) -> None:
-        """Use the engine's database; ``now`` gives seconds since the epoch (a fake clock in tests)."""
+        """Use the core's database; ``now`` gives seconds since the epoch (a fake clock in tests)."""
         self.groups = GroupStore(store.db)
         self.registry = registry
         self.now = now
         self.bot_username: str | None = None  # set by the channel from getMe; needed for deep links
+        # Commands that only make sense in a consultation: in a group they get a pointer to the private
+        # chat. Derived from the command registry by the composition root.
+        self.private_only: frozenset[str] = frozenset()
+
+    # ------------------------------------------------------------------------------------------
+    # desk protocol
+
+    @classmethod
+    def commands(cls) -> tuple[Command, ...]:
+        """/faq and /settings (groups only; /start and /help in groups are answered here too)."""
+        return (Command("faq", Scope.GROUP, group_menu="常见问题，例如 /faq 失信", rank=5),
+                Command("settings", Scope.GROUP, group_menu="本群设置（仅管理员）", group_admins_only=True,
+                        rank=95))
+
+    def take_group(self, ctx: TurnContext) -> bool:
+        """Every group inbound is this desk's."""
+        ctx.reply(*self.handle(ctx.inbound))
+        return True
+
+    def before_command(self, ctx: TurnContext, name: str, args: str) -> None:
+        """A private /start from a group's deep link: the hand-over note comes first."""
+        if name == "start":
+            ctx.reply(*self.handover(args))
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """The user's group rows (requests metered by the throttle)."""
+        return self.groups.forget_user(user_id)
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -99,6 +104,7 @@ class GroupDesk:
     def handle(self, inbound: Inbound) -> list[Reply]:
         """The replies to one group inbound (inside the engine's turn transaction)."""
         now = self.now()
+        plan: Plan | None
         if inbound.kind == InboundKind.EVENT:
             return self._event(inbound, now)
         if inbound.kind == InboundKind.PRESS:
@@ -162,7 +168,7 @@ class GroupDesk:
             return Plan("start", lambda: [self._notice(chat_id, "group/start.html.j2", link_label="💬 私聊咨询")])
         if name == "settings":
             return Plan("settings", lambda: [self._settings_reply(chat_id, user, inbound.is_admin)])
-        if name in PRIVATE_ONLY_COMMANDS:
+        if name in self.private_only:
             return Plan("private_only", lambda: [self._notice(chat_id, "group/private_only.html.j2",
                                                               link_label="💬 私聊咨询", command=name)])
         return Plan("help", lambda: [self._notice(chat_id, "group/help.html.j2", link_label="💬 私聊咨询",
@@ -311,7 +317,7 @@ class GroupDesk:
 
     @staticmethod
     def _alert(template: str, **context: Any) -> Reply:
-        return screens.notice(template, kind="stale", alert=True, **context)
+        return screens.notice(template, kind=ReplyKind.STALE, alert=True, **context)
 
 
 def _lpr_context(registry: FlowRegistry, topic_id: str) -> dict[str, Any]:

@@ -7,7 +7,9 @@ command is one decorated function::
     def export(request: AdminRequest) -> list[Reply]:
         ...
 
-Admin replies carry aggregate figures only — never another user's id, name or words.
+Admin replies carry aggregate figures only — never another user's id, name or words. The export
+itself (``recordings.export``) sits above the desks: the composition root hands it in as an
+:data:`Exporter`, so this desk never imports ``recordings``.
 """
 
 from __future__ import annotations
@@ -20,16 +22,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
 import clock
+from core.commands import Command, Scope
+from core.context import TurnContext
+from core.desk import Desk
 from flows import screens
-from flows.model import Reply
+from flows.model import Reply, ReplyKind
 from flows.spec import FlowRegistry
 from storage.stats import aggregate_stats
 
 log = logging.getLogger(__name__)
+
+
+class ExportError(ValueError):
+    """What was asked for cannot be exported (raised by an :data:`Exporter`)."""
+
+
+# (database, last N conversations, title) -> (conversations, saver writing them to a path)
+Exporter = Callable[[Database, int, str], tuple[list[Any], Callable[[Path], None]]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class AdminRequest:
     registry: FlowRegistry
     args: str
     now: datetime
+    exporter: Exporter | None = None
 
 
 AdminHandler = Callable[[AdminRequest], list[Reply]]
@@ -87,6 +102,36 @@ class AdminGate:
         return ADMIN_COMMANDS[name](request)
 
 
+class AdminDesk(Desk):
+    """The operator commands of :data:`ADMIN_COMMANDS`, behind an :class:`AdminGate`."""
+
+    name = "admin"
+    priority = 600
+
+    def __init__(self, db: Database, registry: FlowRegistry, gate: AdminGate | None = None,
+                 exporter: Exporter | None = None) -> None:
+        """``gate`` decides who may run them (default: ``XIAOE_ADMIN_IDS``); ``exporter`` serves /export."""
+        self.db = db
+        self.registry = registry
+        self.gate = gate or AdminGate()
+        self.exporter = exporter
+
+    @classmethod
+    def commands(cls) -> tuple[Command, ...]:
+        """One admin command per registered handler (never in a menu)."""
+        return tuple(Command(name, Scope.ADMIN) for name in ADMIN_COMMANDS)
+
+    def command(self, ctx: TurnContext, name: str, args: str) -> None:
+        """Run the command for an admin; refuse everyone else politely."""
+        request = AdminRequest(self.db, self.registry, args, now_utc(), self.exporter)
+        replies = self.gate.run(name, ctx.inbound.user_id, request)
+        if replies is None:
+            ctx.say("admin/refused.html.j2", kind=ReplyKind.ERROR)
+            ctx.show()
+        else:
+            ctx.reply(*replies)
+
+
 def now_utc() -> datetime:
     """The current time in UTC (admin requests are stamped with it)."""
     return clock.now_utc()
@@ -109,11 +154,6 @@ EXPORT_MAX = 20  # conversations per /export
 @admin_command("export")
 def export(request: AdminRequest) -> list[Reply]:
     """``/export [N]``: the last N conversations (default 1) as an anonymised fixture file (recordings/)."""
-    from recordings import format as fixture_format  # imported here: only admins ever need it
-    from recordings.export import ExportError
-    from recordings.export import export as export_conversations
-    from storage.sessions import SessionStore
-
     words = request.args.split()
     # ASCII digits only: "²".isdigit() is True but int("²") fails (found by the fuzzer).
     if len(words) > 1 or (words and (not re.fullmatch(r"[0-9]{1,3}", words[0])
@@ -121,15 +161,16 @@ def export(request: AdminRequest) -> list[Reply]:
         return [screens.notice("admin/export.html.j2", usage=True, max=EXPORT_MAX, count=0, turns=0)]
     count = int(words[0]) if words else 1
     try:
-        conversations, _ = export_conversations(SessionStore(request.db), last=count,
-                                                title=f"管理员导出 {request.now:%Y-%m-%d}")
-    except ExportError:
+        if request.exporter is None:
+            raise ExportError("no exporter configured")
+        conversations, save = request.exporter(request.db, count, f"管理员导出 {request.now:%Y-%m-%d}")
+    except (ExportError, ValueError):
         return [screens.notice("admin/export.html.j2", usage=False, max=EXPORT_MAX, count=0, turns=0)]
     folder = Path(tempfile.mkdtemp(prefix="xiaoe-export-"))  # 0700; the channel deletes the file once sent
     path = folder / f"xiaoe-export-{request.now:%Y%m%d-%H%M%S}.yaml"
-    fixture_format.save(path, conversations)
+    save(path)
     path.chmod(0o600)
     turns = sum(len(c.turns) for c in conversations)
     reply = screens.notice("admin/export.html.j2", usage=False, max=EXPORT_MAX, count=len(conversations),
                            turns=turns)
-    return [Reply(reply.html, files=(path,), kind="document")]
+    return [Reply(reply.html, files=(path,), kind=ReplyKind.DOCUMENT)]
