@@ -3,7 +3,7 @@
     python -m bench.botproc xiaoe|echo|echo-k --base-url URL --token TOKEN [--db PATH]
 
 Every kind is a python-telegram-bot ``Application`` from the same ``ApplicationBuilder`` settings as the
-end-to-end tests (``tests.botapi_fixtures.application_builder``: a 64-connection pool for requests, a
+end-to-end tests (``testing.wiring.application_builder``: a 64-connection pool for requests, a
 separate one for getUpdates, the same timeouts), without a rate limiter, processing updates one at a
 time (PTB's default), polling with ``run_polling`` and the production ``allowed_updates``:
 
@@ -37,7 +37,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler, filters
 
-from tests.botapi_fixtures import application_builder
+from testing.wiring import application_builder
 
 TODAY = date(2026, 11, 22)
 KINDS = ("xiaoe", "echo", "echo-k")

@@ -13,7 +13,7 @@ from flows.engine import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage import SessionStore, open_database
-from tests.botapi import FakeBotAPI
+from testing import FakeBotAPI
 from tests.leakscan import LEDGER
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,9 +15,9 @@ from flows.engine import Engine
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
 from messages import html_to_text
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 
 botapi = botapi_fixtures.botapi
 

@@ -1,6 +1,6 @@
 """Crash and restart under load: `bot.py telegram` is SIGKILLed at random moments while users consult.
 
-The bot runs as its own process against the fake Bot API (tests/botapi.py) with a real SQLite file. Eight
+The bot runs as its own process against the fake Bot API (testing/) with a real SQLite file. Eight
 simulated users hold consultations (typing and pressing, one consultation after another) while the test
 kills the bot with SIGKILL at random moments — during start-up, while handling updates, between sends —
 and restarts it, at least 20 times. Then every user finishes the consultation in hand.
@@ -29,8 +29,8 @@ from conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 from channels.telegram_bot import build_application
 from flows.engine import Engine
 from storage import SessionStore, open_database
-from tests.botapi import Chat, FakeBotAPI, User
-from tests.botapi_fixtures import application_builder, running
+from testing import Chat, FakeBotAPI, User
+from testing.wiring import application_builder, running
 
 SEED = int(os.environ.get("XIAOE_CRASH_SEED", "20261122"))
 USERS = 8

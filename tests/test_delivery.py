@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from channels.delivery import Delivery, HandledUpdateQueue
 from channels.journal import DeliveryJournal, JournaledBot, delivery_request
 from storage import open_database
-from tests.botapi import FakeBotAPI
+from testing import FakeBotAPI
 
 
 class Crash(BaseException):

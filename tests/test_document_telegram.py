@@ -12,9 +12,9 @@ from channels.telegram_bot import KeyboardTracker, _send, build_application
 from flows.engine import Engine
 from flows.model import Reply
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import CREDITOR_ANSWERS, TODAY
 from tests.test_telegram import Tg
 

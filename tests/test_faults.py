@@ -25,8 +25,8 @@ from channels.delivery import Delivery
 from channels.telegram_bot import DELIVERY_KEY, build_application, configure_logging
 from flows.engine import Engine
 from storage import SessionStore, open_database
-from tests.botapi import Chat, FakeBotAPI, User
-from tests.botapi_fixtures import application_builder, running
+from testing import Chat, FakeBotAPI, User
+from testing.wiring import application_builder, running
 
 Action = tuple[str, str]
 CREDITOR: list[Action] = [("say", a) for a in CREDITOR_ANSWERS] + [("say", "确认")]

@@ -23,9 +23,9 @@ from recordings import format as fixture_format
 from recordings.format import BotReply, Conversation, Turn
 from recordings.replay import ids, resolve_press
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, parse_html
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, parse_html
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 
 botapi = botapi_fixtures.botapi
 

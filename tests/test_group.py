@@ -28,9 +28,9 @@ from flows.spec import load_registry
 from flows.throttle import GROUP_BUDGET, NOTICE_CEILING, TELEGRAM_GROUP_LIMIT
 from storage import SessionStore, open_database
 from storage.groups import LINK_TTL_SECONDS, MAX_PAYLOAD
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, Message, User
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, Message, User
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import TODAY
 from tests.leakscan import LEDGER
 

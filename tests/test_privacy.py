@@ -25,9 +25,9 @@ from flows.model import Reply
 from storage import SessionStore, open_database, privacy
 from storage.retention import DEFAULT_RETENTION_DAYS, Retention, retention_days_from_env
 from storage.sessions import now_iso
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 
 botapi = botapi_fixtures.botapi
 

@@ -1,4 +1,4 @@
-"""The Telegram channel end to end: a real PTB Application against the fake Bot API in tests/botapi.py."""
+"""The Telegram channel end to end: a real PTB Application against the fake Bot API in testing/."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ from channels.telegram_bot import (
 )
 from flows.engine import Engine
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, Message, User, parse_html
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, Message, User, parse_html
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, PYTHON, ROOT, TODAY
 
 # The fake Bot API server, started per test; it fails the test at teardown if the bot broke a Telegram rule.
