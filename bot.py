@@ -64,7 +64,7 @@ def cmd_chat(argv: list[str]) -> int:
 
 def cmd_telegram(argv: list[str]) -> int:
     """Run the Telegram bot: long polling, or ``--webhook URL --listen HOST --port N --secret S``."""
-    from channels.telegram_bot import main as telegram_main
+    from channels.tg.app import main as telegram_main
 
     return telegram_main(argv, lambda db_path: _engine(db_path, outbox=True))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, Chat
 
-from channels.telegram_bot import ALLOWED_UPDATES, build_application
+from channels.tg.app import ALLOWED_UPDATES, build_application
 from flows.engine import Engine
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
@@ -100,7 +100,7 @@ def test_ordinary_text_without_a_session_gets_the_greeting(engine: Engine, befor
 # One row per hostile or malformed input: where it is sent (the answers that lead there), what is sent, and
 # what the Chinese answer must say. Unless a row says otherwise the input must change nothing: same step,
 # same answers. Rows marked "tg" go end to end through Telegram (the fake Bot API); "silent" rows are the
-# decided exceptions that get no answer at all (see README "Privacy / 隐私" and channels/telegram_bot.py).
+# decided exceptions that get no answer at all (see README "Privacy / 隐私" and channels/tg/).
 
 AT_ROLE = ["/start"]
 AT_DEBT_TYPE = CREDITOR_ANSWERS[:2]

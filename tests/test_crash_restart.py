@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 
-from channels.telegram_bot import build_application
+from channels.tg.app import build_application
 from flows.engine import Engine
 from storage import SessionStore, open_database
 from testing import Chat, FakeBotAPI, User
@@ -291,7 +291,7 @@ def test_sigkill_under_load_loses_nothing_and_repeats_nothing(tmp_path: Path,
             live_keyboard_wrong += ref[-1][1] != got[-1][1]
             for (_, ref_buttons), (_, got_buttons) in zip(ref[:-1], got[:-1], strict=True):
                 if ref_buttons != got_buttons:
-                    # Only possible for a message whose id died with the process (see channels/journal.py).
+                    # Only possible for a message whose id died with the process (see channels/tg/journal.py).
                     stale_buttons += not ref_buttons
 
     # 2. The database: every update processed once (one transcript entry) and its replies delivered.

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.telegram_bot import MAX_ALERT_LENGTH, build_application
+from channels.tg.app import build_application
+from channels.tg.replies import MAX_ALERT_LENGTH
 from flows.engine import Engine
 from messages import html_to_text
 from recordings import format as fixture_format

@@ -18,8 +18,9 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from channels import telegram_group as group_channel
-from channels.telegram_bot import ALLOWED_UPDATES, GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, build_application
+from channels.tg import group as group_channel
+from channels.tg.app import ALLOWED_UPDATES, build_application
+from channels.tg.menus import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS
 from flows import group as desk
 from flows.engine import Engine
 from flows.faq import load_faq, match_topics

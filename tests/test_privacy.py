@@ -17,7 +17,8 @@ from conftest import CREDITOR_ANSWERS, PYTHON, ROOT, TODAY, Chat
 from sqlite_utils import Database
 
 import clock
-from channels.telegram_bot import PRIVATE_COMMANDS, build_application
+from channels.tg.app import build_application
+from channels.tg.menus import PRIVATE_COMMANDS
 from flows import admin
 from flows.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
 from flows.engine import Engine

@@ -22,16 +22,10 @@ from hypothesis import strategies as st
 from telegram.ext import Application
 
 import flows.engine
-from channels.telegram_bot import (
-    GROUP_COMMANDS,
-    PRIVATE_COMMANDS,
-    Webhook,
-    build_application,
-    configure_logging,
-    redact,
-    split_html,
-    utf16_len,
-)
+from channels.tg.app import Webhook, build_application
+from channels.tg.htmlsplit import split_html, utf16_len
+from channels.tg.menus import GROUP_COMMANDS, PRIVATE_COMMANDS
+from channels.tg.redaction import configure_logging, redact
 from flows.engine import Engine
 from storage import SessionStore, open_database
 from testing import FakeBotAPI, Message, User, parse_html
