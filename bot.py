@@ -26,7 +26,7 @@ import os
 import sys
 
 
-def _engine(db_path: str | None, outbox: bool = False):  # noqa: ANN202 - imported lazily to keep `calc` light
+def _engine(db_path: str | None, outbox: bool = False):  # imported lazily to keep `calc` light
     """The engine over the database; documents go to ./out, or (``outbox``) to a private folder beside
     the database from which the Telegram channel sends and deletes them."""
     from pathlib import Path

@@ -22,7 +22,7 @@ from storage.db import DEFAULT_DB_PATH
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+    def error(self, message: str) -> None:  # argparse hook
         self.print_usage(sys.stderr)
         self.exit(2, f"错误 / error: {message}\n")
 

@@ -220,7 +220,7 @@ def test_the_table_covers_every_kind_and_forty_inputs() -> None:
 # ---------------------------------------------------------------------- Telegram-only inputs, end to end
 
 
-def _raw_message(fake: FakeBotAPI, chat, user, **content: object) -> dict:  # noqa: ANN001
+def _raw_message(fake: FakeBotAPI, chat, user, **content: object) -> dict:
     return {"message_id": 9000 + len(fake.calls), "from": user.to_api(), "chat": chat.to_api(),
             "date": int(time.time()), **content}
 
@@ -283,7 +283,7 @@ def test_telegram_inputs_the_engine_cannot_read(botapi: FakeBotAPI, engine: Engi
         assert engine.store.db["transcript"].count_where("chat_id != ?", [chat.id]) == 0  # nothing stored
 
 
-def _send_bad(fake: FakeBotAPI, chat, user, case_id: str, typed_message: int) -> int | None:  # noqa: ANN001
+def _send_bad(fake: FakeBotAPI, chat, user, case_id: str, typed_message: int) -> int | None:
     if case_id == "sticker":
         return fake.send_sticker(chat, user)
     if case_id == "photo-with-caption":

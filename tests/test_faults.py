@@ -92,7 +92,7 @@ def push(fake: FakeBotAPI, person: Person, action: Action) -> int:
     return fake.press(person.chat, person.user, message_id, data)
 
 
-def new_app(fake: FakeBotAPI, engine: Engine, *, rate_limiter: bool = True):  # noqa: ANN201
+def new_app(fake: FakeBotAPI, engine: Engine, *, rate_limiter: bool = True):
     # Short timeouts and back-off keep the test quick; the production defaults are longer.
     app = build_application(engine, builder=application_builder(fake, read_timeout=1.0), rate_limiter=rate_limiter)
     app.bot_data[DELIVERY_KEY] = Delivery(engine.store.db, attempts=ATTEMPTS, backoff=BACKOFF)

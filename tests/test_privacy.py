@@ -61,7 +61,7 @@ def test_forget_over_telegram_leaves_no_row_about_the_user(botapi: FakeBotAPI, e
     alice, bob = botapi.user("Alice"), botapi.user("Bob")
     alice_chat, bob_chat = botapi.private_chat(alice), botapi.private_chat(bob)
 
-    async def say(chat, user, text: str) -> int:  # noqa: ANN001
+    async def say(chat, user, text: str) -> int:
         update_id = botapi.send_text(chat, user, text)
         await _wait_delivered(botapi, engine, update_id)
         return update_id

@@ -244,7 +244,7 @@ def test_long_article_is_split_into_valid_html_parts(botapi: FakeBotAPI, engine:
     real_get_article = flows.engine.get_article
     paragraph = "第{}款　出借人请求借款人按照合同约定返还借款的 & <依法> 予以支持。"
 
-    def long_article(key: str):  # noqa: ANN202
+    def long_article(key: str):
         article = real_get_article(key)
         lines = [paragraph.format(i) * 4 for i in range(60)] + ["很长的一行" * 1000]
         return dataclasses.replace(article, text="\n".join(lines))

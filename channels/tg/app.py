@@ -143,7 +143,7 @@ def main(argv: list[str], engine_factory: Any) -> int:
     log.warning("xiaoe Telegram bot starting (%s)", "webhook" if webhook else "long polling")
     try:
         run(app, webhook)
-    except Exception:  # noqa: BLE001 - reported through logging, where the token is redacted
+    except Exception:  # reported through logging, where the token is redacted
         log.critical("the Telegram bot stopped on an error", exc_info=True)
         return 1
     return 0

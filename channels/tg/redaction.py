@@ -54,7 +54,7 @@ class RedactingFactory:
     def _redact_record(self, record: logging.LogRecord) -> None:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed log call must not break logging
+        except Exception:  # a malformed log call must not break logging
             return
         clean = self.redact(message)
         if clean != message:
