@@ -190,7 +190,7 @@ class SessionStore:
 
     def mark_forgotten_update(self, update_id: int, replies: list[dict[str, Any]]) -> None:
         """Remember the update of a /forget confirmation without any id of its user (see ``storage.privacy``)."""
-        self.db["processed_updates"].insert(
+        self.db.table("processed_updates").insert(
             {"update_id": update_id, "chat_id": None, "user_id": None,
              "replies": json.dumps(replies, ensure_ascii=False), "delivered": 0, "processed_at": now_iso()},
             replace=True,

@@ -7,16 +7,20 @@ import re
 import select
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from testing.htmlparse import _redact
 from testing.records import UploadedFile, _bad
 
-if TYPE_CHECKING:
-    from testing.fakebot import FakeBotAPI
-
-
 logger = logging.getLogger("testing.botapi")
+
+
+class Backend(Protocol):
+    """What the HTTP server needs of the fake (``testing.fakebot.FakeBotAPI``): track connections, answer."""
+
+    def _track_connection(self, conn: socket.socket, *, add: bool) -> None: ...
+
+    def _handle(self, h: _Handler) -> None: ...
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -59,7 +63,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address: tuple[str, int], fake: FakeBotAPI) -> None:
+    def __init__(self, address: tuple[str, int], fake: Backend) -> None:
         self.fake = fake
         super().__init__(address, _Handler)
 
