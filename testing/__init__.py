@@ -1,7 +1,7 @@
 """Test doubles shared by the test suite and the benchmarks: a fake Telegram Bot API and its wiring.
 
-``FakeBotAPI`` (``testing.fakebot``, with its parts in ``pushing``, ``inspection``, ``transport``,
-``methods``, ``server``, ``records``, ``htmlparse`` and ``limits``) is a real HTTP server that an unmodified
+``FakeBotAPI`` (``testing.fakebot``, with its parts in ``pushing``, ``inspection``, ``transport``, ``methods``,
+``messaging``, ``server``, ``records``, ``htmlparse`` and ``limits``) is a real HTTP server that an unmodified
 python-telegram-bot ``Application`` polls and sends to; ``testing.wiring`` builds such an application and
 runs it; ``testing.fixtures`` holds the pytest fixtures. This package may import python-telegram-bot and
 the standard library only — nothing of xiaoe — so tests and ``bench/`` can both use it.

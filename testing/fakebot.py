@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 from testing.inspection import InspectionMixin
 from testing.limits import DEFAULT_TOKEN, DEFAULT_UPDATE_TYPES, MEMBER_STATUSES
+from testing.messaging import MessagingMixin
 from testing.methods import MethodsMixin
 from testing.pushing import PushingMixin
 from testing.records import Call, Chat, Fault, Message, StoredFile, User, Violation, _CallbackQuery
@@ -49,7 +50,7 @@ logger = logging.getLogger("testing.botapi")
 Observer = Callable[[str, dict], None]
 
 
-class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin):
+class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, MessagingMixin):
     """A fake Telegram Bot API server with a small simulated world.  Use it as a context manager.
 
     Privacy records: ``group_outputs`` holds everything the bot made visible in a group (messages, edits,
