@@ -27,8 +27,10 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)  ## benchmarks: prints one table and writes it to bench/results.md (2-3 minutes)
 	$(PY) -m bench
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, the import layers (pyproject.toml [tool.importlinter]) and mypy ([tool.mypy])
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -26,7 +26,7 @@ import os
 import sys
 
 
-def _engine(db_path: str | None, outbox: bool = False):  # noqa: ANN202 - imported lazily to keep `calc` light
+def _engine(db_path: str | None, outbox: bool = False):  # imported lazily to keep `calc` light
     """The engine over the database; documents go to ./out, or (``outbox``) to a private folder beside
     the database from which the Telegram channel sends and deletes them."""
     from pathlib import Path
@@ -64,7 +64,7 @@ def cmd_chat(argv: list[str]) -> int:
 
 def cmd_telegram(argv: list[str]) -> int:
     """Run the Telegram bot: long polling, or ``--webhook URL --listen HOST --port N --secret S``."""
-    from channels.telegram_bot import main as telegram_main
+    from channels.tg.app import main as telegram_main
 
     return telegram_main(argv, lambda db_path: _engine(db_path, outbox=True))
 

@@ -39,7 +39,7 @@ def environment(citations: list[str]) -> Environment:
 
 def render_bytes(draft: Draft) -> tuple[bytes, list[str]]:
     """The .docx file of ``draft`` as bytes, and the citation keys its template used."""
-    from docxtpl import DocxTemplate  # type: ignore[import-untyped]  # ~90 ms of imports (lxml, python-docx): paid by the first document
+    from docxtpl import DocxTemplate  # ~90 ms of imports (lxml, python-docx): paid by the first document
 
     template = DocxTemplate(catalogue().document(draft.kind).template_path)
     citations: list[str] = []
@@ -61,7 +61,7 @@ def write(draft: Draft, path: Path) -> list[str]:
 
 def template_variables(kind: str) -> set[str]:
     """The top-level variables a document's template uses (for the catalogue check in the tests)."""
-    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+    from docxtpl import DocxTemplate
 
     template = DocxTemplate(catalogue().document(kind).template_path)
     return set(template.get_undeclared_template_variables(environment([])))

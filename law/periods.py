@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import chinese_calendar  # type: ignore[import-untyped]  # no stubs
+import chinese_calendar  # no stubs
 
 from law.calculation import Calculation, CalculationError, check_date, fmt_date, resolve_today, unique
 from text.numerals import int_to_cn

@@ -10,7 +10,7 @@ import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from assembly import replay_engine
 from messages import html_to_text
@@ -23,7 +23,7 @@ from storage.db import DEFAULT_DB_PATH
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+    def error(self, message: str) -> NoReturn:  # argparse hook
         self.print_usage(sys.stderr)
         self.exit(2, f"错误 / error: {message}\n")
 

@@ -59,7 +59,7 @@ class Doc:
         # A Chinese body paragraph is justified.
         fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
-    def _runs(self, paragraph, parts: Sequence[Part], size=None, bold: bool = False) -> None:  # noqa: ANN001
+    def _runs(self, paragraph, parts: Sequence[Part], size=None, bold: bool = False) -> None:
         for part in parts:
             text, strong = (part, bold) if isinstance(part, str) else part
             run = paragraph.add_run(text)
@@ -75,7 +75,7 @@ class Doc:
         p.paragraph_format.line_spacing = Pt(36)
         self._runs(p, [text], size=TITLE_SIZE, bold=True)
 
-    def para(self, *parts: Part, indent: bool = True, align: str = "", bold: bool = False, size=None,  # noqa: ANN001
+    def para(self, *parts: Part, indent: bool = True, align: str = "", bold: bool = False, size=None,
              before: int = 0, keep: bool = False) -> None:
         """A paragraph; indented two characters unless ``indent`` is False; ``keep`` = on the next one's page."""
         p = self._paragraph()
@@ -104,7 +104,7 @@ class Doc:
         """Start a new page with the next paragraph (a break of its own could leave an empty page)."""
         self.break_next = True
 
-    def _paragraph(self):  # noqa: ANN202
+    def _paragraph(self):
         p = self.doc.add_paragraph()
         if self.break_next:
             p.paragraph_format.page_break_before = True

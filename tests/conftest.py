@@ -13,7 +13,7 @@ from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage import SessionStore, open_database
-from tests.botapi import FakeBotAPI
+from testing import FakeBotAPI
 from tests.leakscan import LEDGER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ PYTHON = sys.executable
 
 
 @pytest.fixture(autouse=True)
-def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """The session-wide leak scan (tests/leakscan.py): fails the test that shows a private fact in a group.
 
     Tests marked ``raw_bot`` drive the fake Bot API with a bare python-telegram-bot Bot, not xiaoe, so
@@ -98,7 +98,7 @@ class Chat:
         """The state after the last turn."""
         return self.last[-1].state if self.last else ""
 
-    def session(self):  # noqa: ANN201
+    def session(self):
         """The stored session of this chat."""
         return self.engine.store.current(self.chat_id, self.user_id)
 

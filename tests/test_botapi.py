@@ -28,8 +28,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.botapi import DEFAULT_TOKEN, FakeBotAPI, HtmlParseError, parse_html, utf16_len
-from tests.botapi_fixtures import application_builder, running
+from testing import DEFAULT_TOKEN, FakeBotAPI, HtmlParseError, parse_html, utf16_len
+from testing.wiring import application_builder, running
 
 # These tests exercise the fake itself with a bare Bot: what they send is not xiaoe's output.
 pytestmark = pytest.mark.raw_bot
@@ -56,7 +56,7 @@ def keyboard(*data: str) -> InlineKeyboardMarkup:
 
 
 def test_get_me_wrong_token_and_unknown_method(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="tests.botapi")
+    caplog.set_level(logging.DEBUG, logger="testing.botapi")
     wrong_token = "987654321:SomebodyElsesRealLookingTokenXYZ"
     with FakeBotAPI(bot_username="xiaoe_bot") as fake:
 

@@ -1,4 +1,4 @@
-"""The delivery machinery of channels/delivery.py and channels/journal.py, piece by piece (the crash
+"""The delivery machinery of channels/tg/delivery.py and channels/tg/journal.py, piece by piece (the crash
 test and tests/test_faults.py prove it end to end)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from channels.delivery import Delivery, HandledUpdateQueue
-from channels.journal import DeliveryJournal, JournaledBot, delivery_request
+from channels.tg.delivery import Delivery, HandledUpdateQueue
+from channels.tg.journal import DeliveryJournal, JournaledBot, delivery_request
 from storage import open_database
-from tests.botapi import FakeBotAPI
+from testing import FakeBotAPI
 
 
 class Crash(BaseException):

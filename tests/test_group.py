@@ -19,8 +19,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from assembly import Engine
-from channels import telegram_group as group_channel
-from channels.telegram_bot import ALLOWED_UPDATES, GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, build_application
+from channels.tg import group as group_channel
+from channels.tg.app import ALLOWED_UPDATES, build_application
+from channels.tg.menus import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS
 from desks import group as desk
 from flows.faq import load_faq, match_topics
 from flows.model import Inbound, InboundKind
@@ -28,9 +29,9 @@ from flows.spec import load_registry
 from flows.throttle import GROUP_BUDGET, NOTICE_CEILING, TELEGRAM_GROUP_LIMIT
 from storage import SessionStore, open_database
 from storage.groups import LINK_TTL_SECONDS, MAX_PAYLOAD
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, Message, User
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, Message, User
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import TODAY
 from tests.leakscan import LEDGER
 

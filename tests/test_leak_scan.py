@@ -16,8 +16,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from flows.model import Button, Inbound, Reply
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing.wiring import application_builder, running
 from tests.conftest import ROOT
 from tests.leakscan import LeakFound, Ledger, contains, facts_in
 

@@ -52,12 +52,12 @@ def test_update_processed_once_and_resent_only_if_undelivered(engine: Engine) ->
     assert engine.store.current(1, 1).state == "creditor.debt_type"  # answered once, not twice
 
 
-def test_failed_turn_rolls_back(engine: Engine, monkeypatch) -> None:  # noqa: ANN001
+def test_failed_turn_rolls_back(engine: Engine, monkeypatch) -> None:
     chat = Chat(engine)
     chat.say("/start")
     before = chat.session()
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(engine.store, "log", boom)

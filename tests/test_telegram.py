@@ -1,4 +1,4 @@
-"""The Telegram channel end to end: a real PTB Application against the fake Bot API in tests/botapi.py."""
+"""The Telegram channel end to end: a real PTB Application against the fake Bot API in testing/."""
 
 from __future__ import annotations
 
@@ -23,20 +23,14 @@ from telegram.ext import Application
 
 import desks.law_lookup
 from assembly import Engine
-from channels.telegram_bot import (
-    GROUP_COMMANDS,
-    PRIVATE_COMMANDS,
-    Webhook,
-    build_application,
-    configure_logging,
-    redact,
-    split_html,
-    utf16_len,
-)
+from channels.tg.app import Webhook, build_application
+from channels.tg.htmlsplit import split_html, utf16_len
+from channels.tg.menus import GROUP_COMMANDS, PRIVATE_COMMANDS
+from channels.tg.redaction import configure_logging, redact
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, Message, User, parse_html
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, Message, User, parse_html
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, PYTHON, ROOT, TODAY
 
 # The fake Bot API server, started per test; it fails the test at teardown if the bot broke a Telegram rule.
@@ -250,7 +244,7 @@ def test_long_article_is_split_into_valid_html_parts(botapi: FakeBotAPI, engine:
     real_get_article = desks.law_lookup.get_article
     paragraph = "第{}款　出借人请求借款人按照合同约定返还借款的 & <依法> 予以支持。"
 
-    def long_article(key: str):  # noqa: ANN202
+    def long_article(key: str):
         article = real_get_article(key)
         lines = [paragraph.format(i) * 4 for i in range(60)] + ["很长的一行" * 1000]
         return dataclasses.replace(article, text="\n".join(lines))

@@ -40,7 +40,7 @@ def _loaded_templates(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     env.cache.clear() if env.cache is not None else None
     original = env.loader.get_source
 
-    def spy(environment, name):  # noqa: ANN001, ANN202
+    def spy(environment, name):
         seen.add(name)
         return original(environment, name)
 

@@ -14,7 +14,7 @@ from storage.state import Snapshot
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _facts_for(registry, edge) -> dict:  # noqa: ANN001
+def _facts_for(registry, edge) -> dict:
     """Facts that satisfy an answer edge's condition (the branch's 'when')."""
     node = registry.node(edge.source)
     for branch in node.next:

@@ -14,7 +14,7 @@ CONVERSION_ERRORS = (ValueError, KeyError, IndexError, TypeError)
 
 @cache
 def _cn2an() -> Any:
-    import cn2an  # type: ignore[import-untyped]  # no stubs
+    import cn2an  # no stubs
 
     return cn2an
 

@@ -10,7 +10,7 @@ Three mechanisms, each closing a gap found by killing the bot under load (``test
    offset moves past an update only after its turn was committed and its replies went out; a killed
    bot gets every unfinished update again, and the engine's processed-updates table makes the second
    run return the stored replies instead of playing the turn twice.
-2. **A journal of the non-idempotent calls** (``channels/journal.py``, table ``delivery_steps``). When a
+2. **A journal of the non-idempotent calls** (``channels/tg/journal.py``, table ``delivery_steps``). When a
    redelivered update's replies are sent again, the calls that already went out (a message sent, a
    button press answered) are skipped; edits are simply repeated. What no Bot API client can close (there
    is no idempotency key): a kill in the few microseconds between a request leaving and the journal
@@ -22,7 +22,7 @@ Three mechanisms, each closing a gap found by killing the bot under load (``test
    table (ids and the error type, never text) and are not retried again. The session is never touched by
    delivery, so nothing the user answered is lost either way: their next message shows the current step.
 
-Updates are handled one at a time (see ``channels/telegram_bot.py``), so a chat in trouble delays the
+Updates are handled one at a time (see ``channels/tg/handlers.py``), so a chat in trouble delays the
 others by at most its retry budget (a few seconds), then everyone is served again.
 """
 
@@ -38,7 +38,7 @@ from typing import Any
 from sqlite_utils import Database
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from channels.journal import DeliveryCounters, DeliveryJournal, JournaledBot
+from channels.tg.journal import DeliveryCounters, DeliveryJournal, JournaledBot
 
 log = logging.getLogger(__name__)
 

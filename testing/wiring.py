@@ -1,10 +1,7 @@
-"""Pytest fixtures and python-telegram-bot wiring for the fake Bot API server in ``tests/botapi.py``.
+"""python-telegram-bot wiring for the fake Bot API: an ``ApplicationBuilder`` pointed at it, and
+``running``, which polls it inside the current event loop the way ``run_polling`` does.
 
-Make the fixtures available to every test by adding to ``tests/conftest.py``::
-
-    from tests.botapi_fixtures import botapi, botapi_app_builder  # noqa: F401 - pytest fixtures
-
-A test then looks like this (no pytest-asyncio needed)::
+The pytest fixtures built on these are in ``testing/fixtures.py``. Example test (no pytest-asyncio)::
 
     def test_start(botapi, botapi_app_builder):
         alice = botapi.user("Alice", "alice")
@@ -28,15 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dtm
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
-import pytest
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from tests.botapi import FakeBotAPI
+from testing.fakebot import FakeBotAPI
 
-__all__ = ["application_builder", "botapi", "botapi_app_builder", "running"]
+__all__ = ["application_builder", "running"]
 
 
 def _request(pool_size: int, read_timeout: float | None, write_timeout: float | None,
@@ -117,17 +113,3 @@ async def running(
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
-
-
-@pytest.fixture
-def botapi() -> Iterator[FakeBotAPI]:
-    """A started ``FakeBotAPI``; the test fails at teardown if the bot broke Telegram's rules."""
-    with FakeBotAPI() as fake:
-        yield fake
-        fake.assert_no_violations()
-
-
-@pytest.fixture
-def botapi_app_builder(botapi: FakeBotAPI) -> ApplicationBuilder:
-    """An ``ApplicationBuilder`` already wired to the ``botapi`` fixture's server."""
-    return application_builder(botapi)

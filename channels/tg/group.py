@@ -1,6 +1,6 @@
 """Telegram specifics of group mode: membership updates, new members, admin checks, the bot's username.
 
-``channels/telegram_bot.py`` registers the handlers; this module only translates Telegram objects into
+``channels/tg/app.py`` registers the handlers; this module only translates Telegram objects into
 engine inbounds (``flows/group.py`` decides what to say) and makes the two Bot API calls group mode needs:
 getMe (the username for ``t.me/<bot>?start=<token>`` deep links) and getChatMember (is the sender an
 administrator of this group? asked only when ``GroupDesk.needs_admin_check`` says so).

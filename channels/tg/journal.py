@@ -239,7 +239,7 @@ class DeliveryJournal:
                       attempts: int) -> None:
         """Record replies that could not be delivered (``reason``: blocked, rejected, retries_exhausted)."""
         with immediate(self.db):
-            self.db["undeliverable"].insert({
+            self.db.table("undeliverable").insert({
                 "update_id": update_id, "chat_id": chat_id, "user_id": user_id, "reason": reason,
                 "error": error, "attempts": attempts, "created_at": now_iso(),
             })
@@ -275,7 +275,7 @@ class JournaledBot:
         self._next_step += 1
         recorded = self._journal.step(self._update_id, step)
         status = recorded["status"] if recorded is not None else None
-        if status in ("sent", "written"):
+        if recorded is not None and status in ("sent", "written"):
             self._counters.skipped += 1
             if status == "written":
                 self._counters.written_before_stop += 1
