@@ -169,3 +169,22 @@ def test_every_citation_resolves() -> None:
     for calc in calcs:
         for key in calc.citations:
             get_article(key)
+
+
+# --- command line ---------------------------------------------------------------------------------------
+
+
+def test_calc_cli_entries(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from law.cli import main
+
+    assert main(["calc", "appeal-deadline", "--served", "2025-09-16", "--today", "2025-09-20", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"]["last_day"] == "2025-10-09"
+    assert main(["calc", "appeal-deadline", "--served", "2025-03-03", "--ruling", "--today", "2025-03-05"]) == 0
+    assert "2025年3月13日" in capsys.readouterr().out
+    assert main(["calc", "retrial-deadline", "--effective", "2024-08-31", "--today", "2024-09-02", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"]["last_day"] == "2025-02-28"
+    args = ["calc", "labour-arbitration", "--known", "2024-03-15", "--interruption", "2024-12-01"]
+    assert main([*args, "--today", "2025-03-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"]["last_day"] == "2025-12-01"
