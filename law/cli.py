@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from law.arguments import UsageError, parse_amount, parse_rate, province_argument, read_dates, today_argument
 from law.calculation import Calculation, CalculationError
+from law.deadlines import appeal_deadline, labour_arbitration_deadline, retrial_deadline
 from law.fees import PROCEDURES, court_fee, enforcement_fee, payment_order_fee, preservation_fee
 from law.interest import delay_interest, interest_cap
 from law.kb import format_article, get_article, search_articles
@@ -227,6 +228,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
 
+    p = calcs.add_parser("appeal-deadline", help="上诉期（判决15日、裁定10日） / appeal deadline")
+    p.add_argument("--served", type=parse_date, required=True, help="送达日期 / service date")
+    p.add_argument("--ruling", action="store_true", help="裁定（10日） / a ruling (10 days)")
+    p.add_argument("--small-claims", action="store_true", help="小额诉讼案件 / small-claims case")
+    _common(p)
+
+    p = calcs.add_parser("retrial-deadline", help="申请再审期间（六个月） / retrial deadline")
+    p.add_argument("--effective", type=parse_date, required=True, help="判决生效日期 / effective date")
+    _common(p)
+
+    p = calcs.add_parser("labour-arbitration", help="劳动仲裁时效（一年） / labour arbitration period")
+    p.add_argument("--known", type=parse_date, required=True, help="知道权利被侵害的日期 / date known")
+    p.add_argument("--interruption", type=parse_date, action="append", default=[], help="中断日期 / interruption")
+    p.add_argument("--employment-ended", type=parse_date, default=None, help="离职日期 / employment end")
+    p.add_argument("--wages-during-employment", action="store_true", help="在职期间欠薪 / wages owed in work")
+    _common(p)
+
     p = commands.add_parser(
         "law",
         help="查法条 / search articles",
@@ -255,6 +273,13 @@ def _run_calc(args: argparse.Namespace) -> Calculation:
         "enforcement-deadline": lambda: enforcement_deadline(args.performance_end, today=args.today),
         "delay-interest": lambda: delay_interest(args.amount, args.start, args.end, today=args.today),
         "small-claims": lambda: small_claims(args.amount, args.province, today=args.today),
+        "appeal-deadline": lambda: appeal_deadline(
+            args.served, "ruling" if args.ruling else "judgment", args.small_claims, today=args.today
+        ),
+        "retrial-deadline": lambda: retrial_deadline(args.effective, today=args.today),
+        "labour-arbitration": lambda: labour_arbitration_deadline(
+            args.known, args.interruption, args.wages_during_employment, args.employment_ended, today=args.today
+        ),
     }
     return handlers[args.calculator]()
 

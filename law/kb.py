@@ -44,6 +44,7 @@ SHORT_TITLES: dict[str, str] = {
     "delayed-performance-interest": "迟延履行利息解释",
     "refusal-to-execute-interpretation": "拒执解释",
     "labour-dispute-arbitration-law": "劳动争议调解仲裁法",
+    "credit-card-crime-interpretation": "妨害信用卡管理刑事案件解释",
 }
 
 # Version and effective date in Chinese, for users (the English originals are in Article.version).
@@ -66,6 +67,7 @@ VERSIONS_ZH: dict[str, str] = {
     "delayed-performance-interest": "2014年7月7日公布，2014年8月1日起施行",
     "refusal-to-execute-interpretation": "法释〔2024〕13号，2024年12月1日起施行",
     "labour-dispute-arbitration-law": "2007年12月29日通过，2008年5月1日起施行",
+    "credit-card-crime-interpretation": "法释〔2009〕19号，2018年修正，修正后自2018年12月1日起施行",
 }
 
 class UnknownCitation(KeyError):

@@ -23,6 +23,9 @@ CALCULATORS = [
     "enforcement-deadline",
     "delay-interest",
     "small-claims",
+    "appeal-deadline",
+    "retrial-deadline",
+    "labour-arbitration",
 ]
 
 
