@@ -325,7 +325,8 @@ def test_forget_deletes_every_reminder_of_the_user(now: Clock) -> None:
     assert any(entry.table == "reminders" for entry in privacy.USER_ROWS)
     counts = privacy.forget_user(db, 777001)
     assert counts["reminders"] == 3
-    leftover = [row for row in db["reminders"].rows if 777001 in (row["chat_id"], row["user_id"])]
+    leftover = [(table, row) for table in db.table_names() for row in db[table].rows
+                if 777001 in row.values() or any("777001" in str(v) for v in row.values())]
     assert leftover == [] and db["reminders"].count == 1
 
 
