@@ -1,7 +1,8 @@
 """Sending due reminders exactly once, across restarts, through the delivery journal.
 
 Each reminder is sent as its own "delivery" in :mod:`channels.journal`, under the journal id
-``-reminder.id`` (Telegram's update ids are positive, so the two never meet). The order of writes:
+``2**60 + reminder.id`` (:func:`journal_id`): Telegram's update ids have at most 52 significant bits, so the two
+never meet, and the id stays positive, as the journal's written-marks file requires. The order of writes:
 
 1. ``claim``: the row goes ``pending`` → ``sending`` (committed);
 2. the ``send_message`` call goes through a :class:`~channels.journal.JournaledBot`, which records the call in
@@ -38,9 +39,13 @@ Compose = Callable[[Due], dict[str, Any]]
 """Builds the ``send_message`` keyword arguments (text, parse_mode, reply_markup) for a due reminder."""
 
 
+JOURNAL_BASE = 1 << 60
+"""Reminder journal ids start here, above any Telegram update id (at most 52 significant bits)."""
+
+
 def journal_id(reminder_id: int) -> int:
-    """The delivery-journal id of a reminder's message (negative: apart from Telegram's update ids)."""
-    return -reminder_id
+    """The delivery-journal id of a reminder's message (positive, apart from Telegram's update ids)."""
+    return JOURNAL_BASE + reminder_id
 
 
 def plain_compose(item: Due) -> dict[str, Any]:

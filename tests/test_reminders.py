@@ -67,6 +67,7 @@ class FakeBot:
     def __init__(self, log: list[tuple[int, str]]) -> None:
         self.log = log
         self.fail: Exception | None = None
+        self.die_after_write = False
 
     async def send_message(self, chat_id: int, text: str, **_: Any) -> Any:
         if self.fail is not None:
@@ -76,6 +77,8 @@ class FakeBot:
         if in_flight is not None:
             in_flight.written()  # what the HTTP request hook does once the request has left the process
         self.log.append((chat_id, text))
+        if self.die_after_write:
+            raise KeyboardInterrupt  # killed while waiting for Telegram's answer
         return SimpleNamespace(message_id=len(self.log))
 
 
@@ -279,6 +282,20 @@ def test_kill_after_the_message_left_does_not_send_it_again(tmp_path: Path, now:
     assert run(_sender(path, sent)).sent == [] and len(sent) == 1
 
 
+def test_kill_while_waiting_for_telegrams_answer_does_not_send_it_again(tmp_path: Path, now: Clock) -> None:
+    path = tmp_path / "bot.db"
+    sent: list[tuple[int, str]] = []
+    made = ReminderStore(open_database(path)).add(new(deadline=TODAY + timedelta(days=7)), [7])
+    first = _sender(path, sent)
+    first.bot.die_after_write = True
+    with pytest.raises(KeyboardInterrupt):
+        run(first)
+    assert len(sent) == 1 and Path(f"{path}.delivery-marks").read_text().strip() == f"+ {journal_id(made[0].id)} 0"
+    again = _sender(path, sent)
+    assert run(again).sent == [made[0].id] and len(sent) == 1 and again.counters.written_before_stop == 1
+    assert Path(f"{path}.delivery-marks").read_text() == ""
+
+
 def test_kill_before_the_message_left_sends_it_after_the_restart(tmp_path: Path, now: Clock) -> None:
     path = tmp_path / "bot.db"
     sent: list[tuple[int, str]] = []
@@ -301,7 +318,7 @@ def test_refused_and_network_errors(tmp_path: Path, now: Clock) -> None:
     report = run(sender)
     assert len(report.retry) == 1 and sent == []
     assert len(run(sender).sent) == 1 and len(sent) == 1  # sent on the next pass
-    assert journal_id(5) == -5
+    assert journal_id(5) > 2**52  # never a Telegram update id
 
 
 def test_several_chats_due_at_once_each_get_theirs(tmp_path: Path, now: Clock) -> None:
