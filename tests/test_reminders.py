@@ -401,3 +401,18 @@ def test_every_reminders_template_renders_in_chinese_with_the_note(now: Clock) -
     assert all_reminder_templates == {"_deadline.html.j2", "offer.html.j2", "choose.html.j2", "confirmed.html.j2",
                                       "list.html.j2", "reminder.html.j2", "cancelled.html.j2", "ics_caption.html.j2"}
     assert render("reminders/_deadline.html.j2", d=messages.view(deadline)).html
+
+
+def test_writes_join_the_callers_transaction(now: Clock) -> None:
+    from storage.db import immediate
+
+    db = open_database(":memory:")
+    store = ReminderStore(db)
+    with pytest.raises(RuntimeError), immediate(db):  # a turn that fails after adding: nothing stays
+        store.add(new(), [7], in_transaction=True)
+        raise RuntimeError("the turn failed")
+    assert store.open() == []
+    with immediate(db):
+        made = store.add(new(), [7, 1], in_transaction=True)
+        assert store.cancel(11, made[0].id, in_transaction=True) == 2
+    assert store.open() == [] and next_due_at(store.open(), now()) is None
