@@ -192,3 +192,40 @@ def m0005(db: Database) -> None:
 def m0006(db: Database) -> None:
     """Small key/value settings of this database (e.g. the secret that keys export pseudonyms)."""
     db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+
+@migrations(name="0007_reminders")
+def m0007(db: Database) -> None:
+    """Deadline reminders the user asked for (issue #19): one row per reminder message, the minimum to send it.
+
+    No facts and no amounts: the deadline's kind, its date (and, for a date the holiday data decided, the
+    date before roll-over, so it can be recomputed when the holiday data grows), when to remind, the chat,
+    the consultation it came from and a fingerprint (a hash) of the answers that produced the date, so a
+    changed answer cancels it. Kept past ``XIAOE_RETENTION_DAYS`` until the deadline has passed.
+    """
+    db.table("reminders").create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,
+            "session_id": int,  # the consultation the deadline was computed in (no foreign key: sessions may go)
+            "kind": str,  # a key of reminders/kinds.yaml: limitation, enforcement, instalment_pay...
+            "number": int,  # instalment number, 0 otherwise
+            "deadline": str,  # ISO date: the last day
+            "base_date": str,  # ISO date before holiday roll-over, or null when no roll-over applies
+            "holiday_checked": int,  # 1: the holiday data covered every day the roll-over looked at
+            "offset_days": int,  # remind this many days before the deadline (30, 7, 1)
+            "remind_on": str,  # ISO date: deadline - offset_days (sent from 09:00 China time that day)
+            "fingerprint": str,  # hash of the answers that produced the deadline
+            "status": str,  # pending | sending | sent | superseded | failed (a cancelled reminder is deleted)
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "user_id", "kind", "number", "deadline", "holiday_checked", "offset_days", "remind_on",
+                  "fingerprint", "status", "created_at"},
+        defaults={"status": "pending", "number": 0},
+    )
+    db.table("reminders").create_index(["status", "remind_on"])
+    db.table("reminders").create_index(["chat_id", "status"])
+    db.table("reminders").create_index(["session_id"])

@@ -3,7 +3,7 @@
 Two sources feed one ``Ledger`` for the whole test session:
 
 * the wire — ``FakeBotAPI`` reports every message, edit, caption, button label, link and pop-up the bot
-  made visible in a group, and every text a user typed in a private chat (``tests/botapi.py``);
+  made visible in a group, and every text a user typed in a private chat (``testing/``);
 * the engine — ``tests/conftest.py`` wraps ``Engine.handle`` and reports every reply to a group inbound and
   every text typed in private, so engine-level tests count too.
 
@@ -165,7 +165,7 @@ class Ledger:
     # recording ---------------------------------------------------------------------------------
 
     def record(self, kind: str, record: dict) -> None:
-        """A ``FakeBotAPI`` observer: ``group_output`` and ``private_input`` records (see tests/botapi.py)."""
+        """A ``FakeBotAPI`` observer: ``group_output`` and ``private_input`` records (see testing/)."""
         if kind == "group_output":
             text = "\n".join([record.get("text", ""), *record.get("buttons", []), *record.get("urls", []),
                               *record.get("files", [])])
