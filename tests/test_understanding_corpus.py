@@ -1,0 +1,213 @@
+"""The understanding corpus: every recorded answer and story read by understanding/, with figures.
+
+Prints, at the end of the run, the reading accuracy and the number of wrong facts recorded without
+confirmation (a Value or a sure story reading that differs from what the corpus expects). That
+number must be 0; the accuracy must stay at or above ACCURACY_FLOOR.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from flows.parsers import PROVINCES
+from flows.spec import load_registry
+from understanding import Ask, Confirm, Unknown, Value, read_answer, read_story
+from understanding.lexicon import explanations, story_patterns, synonyms
+from understanding.places import PLACES_FILE
+
+CORPUS = Path(__file__).parent / "corpus"
+ACCURACY_FLOOR = 0.95
+CONSULTATION_FLOWS = ("start", "creditor", "debtor")
+
+
+@dataclass
+class Figures:
+    """What the corpus run measured, printed at the end of the session."""
+
+    answers: int = 0
+    answers_right: int = 0
+    answers_wrong_silent: int = 0
+    stories: int = 0
+    story_facts: int = 0
+    story_facts_right: int = 0
+    story_wrong_silent: int = 0
+    misses: list[str] = field(default_factory=list)
+
+
+FIGURES = Figures()
+
+
+class _Summary:
+    """A pytest plugin registered by this module: prints the corpus figures in the terminal summary."""
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Write the figures after the run (only when the corpus tests ran)."""
+        f = FIGURES
+        if not f.answers and not f.story_facts:
+            return
+        terminalreporter.write_sep("-", "understanding corpus")
+        if f.answers:
+            terminalreporter.write_line(
+                f"answers: {f.answers_right}/{f.answers} read as expected ({f.answers_right / f.answers:.1%}); "
+                f"wrong facts recorded without confirmation: {f.answers_wrong_silent}"
+            )
+        if f.story_facts:
+            terminalreporter.write_line(
+                f"stories: {f.stories}, facts {f.story_facts_right}/{f.story_facts} read as expected "
+                f"({f.story_facts_right / f.story_facts:.1%}); wrong facts recorded without confirmation: "
+                f"{f.story_wrong_silent}"
+            )
+        for miss in f.misses[:40]:
+            terminalreporter.write_line(f"  miss: {miss}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_figures(request: pytest.FixtureRequest):
+    manager = request.config.pluginmanager
+    if not manager.has_plugin("understanding-corpus-summary"):
+        manager.register(_Summary(), "understanding-corpus-summary")
+    yield
+
+
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((CORPUS / name).read_text(encoding="utf-8"))
+
+
+def _answer_cases() -> list[tuple[str, dict[str, Any]]]:
+    data = _load("answers.yaml")
+    return [(qid, case) for qid, cases in data["questions"].items() for case in cases]
+
+
+def _subset(expected: dict[str, Any], facts: dict[str, Any]) -> bool:
+    return all(k in facts and facts[k] == v for k, v in expected.items())
+
+
+def _judge(case: dict[str, Any], got: object) -> tuple[bool, bool]:
+    """(read as expected, wrong fact recorded without confirmation)."""
+    if "value" in case:
+        right = isinstance(got, Value) and _subset(case["value"], got.facts)
+    elif "confirm" in case:
+        right = isinstance(got, Confirm) and _subset(case["confirm"], got.facts)
+    elif "ask" in case:
+        right = isinstance(got, Ask) and got.kind == case["ask"]
+    else:
+        right = isinstance(got, Unknown) and bool(case.get("unknown"))
+    return right, isinstance(got, Value) and not right
+
+
+def test_corpus_is_big_enough():
+    assert len(_answer_cases()) >= 300
+    assert len(_load("stories.yaml")["stories"]) >= 40
+
+
+def test_answer_corpus_questions_exist():
+    registry = load_registry()
+    for qid, _case in _answer_cases():
+        assert registry.node(qid).is_question, qid
+
+
+def test_answers_read_as_expected():
+    today = date.fromisoformat(str(_load("answers.yaml")["today"]))
+    wrong_silent: list[str] = []
+    for qid, case in _answer_cases():
+        got = read_answer(qid, str(case["text"]), today)
+        right, silent = _judge(case, got)
+        FIGURES.answers += 1
+        FIGURES.answers_right += right
+        if silent:
+            FIGURES.answers_wrong_silent += 1
+            wrong_silent.append(f"{qid} {case['text']!r} -> {got}")
+        if not right:
+            FIGURES.misses.append(f"{qid} {case['text']!r} -> {got}")
+    assert wrong_silent == []
+    assert FIGURES.answers_right / FIGURES.answers >= ACCURACY_FLOOR, FIGURES.misses
+
+
+def _story_value_matches(key: str, expected: Any, got: Any) -> bool:
+    if key == "questions":
+        return len(expected) == len(got) and all(any(e in g for g in got) for e in expected)
+    if isinstance(expected, list):
+        return sorted(map(str, expected)) == sorted(map(str, got))
+    return str(expected) == str(got)
+
+
+def test_stories_read_as_expected():
+    data = _load("stories.yaml")
+    today = date.fromisoformat(str(data["today"]))
+    wrong_silent: list[str] = []
+    for story in data["stories"]:
+        readings = read_story(story["text"], today)
+        got = {r.key: r for r in readings}
+        expected: dict[str, Any] = story["facts"]
+        FIGURES.stories += 1
+        for key, value in expected.items():
+            FIGURES.story_facts += 1
+            reading = got.get(key)
+            if reading is not None and _story_value_matches(key, value, reading.value):
+                FIGURES.story_facts_right += 1
+            else:
+                FIGURES.misses.append(f"story {story['id']}: {key} expected {value!r}, got {reading}")
+        for reading in readings:
+            if not reading.sure or reading.key.endswith("__approx"):
+                continue
+            if reading.key not in expected or not _story_value_matches(
+                reading.key, expected[reading.key], reading.value
+            ):
+                wrong_silent.append(f"story {story['id']}: {reading}")
+    FIGURES.story_wrong_silent = len(wrong_silent)
+    assert wrong_silent == []
+    assert FIGURES.story_facts_right / FIGURES.story_facts >= ACCURACY_FLOOR, FIGURES.misses
+
+
+def test_every_consultation_question_is_explained():
+    registry = load_registry()
+    texts = explanations()
+    for flow in CONSULTATION_FLOWS:
+        for node in registry.flows[flow].questions:
+            entry = texts.get(node.state)
+            assert entry, f"no explanation for {node.state}"
+            for part in ("plain", "example", "why"):
+                assert str(entry.get(part, "")).strip(), f"{node.state}: no {part}"
+            assert "您" not in "".join(map(str, entry.values()))
+
+
+def test_synonyms_name_real_questions_and_options():
+    registry = load_registry()
+    for qid, entry in synonyms().items():
+        node = registry.node(qid)
+        values = {o.value for o in node.choice_options()}
+        for value in entry.get("options") or {}:
+            assert str(value) in values, f"{qid}: no option {value}"
+        rule = str(entry.get("dont_know", "unknown"))
+        assert rule in {"unknown", "clarify"} | values, f"{qid}: dont_know {rule}"
+
+
+def test_story_patterns_name_real_option_values():
+    registry = load_registry()
+    for entry in story_patterns()["facts"]:
+        flows = ("creditor", "debtor") if entry["role"] == "any" else (entry["role"],)
+        for flow in flows:
+            state = f"{flow}.{entry['key']}"
+            if state in registry.states():
+                values = {o.value for o in registry.node(state).choice_options()}
+                assert {str(v) for v in entry["options"]} <= values, state
+
+
+def test_city_table_has_its_source_and_every_prefecture():
+    text = PLACES_FILE.read_text(encoding="utf-8")
+    assert "民政部" in text and "cpca 0.5.5" in text
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    codes = [r["code"] for r in rows]
+    assert len(codes) == len(set(codes))
+    assert all(len(c) == 6 and c.isdigit() for c in codes)
+    assert {r["province"] for r in rows} <= set(PROVINCES)
+    prefectures = [r for r in rows if r["level"] == "prefecture"]
+    assert len(prefectures) >= 330
+    assert {r["province"] for r in prefectures} == set(PROVINCES) - {"北京", "天津", "上海", "重庆"}
