@@ -16,7 +16,7 @@ _NUMERAL = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍�
 _MAGNITUDE = set("十百千万亿拾佰仟")
 # One run: digits/numerals, an optional approximation word, an optional currency unit.
 _RUN = re.compile(
-    rf"(?P<num>(?:\d[\d,]*(?:\.\d+)?|[{_NUMERAL}])(?:[\d.{_NUMERAL}]|[wWkK](?![a-zA-Z]))*)"
+    rf"(?P<num>(?:(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+)(?:\.\d+)?|[{_NUMERAL}])(?:[\d.{_NUMERAL}]|[wWkK](?![a-zA-Z]))*)"
     r"(?P<approx>多|来|余|几)?(?P<mag2>(?<=[多来余几])[十百千万]+)?(?P<unit>块钱|块|元|圆|rmb|人民币)?(?P<after>左右|上下|出头)?"
 )
 # What follows a number that is not money: dates, durations, counts, rates, percentages.
@@ -46,7 +46,9 @@ class AmountReading:
 def fix_typos(text: str) -> str:
     """快→块 after a number ("一万两千快"), full-width forms folded; w/k magnitudes kept for parse_amount."""
     s = normalise(text)
-    return re.sub(rf"(?<=[\d{_NUMERAL}])快", "块", s)
+    s = re.sub(rf"(?<=[\d{_NUMERAL}])快", "块", s)
+    # 一直/一共/一次… after a number are words, not digits: "两万一直没还" is 两万, not 两万一.
+    return re.sub(r"(?<=[万千百])一(?=[直共次起下点些样般定再])", "\u3000", s)
 
 
 def _magnitude_value(word: str) -> int:
@@ -80,9 +82,8 @@ def find_amounts(text: str) -> list[AmountReading]:
             low, high = _CN_ONE[pair.group(1)] * scale, _CN_ONE[pair.group(2)] * scale
             found.append(AmountReading(Decimal(low), True, False, m.group(0), m.start(), Decimal(high)))
             continue
-        try:
-            value = parse_amount(num + ("" if mag2 else unit or ""))
-        except ParseError:
+        value = _parse_prefix(num, "" if mag2 else unit or "")
+        if value is None:
             continue
         high = None
         if mag2:
@@ -93,6 +94,16 @@ def find_amounts(text: str) -> list[AmountReading]:
         bare = not unit and not has_magnitude and "." not in num
         found.append(AmountReading(value, approx, bare, m.group(0), m.start(), high))
     return _join_ranges(s, found)
+
+
+def _parse_prefix(num: str, unit: str) -> Decimal | None:
+    """Parse ``num``; when it fails, the longest prefix that parses ("3.5万一直" → 3.5万)."""
+    for end in range(len(num), 0, -1):
+        try:
+            return parse_amount(num[:end] + (unit if end == len(num) else ""))
+        except ParseError:
+            continue
+    return None
 
 
 def _join_ranges(s: str, found: list[AmountReading]) -> list[AmountReading]:

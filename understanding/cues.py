@@ -10,9 +10,9 @@ from flows.parsers import normalise
 # Clause boundaries: punctuation, spaces, and words that start a new thought.
 _CLAUSE = re.compile(r"[,，。.!！?？;；、\s~～]+|但是|但|可是|不过|只有|只是|就是|而且|然后|还有|另外")
 _NEG_BEFORE = re.compile(
-    r"(?:没有|没|不是|不|未|无|别|非)(?:被|有|过|收到|拿到|写|写过|打|打过|签|签过|给|给过|留|留过|去|找)?$"
+    r"(?:没有|没|不是|不|未|无|别|非)(?:被|有|过|收到|拿到|写|写过|打|打过|签|签过|留|留过|去|找)?$"
 )
-_NEG_AFTER = re.compile(r"^(?:都|也|全|还)?(?:没有|没|没了|丢了|删了|不在了)")
+_NEG_AFTER = re.compile(r"^(?:(?:都|也|全|还)?(?:没有|没)$|没了|丢了|删了|不在了|没有了)")
 _ALL_NEG_END = re.compile(r"(?:都|也|全都|啥都|什么都)(?:没有|没)$")
 
 

@@ -36,11 +36,33 @@ def _hits(text: str, options: dict[str, Any]) -> tuple[list[str], list[str]]:
     return sure, maybe
 
 
+def _spans(text: str, cues: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    for cue in cues:
+        if mention(text, cue) != "yes":
+            continue
+        at = text.find(cue)
+        while at != -1:
+            spans.append((at, at + len(cue)))
+            at = text.find(cue, at + 1)
+    return spans
+
+
 def _role(text: str) -> Reading | None:
-    counts = {}
-    for role, cues in story_patterns()["role"].items():
-        counts[role] = sum(1 for c in cues.get("sure") or [] if mention(text, c) == "yes")
-    creditor, debtor = counts.get("creditor", 0), counts.get("debtor", 0)
+    """Creditor or debtor by counting cues; a cue inside a longer cue of the other side does not
+    count ("找我借了" is the creditor's 找我借, not the debtor's 我借了)."""
+    patterns = story_patterns()["role"]
+    creditor_spans = _spans(text, [str(c) for c in patterns["creditor"].get("sure") or []])
+    debtor_spans = _spans(text, [str(c) for c in patterns["debtor"].get("sure") or []])
+
+    def outside(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> int:
+        def beaten(b: int, e: int) -> bool:
+            return any(ob < e and b < oe and (ob < b or (ob == b and oe > e)) for ob, oe in others)
+
+        return sum(1 for b, e in spans if not beaten(b, e))
+
+    creditor = outside(creditor_spans, debtor_spans)
+    debtor = outside(debtor_spans, creditor_spans)
     if creditor and not debtor:
         return Reading("role", "creditor", True, "role")
     if debtor and not creditor:
@@ -113,6 +135,9 @@ def _amount_readings(text: str, role: str | None) -> list[Reading]:
 
 def _date_key(text: str, d: DateReading, role: str | None) -> str | None:
     """The key of the nearest date cue in the same clause (after the date wins a tie)."""
+    following = text[d.start + len(d.text) : d.start + len(d.text) + 2]
+    if following[:1] == "还" and (len(following) == 1 or following[1] in "，,。.!！ 钱给清上款我你他她完"):
+        return "due_date"  # "下个月还", "年底还钱"; not "上个月还催过他"
     clause_start = max((m.end() for m in _CLAUSE.finditer(text[: d.start])), default=0)
     ends = [m.start() for m in _CLAUSE.finditer(text, d.start + len(d.text))]
     clause_end = ends[0] if ends else len(text)
@@ -136,8 +161,6 @@ def _date_readings(text: str, today: date, role: str | None) -> list[Reading]:
         key = _date_key(text, d, role)
         if key is None or key in seen:
             continue
-        if key in {"due_date", "hearing_date"} and d.how != "explicit":
-            d = next((f for f in find_dates(text, today, future=True) if f.start == d.start), d)
         seen.add(key)
         sure = d.how == "explicit" and d.precision in {"day", "month"}
         readings.append(Reading(key, d.value.isoformat(), sure, d.text))
