@@ -18,45 +18,14 @@ from flows.spec import Node, load_registry
 from understanding.amounts import find_amounts
 from understanding.cues import clauses, mention
 from understanding.dates import DateReading, find_dates
-from understanding.lexicon import question_words
+from understanding.lexicon import answer_words, question_words
 from understanding.model import Answer, Ask, Confirm, Unknown, Value
 from understanding.places import province_of
 
-DOUBT = (
-    "不知道",
-    "不清楚",
-    "记不清",
-    "记不得",
-    "忘了",
-    "忘记了",
-    "不确定",
-    "不记得",
-    "说不准",
-    "想不起来",
-    "不太清楚",
-    "没印象",
-    "不晓得",
-)
-EXPLAIN = (
-    "什么意思",
-    "啥意思",
-    "这是啥",
-    "这是什么",
-    "什么叫",
-    "啥叫",
-    "看不懂",
-    "没看懂",
-    "不明白",
-    "是指什么",
-    "指的是什么",
-    "指啥",
-    "没懂",
-    "不懂",
-    "怎么填",
-    "填什么",
-    "怎么回答",
-)
-WHY = ("问这个干嘛", "问这个干什么", "有什么用", "问这干嘛", "干嘛问", "跟这个有什么关系", "有啥用", "有什么关系")
+_WORDS = answer_words()
+DOUBT: tuple[str, ...] = tuple(_WORDS["doubt"])
+EXPLAIN: tuple[str, ...] = tuple(_WORDS["explain"])
+WHY: tuple[str, ...] = tuple(_WORDS["why"])
 _WHY = re.compile(r"为(?:什么|啥|何)(?:要|你要|还要)?(?:问|知道|填)")
 _NEGATIVE_AMOUNT = re.compile(r"(?:^|[^\d])[-−负]\s*[\d一二两三四五六七八九]")
 SMALL_AMOUNT = Decimal(100)
@@ -101,9 +70,34 @@ def _phrases(question_id: str, node: Node) -> dict[str, tuple[list[str], list[st
     return out
 
 
+def _spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
+    low = text.lower()
+    spans = []
+    for phrase in phrases:
+        p = normalise(phrase).lower()
+        if not p or mention(text, p) != "yes":
+            continue
+        at = low.find(p)
+        while at != -1:
+            spans.append((at, at + len(p)))
+            at = low.find(p, at + 1)
+    return spans
+
+
 def _option_hits(text: str, phrases: dict[str, tuple[list[str], list[str]]]) -> tuple[set[str], set[str]]:
-    sure = {v for v, (s, _m) in phrases.items() if any(mention(text, p) == "yes" for p in s)}
-    maybe = {v for v, (_s, m) in phrases.items() if any(mention(text, p) == "yes" for p in m)}
+    """Options named by a sure phrase and by a maybe phrase. A phrase found only inside a longer phrase
+    of another option does not count ("早就还" is 否认, not the 就还 of 承认)."""
+    sure_spans = {v: _spans(text, s) for v, (s, _m) in phrases.items()}
+    maybe_spans = {v: _spans(text, m) for v, (_s, m) in phrases.items()}
+    every = [(v, span) for table in (sure_spans, maybe_spans) for v, spans in table.items() for span in spans]
+
+    def standing(value: str, spans: list[tuple[int, int]]) -> bool:
+        return any(
+            not any(o != value and ob <= b and e <= oe and oe - ob > e - b for o, (ob, oe) in every) for b, e in spans
+        )
+
+    sure = {v for v, spans in sure_spans.items() if standing(v, spans)}
+    maybe = {v for v, spans in maybe_spans.items() if standing(v, spans)}
     return sure, maybe
 
 
@@ -243,9 +237,11 @@ def _read_yesno(question_id: str, node: Node, s: str, today: date) -> Answer | N
     if found is not None:
         return found
     try:
-        return Value({node.id: parse_yes_no(s)})
+        value = parse_yes_no(s)
     except ParseError:
         return None
+    # "是"/"没有" alone are sure; a longer sentence read from its first character only is a guess.
+    return Value({node.id: value}) if len(s) <= 3 else Confirm({node.id: value}, "weak_cue")
 
 
 def _read_multi(question_id: str, node: Node, s: str, today: date) -> Answer | None:

@@ -90,7 +90,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(?P<ld>初[一二三四五六七八九十]|二十[一二三四五六七八九]?|十[一二三四五六七八九]|廿[一二三四五六七八九]|三十)?"
         ),
     ),
-    ("festival", re.compile(r"(?P<ry>今年|去年|前年|明年)?(?P<f>春节前|春节后|过年前|过年后|年前|年后|过完年|春节)")),
+    (
+        "festival",
+        re.compile(r"(?P<ry>今年|去年|前年|明年)?(?P<f>春节前|春节后|过年前|过年后|年前|年后|过完年|春节|过年)"),
+    ),
     (
         "ym",
         re.compile(
@@ -231,7 +234,7 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
             ly -= 1
         if word in {"春节前", "过年前", "年前"}:
             d = _lunar_to_solar(ly - 1, 12, 15)  # the second half of 腊月
-        elif word == "春节":
+        elif word in {"春节", "过年"}:
             d = _lunar_to_solar(ly, 1, 1)
         else:
             d = _lunar_to_solar(ly, 1, 16)  # after 元宵, when people say 年后

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SYNONYMS_FILE = ROOT / "flows" / "synonyms.yaml"
 EXPLANATIONS_FILE = ROOT / "messages" / "explanations.yaml"
 PATTERNS_FILE = Path(__file__).parent / "data" / "story_patterns.yaml"
+ANSWER_WORDS_FILE = Path(__file__).parent / "data" / "answer_words.yaml"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -31,6 +32,12 @@ def synonyms() -> dict[str, Any]:
 def story_patterns() -> dict[str, Any]:
     """understanding/data/story_patterns.yaml: cue words for each fact a first message can carry."""
     return _load(PATTERNS_FILE)
+
+
+@cache
+def answer_words() -> dict[str, Any]:
+    """understanding/data/answer_words.yaml: doubt, explain and why phrases for every question."""
+    return _load(ANSWER_WORDS_FILE)
 
 
 @cache
