@@ -8,6 +8,7 @@ number must be 0; the accuracy must stay at or above each set's floor (SETS).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from flows.parsers import PROVINCES
 from flows.spec import load_registry
+from law.kb import get_article
 from understanding import Ask, Confirm, Unknown, Value, read_answer, read_story
 from understanding.lexicon import explanations, story_patterns, synonyms
 from understanding.places import PLACES_FILE
@@ -226,3 +228,22 @@ def test_city_table_has_its_source_and_every_prefecture():
     prefectures = [r for r in rows if r["level"] == "prefecture"]
     assert len(prefectures) >= 330
     assert {r["province"] for r in prefectures} == set(PROVINCES) - {"北京", "天津", "上海", "重庆"}
+
+
+def test_explanations_cite_stored_articles_and_avoid_errata():
+    hand_written = re.compile(r"第[一二三四五六七八九十百零]+条")
+    errata = [
+        re.compile(r"《合同法》"),
+        re.compile(r"小额诉讼[^。]{0,40}(可以|可)上诉"),
+        re.compile(r"小额诉讼[^。]{0,40}三个月"),
+    ]
+    cited = 0
+    for qid, entry in explanations().items():
+        text = "".join(str(entry.get(part, "")) for part in ("plain", "example", "why"))
+        assert not hand_written.search(text), f"{qid}: cite articles in 'cite', not in the text"
+        for pattern in errata:
+            assert not pattern.search(text), (qid, pattern.pattern)
+        for key in entry.get("cite") or []:
+            assert get_article(key).text.strip(), key
+            cited += 1
+    assert cited >= 10
