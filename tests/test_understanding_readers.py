@@ -103,3 +103,40 @@ def test_story_relative_dates_and_approximate_amounts_are_not_sure():
     readings = {r.key: r for r in read_story("我借给他两万多，上个月催过他", TODAY)}
     assert readings["amount"].value == "20000.00" and not readings["amount"].sure
     assert readings["last_demand"].value == "2025-05-01" and not readings["last_demand"].sure
+
+
+def test_new_years_eve_belongs_to_the_lunar_year_it_closes():
+    assert find_dates("去年除夕", TODAY)[0].value == date(2025, 1, 28)  # eve of 春节 2025
+    assert find_dates("腊月三十", TODAY)[0].value == date(2025, 1, 28)  # 腊月 of lunar 2024 had 29 days
+
+
+_ALPHABET = (
+    "0123456789.,-年月日号一二两三四五六七八九十百千万块元多几"
+    "农历腊正初廿春节年前后上下个去今明欠我借给不没有知道名字住哪在东莞朝阳区 ，"
+)
+_QUESTIONS = [
+    "start.role",
+    "creditor.debt_type",
+    "creditor.amount",
+    "creditor.evidence",
+    "creditor.due_date",
+    "creditor.last_demand",
+    "creditor.identity_known",
+    "creditor.province",
+    "debtor.overdue_since",
+    "debtor.harassment",
+    "documents.my_phone",
+]
+
+
+def test_readers_never_raise_on_odd_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.sampled_from(_QUESTIONS), st.text(alphabet=_ALPHABET, max_size=24))
+    def check(question_id: str, text: str) -> None:
+        read_answer(question_id, text, TODAY)
+        read_story(text, TODAY)
+
+    check()

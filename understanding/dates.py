@@ -67,7 +67,16 @@ def _lunar_day(word: str) -> int:
 
 
 def _lunar_to_solar(lunar_year: int, month: int, day: int) -> date:
-    solar = Lunar.fromYmd(lunar_year, month, day).getSolar()
+    """Convert a lunar date; 腊月三十 in a 29-day 腊月 is 除夕, the eve of the next 春节. A lunar date
+    that does not exist raises :class:`ValueError`."""
+    if not 1 <= month <= 12 or not 1 <= day <= 30:
+        raise ValueError("no such lunar date")
+    try:
+        solar = Lunar.fromYmd(lunar_year, month, day).getSolar()
+    except Exception as error:  # lunar-python raises a bare Exception for a 30th in a 29-day month
+        if month == 12 and day == 30:
+            return _lunar_to_solar(lunar_year + 1, 1, 1) - timedelta(days=1)
+        raise ValueError("no such lunar date") from error
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
@@ -92,7 +101,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "festival",
-        re.compile(r"(?P<ry>今年|去年|前年|明年)?(?P<f>春节前|春节后|过年前|过年后|年前|年后|过完年|春节|过年)"),
+        re.compile(
+            r"(?P<ry>今年|去年|前年|明年)?(?P<f>春节前|春节后|过年前|过年后|年前|年后|过完年|春节|过年|除夕|大年三十)"
+        ),
     ),
     (
         "ym",
@@ -209,6 +220,14 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
         if d is None:
             return None
         return DateReading(d, "day" if g.get("d") else "month", "relative", text, start)
+    try:
+        return _read_lunar(name, g, text, start, today, future)
+    except ValueError:
+        return None
+
+
+def _read_lunar(name: str, g: dict[str, str], text: str, start: int, today: date, future: bool) -> DateReading | None:
+    """Lunar months, days and festivals (raises ValueError for a lunar date that does not exist)."""
     if name == "lunar":
         month = _LUNAR_MONTHS.get(g["lm"]) or _cn_int(g["lm"][:-1])
         day = _lunar_day(g["ld"]) if g.get("ld") else 1
@@ -223,6 +242,16 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
             elif future and d < today:
                 d = _lunar_to_solar(ly + 1, month, day)
         return DateReading(d, "day" if g.get("ld") else "month", "lunar", text, start)
+    if name == "festival" and g["f"] in {"除夕", "大年三十"}:
+        ly = _lunar_year_of(today)
+        if g.get("ry"):  # 除夕 belongs to the lunar year it closes: 去年除夕 is the eve of this 春节
+            ly += {"今年": 0, "去年": -1, "前年": -2, "明年": 1}[g["ry"]]
+            return DateReading(_lunar_to_solar(ly + 1, 1, 1) - timedelta(days=1), "day", "lunar", text, start)
+        eves = [_lunar_to_solar(y, 1, 1) - timedelta(days=1) for y in (ly - 1, ly, ly + 1, ly + 2)]
+        past = [e for e in eves if e <= today]
+        coming = [e for e in eves if e >= today]
+        d = min(coming) if future and coming else max(past)
+        return DateReading(d, "day", "lunar", text, start)
     if name == "festival":
         word = g["f"]
         ly = _lunar_year_of(today)
