@@ -99,7 +99,8 @@ def parse_rate(text: str) -> Rate:
 # Date options, read after argparse so that "昨天" and "去年五月" count from --today when it is given.
 DATE_OPTIONS = {
     "contract_date": "--contract-date", "due": "--due", "demand": "--demand", "interruption": "--interruption",
-    "performance_end": "--performance-end", "start": "--start", "end": "--end",
+    "performance_end": "--performance-end", "start": "--start", "end": "--end", "served": "--served",
+    "effective": "--effective", "known": "--known", "employment_ended": "--employment-ended",
 }
 
 

@@ -229,19 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = calcs.add_parser("appeal-deadline", help="上诉期（判决15日、裁定10日） / appeal deadline")
-    p.add_argument("--served", type=parse_date, required=True, help="送达日期 / service date")
+    p.add_argument("--served", type=str, required=True, help="送达日期 / service date")
     p.add_argument("--ruling", action="store_true", help="裁定（10日） / a ruling (10 days)")
     p.add_argument("--small-claims", action="store_true", help="小额诉讼案件 / small-claims case")
     _common(p)
 
     p = calcs.add_parser("retrial-deadline", help="申请再审期间（六个月） / retrial deadline")
-    p.add_argument("--effective", type=parse_date, required=True, help="判决生效日期 / effective date")
+    p.add_argument("--effective", type=str, required=True, help="判决生效日期 / effective date")
     _common(p)
 
     p = calcs.add_parser("labour-arbitration", help="劳动仲裁时效（一年） / labour arbitration period")
-    p.add_argument("--known", type=parse_date, required=True, help="知道权利被侵害的日期 / date known")
-    p.add_argument("--interruption", type=parse_date, action="append", default=[], help="中断日期 / interruption")
-    p.add_argument("--employment-ended", type=parse_date, default=None, help="离职日期 / employment end")
+    p.add_argument("--known", type=str, required=True, help="知道权利被侵害的日期 / date known")
+    p.add_argument("--interruption", type=str, action="append", default=[], help="中断日期 / interruption")
+    p.add_argument("--employment-ended", type=str, default=None, help="离职日期 / employment end")
     p.add_argument("--wages-during-employment", action="store_true", help="在职期间欠薪 / wages owed in work")
     _common(p)
 

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from telegram.error import Forbidden, TimedOut
 
 import clock
-from channels import journal as journal_module
+from channels.tg import journal as journal_module
 from law.periods import limitation, roll_over
 from messages.render import TEMPLATES_DIR, render
 from reminders import deadlines as dl
