@@ -647,6 +647,7 @@ class Engine:
             return
         counts = self.store.forget_user(turn.inbound.user_id)
         counts.update(self.group.groups.forget_user(turn.inbound.user_id))
+        counts["documents"] = self.desk.forget_files(turn.inbound.user_id)
         turn.forgotten = True
         turn.session = None
         self._say(turn, "forgotten.html.j2", counts=counts)

@@ -21,6 +21,9 @@ TODAY = date(2026, 11, 22)
 # The one clock (clock.py) starts at TODAY for the whole run, subprocesses included, so stored timestamps,
 # exported fixtures and every "today" agree whatever the real date and the machine's time zone.
 os.environ["XIAOE_NOW"] = TODAY.isoformat()
+# python-telegram-bot 22: time spans (RetryAfter.retry_after...) as timedelta, the behaviour of its next
+# major version, as bot.py opts in; without it PTB warns at each access (PTBDeprecationWarning).
+os.environ["PTB_TIMEDELTA"] = "1"
 PYTHON = sys.executable
 
 
