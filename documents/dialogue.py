@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from documents.builder import Draft, build
 from documents.catalogue import catalogue
 from documents.render import write
-from documents.userfiles import free_path, remove_user_files, user_folder
+from documents.userfiles import free_path, next_name, remove_user_files, user_folder
 from flows.formats import display as format_display
 from flows.intents import TYPED_INTENTS
 from flows.model import InboundKind, Reply
@@ -146,13 +146,14 @@ class DocumentDesk:
 
     # ---------------------------------------------------------------------------------- the file
 
-    def _target(self, draft: Draft, today: date, user_id: int) -> Path:
+    def _target(self, draft: Draft, today: date, session: Session) -> Path:
         doc = catalogue().document(draft.kind)
         stamp = today.isoformat()
         name = f"{draft.title}_{stamp}.docx"
         if not filesystem_accepts(name):
             name = f"{doc.ascii_name}_{stamp}.docx"
-        folder = self.out_dir / secrets.token_hex(8) if self.outbox else user_folder(self.out_dir, user_id)
+        name = next_name(session.pending.setdefault("documents_made", {}), name)
+        folder = self.out_dir / secrets.token_hex(8) if self.outbox else user_folder(self.out_dir, session.user_id)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         return free_path(folder, name)
 
@@ -187,7 +188,7 @@ class DocumentDesk:
         questions = [q for q in self.registry.flows[FLOW].questions if q.state != PICK and q.asked(facts)]
         personal = {q.id: stored[q.id] for q in questions if q.personal and facts.get(q.id) == GIVEN and q.id in stored}
         draft = build(kind, facts, personal, today)
-        path = self._target(draft, today, session.user_id)
+        path = self._target(draft, today, session)
         citations = write(draft, path)
         consent = facts.get(CONSENT) == "yes"
         typed = self.details.temporary_fields(session.user_id)

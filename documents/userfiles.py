@@ -15,6 +15,19 @@ def user_folder(out_dir: Path, user_id: int) -> Path:
     return out_dir / str(int(user_id))
 
 
+def numbered(name: str, n: int) -> str:
+    """``name`` for the first, ``stem(2).docx`` for the second… (how a repeated file name is told apart)."""
+    return name if n <= 1 else f"{Path(name).stem}({n}){Path(name).suffix}"
+
+
+def next_name(made: dict[str, int], name: str) -> str:
+    """The name for one more document called ``name`` in a consultation; ``made`` counts them (updated).
+
+    Depends only on the consultation, not on the disk, so every channel announces the same name."""
+    made[name] = made.get(name, 0) + 1
+    return numbered(name, made[name])
+
+
 def free_path(folder: Path, name: str) -> Path:
     """``folder/name``, or ``name(2)``, ``name(3)``… when taken: the file name to write and announce."""
     path, n, stem, suffix = folder / name, 1, Path(name).stem, Path(name).suffix
