@@ -26,12 +26,8 @@ FAKE_CLOCK_ENV = ROOT / ".ci" / "fake-clock.env"
 
 def fake_clock_settings() -> dict[str, str]:
     """The CI step's time zone, start time and China date, as .ci/run reads them."""
-    settings = {}
-    for line in FAKE_CLOCK_ENV.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            settings[key.strip()] = shlex.split(value)[0]
-    return settings
+    words = shlex.split(FAKE_CLOCK_ENV.read_text(encoding="utf-8"), comments=True)  # KEY=value, as bash reads it
+    return dict(word.partition("=")[::2] for word in words)
 
 
 @pytest.fixture
