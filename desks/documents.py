@@ -21,7 +21,6 @@ answers it absorbs, and may import ``core``, ``flows``, ``documents``, ``law``, 
 
 from __future__ import annotations
 
-import re
 import secrets
 import shutil
 import sys
@@ -37,6 +36,7 @@ from core.turn import REDACTED
 from documents.builder import Draft, build
 from documents.catalogue import catalogue
 from documents.render import write
+from documents.userfiles import free_path, next_name, remove_user_files, user_folder
 from flows.callbacks import Action, Press
 from flows.intents import TYPED_INTENTS
 from flows.model import InboundKind, Reply, ReplyKind
@@ -143,21 +143,20 @@ class DocumentDesk(Desk):
 
     # ---------------------------------------------------------------------------------- the file
 
-    def _target(self, draft: Draft, today: date) -> Path:
+    def _target(self, draft: Draft, today: date, session: Session) -> Path:
         doc = catalogue().document(draft.kind)
         stamp = today.isoformat()
         name = f"{draft.title}_{stamp}.docx"
         if not filesystem_accepts(name):
             name = f"{doc.ascii_name}_{stamp}.docx"
-        folder = self.out_dir
-        if self.outbox:
-            folder = self.out_dir / secrets.token_hex(8)
+        name = next_name(session.pending.documents_made, name)
+        folder = self.out_dir / secrets.token_hex(8) if self.outbox else user_folder(self.out_dir, session.user_id)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path, n = folder / name, 1
-        while path.exists():
-            n += 1
-            path = folder / f"{Path(name).stem}({n}).docx"
-        return path
+        return free_path(folder, name)
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """/forget: delete the user's documents folder (the outbox deletes its files once sent)."""
+        return {"documents": 0 if self.outbox else remove_user_files(self.out_dir, user_id)}
 
     def sweep_outbox(self, now: float | None = None) -> int:
         """Delete outbox files older than :data:`OUTBOX_TTL_SECONDS` (sending failed); returns the count."""
@@ -186,7 +185,7 @@ class DocumentDesk(Desk):
         questions = [q for q in self.registry.flows[FLOW].questions if q.state != PICK and q.asked(facts)]
         personal = {q.id: stored[q.id] for q in questions if q.personal and facts.get(q.id) == GIVEN and q.id in stored}
         draft = build(kind, facts, personal, today)
-        path = self._target(draft, today)
+        path = self._target(draft, today, session)
         write(draft, path)
         consent = facts.get(CONSENT) == "yes"
         typed = self.details.temporary_fields(session.user_id)
@@ -201,8 +200,7 @@ class DocumentDesk(Desk):
                   and (q.personal or facts.get(q.id) is None)]
         reply = render(
             "documents/made.html.j2",
-            # The name without a "(2)" de-duplication suffix: the terminal prints the real path itself.
-            kind=kind, title=draft.title, filename=re.sub(r"\(\d+\)(?=\.docx$)", "", path.name),
+            kind=kind, title=draft.title, filename=path.name,  # the file written, "(2)" suffix included
             notes=draft.notes, context=draft.context,
             facts=facts, blanks=blanks,
             used_kept=[q.label for q in questions if q.id in kept and q.id in personal and q.id not in typed],

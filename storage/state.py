@@ -17,7 +17,8 @@ class Pending:
     ``resume``: "continue or restart?" was asked (after /start with an open consultation); ``forget``:
     "delete everything?" was asked; ``editing``: the user is changing an answer from the review screen;
     ``picked``: the options ticked so far at a multi-choice question (None: not picking);
-    ``details_kept``: personal details are saved for later documents (the screen offers to drop them).
+    ``details_kept``: personal details are saved for later documents (the screen offers to drop them);
+    ``documents_made``: how many files of each name this consultation wrote (the next one is numbered "(2)"…).
     """
 
     resume: bool = False
@@ -25,6 +26,7 @@ class Pending:
     editing: bool = False
     picked: list[str] | None = None
     details_kept: bool = False
+    documents_made: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pending:
@@ -32,7 +34,8 @@ class Pending:
         picked = data.get("picked")
         return cls(resume=bool(data.get("resume")), forget=bool(data.get("forget")),
                    editing=bool(data.get("editing")), picked=None if picked is None else list(picked),
-                   details_kept=bool(data.get("details_kept")))
+                   details_kept=bool(data.get("details_kept")),
+                   documents_made={str(k): int(v) for k, v in (data.get("documents_made") or {}).items()})
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object to store: only what is set."""
@@ -40,6 +43,8 @@ class Pending:
                                 if getattr(self, name)}
         if self.picked is not None:
             data["picked"] = list(self.picked)
+        if self.documents_made:
+            data["documents_made"] = dict(self.documents_made)
         return data
 
 

@@ -220,6 +220,30 @@ class Ledger:
         if found:
             raise LeakFound("private facts shown in a group:\n" + "\n".join(str(leak) for leak in found))
 
+    # parallel workers (pytest-xdist) -------------------------------------------------------------
+
+    def export(self) -> dict:
+        """What a worker hands the controller at its end: every output and fact, and its counts."""
+        # ids as text: execnet cannot send integers beyond 32 bits (Telegram ids are larger)
+        return {"outputs": [[o.source, str(o.chat_id), o.test, o.text] for o in self.outputs],
+                "facts": [[f.value, str(f.user_id), f.test] for f in self.facts],
+                "private_texts": self.private_texts}
+
+    @classmethod
+    def merged(cls, exports: list[dict]) -> Ledger:
+        """One ledger of the whole session from the workers' exports, not compared yet: its :meth:`leaks`
+        meets every group output with every private fact, across workers too, as in a single process."""
+        ledger = cls()
+        for part in exports:
+            ledger.outputs.extend(GroupOutput(source, int(chat), test, text)
+                                  for source, chat, test, text in part["outputs"])
+            for value, user_id, test in part["facts"]:
+                if value not in ledger._known:
+                    ledger._known.add(value)
+                    ledger.facts.append(Fact(value, int(user_id), test))
+            ledger.private_texts += part["private_texts"]
+        return ledger
+
     def summary(self) -> str:
         """Counts for the end of the session."""
         self.leaks()
@@ -233,4 +257,4 @@ class Ledger:
                 f"{self.private_texts} private texts ({self.comparisons} comparisons): {verdict}")
 
 
-LEDGER = Ledger()  # the session's ledger (tests/conftest.py wires it up)
+LEDGER = Ledger()  # the session's (or this xdist worker's) ledger (tests/conftest.py wires it up)

@@ -20,7 +20,7 @@ from docx import Document
 
 import clock
 from assembly import Engine
-from channels.terminal import run_interactive, run_jsonl
+from channels.terminal import run_interactive, run_jsonl, user_id_for
 from desks import documents as dialogue
 from flows.model import Inbound
 from storage import SessionStore, open_database
@@ -302,10 +302,11 @@ def test_terminal_writes_the_file_and_prints_its_path(tmp_path: Path) -> None:
     printed = [line for line in out.getvalue().splitlines() if line.startswith("📎 文件已保存：")]
     assert len(printed) == 1
     path = Path(printed[0].removeprefix("📎 文件已保存："))
-    assert path.exists() and path.parent == (tmp_path / "out").resolve() and path.name == "催款函_2026-11-22.docx"
+    folder = (tmp_path / "out" / str(user_id_for("alice"))).resolve()  # per user: /forget removes it
+    assert path.exists() and path.parent == folder and path.name == "催款函_2026-11-22.docx"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     jsonl = io.StringIO()
-    run_jsonl(engine, "bob", [*lines], jsonl)
+    run_jsonl(engine, "alice", [*lines], jsonl)
     files = [f for line in jsonl.getvalue().splitlines() for f in json.loads(line)["files"]]
     assert files == [str(path.with_name("催款函_2026-11-22(2).docx"))]  # a second file never overwrites
 
