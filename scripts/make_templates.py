@@ -39,7 +39,7 @@ TABLE_LINE = Pt(18)
 Part = str | tuple[str, bool]  # text, or (text, bold)
 
 
-def declare_chinese(document) -> None:  # noqa: ANN001 - a python-docx Document
+def declare_chinese(document) -> None:
     """Declare the text Simplified Chinese, so Word and WPS check its spelling and pick its fonts as Chinese.
 
     The default python-docx template says en-US with a ja-JP East Asian theme language and East Asian *theme*

@@ -75,7 +75,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - xdist's WorkerController and error text
+def pytest_testnodedown(node, error) -> None:
     """pytest-xdist (controller): a worker finished; keep its ledger for the merge."""
     output = getattr(node, "workeroutput", {})
     if "leakscan" in output:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from flows.engine import Engine
 
 from channels.terminal import run_interactive
-from flows.engine import Engine
 from tests.conftest import CREDITOR_ANSWERS, ROOT
 
 TEMPLATES = sorted((ROOT / "documents" / "templates").glob("*.docx"))

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flows.engine import Engine
 
 from channels import terminal
 from channels.terminal import GOODBYE, LineReader, history_worthy, run_interactive, user_id_for
-from flows.engine import Engine
 from tests.conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 
 DOCUMENT = [*CREDITOR_ANSWERS[1:], "确认", "生成文书", "1", *["跳过"] * 8, "15天"]
@@ -24,7 +24,7 @@ class Interrupting(io.StringIO):
         super().__init__("".join(f"{line}\n" for line in lines))
         self.error = error
 
-    def readline(self, size: int | None = -1) -> str:  # noqa: D102
+    def readline(self, size: int | None = -1) -> str:
         line = super().readline()
         if not line:
             raise self.error
