@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from flows.engine import Engine
 
+from assembly import Engine
 from channels.terminal import run_interactive
 from tests.conftest import CREDITOR_ANSWERS, ROOT
 

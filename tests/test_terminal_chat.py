@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from flows.engine import Engine
 
+from assembly import Engine
 from channels import terminal
 from channels.terminal import GOODBYE, LineReader, history_worthy, run_interactive, user_id_for
 from tests.conftest import CREDITOR_ANSWERS, PYTHON, ROOT

@@ -1,7 +1,7 @@
 """Telegram specifics of group mode: membership updates, new members, admin checks, the bot's username.
 
 ``channels/tg/app.py`` registers the handlers; this module only translates Telegram objects into
-engine inbounds (``flows/group.py`` decides what to say) and makes the two Bot API calls group mode needs:
+engine inbounds (``desks/group.py`` decides what to say) and makes the two Bot API calls group mode needs:
 getMe (the username for ``t.me/<bot>?start=<token>`` deep links) and getChatMember (is the sender an
 administrator of this group? asked only when ``GroupDesk.needs_admin_check`` says so).
 """
