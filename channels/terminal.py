@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from assembly import Engine
@@ -109,13 +110,14 @@ class LineReader:
         """``history``: the file the worthy lines of earlier runs are read from and written back to."""
         self.stdin = stdin
         self.history = history
-        self.readline = None
+        self.readline: ModuleType | None = None
         if stdin is sys.stdin and stdin.isatty():
             try:
                 import readline
             except ImportError:  # Windows without pyreadline: plain input() still works
-                readline = None
-            self.readline = readline
+                pass
+            else:
+                self.readline = readline
         if self.readline is not None and history is not None and history.is_file():
             with contextlib.suppress(OSError):
                 self.readline.read_history_file(history)
