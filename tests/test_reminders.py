@@ -20,12 +20,14 @@ from telegram.error import Forbidden, TimedOut
 
 import clock
 from channels.tg import journal as journal_module
+from channels.tg.reminders import ReminderSender, journal_id
+from law.advice import advice_context
 from law.periods import limitation, roll_over
 from messages.render import TEMPLATES_DIR, render
 from reminders import deadlines as dl
 from reminders import messages
-from reminders.delivery import ReminderSender, journal_id, refresh_holiday_dates
 from reminders.ics import alarm_trigger, calendar_file
+from reminders.refresh import refresh_holiday_dates
 from reminders.schedule import due, next_due_at, next_window, window_open
 from storage import open_database, privacy
 from storage.reminders import NewReminder, Reminder, ReminderStore
@@ -392,14 +394,24 @@ def test_every_reminders_template_renders_in_chinese_with_the_note(now: Clock) -
     ]
     for item in due(rows, china(rows[-1].remind_on, 9)), due(rows, china(deadline.day + timedelta(days=1), 9)):
         screens += [messages.reminder_message(d) for d in item]
-    for screen in screens:
-        assert "12348" in screen.rendered.html and "您" not in screen.rendered.html
+    kind = dl.kinds()["limitation"]
+    pages = [render("reminders/gone.html.j2"),
+             render("reminders/section.html.j2", d=messages.view(rows[0]), section="", todo=kind.todo,
+                    citations=list(kind.citations)),
+             render("reminders/section.html.j2", **advice_context("creditor", CREDITOR, TODAY),
+                    d=messages.view(rows[0]), section=kind.section, todo=kind.todo, citations=list(kind.citations))]
+    for html in [screen.rendered.html for screen in screens] + [page.html for page in pages[:2]]:
+        assert "12348" in html and "您" not in html
+    assert "12348" in pages[2].html  # the result section's own words are the results' (law.periods' cautions)
+    assert "诉讼时效" in pages[2].html and "要做什么" in pages[1].html
+    assert "您" not in render("reminders/pick_first.html.j2").html  # a pop-up: short, no note
     assert len(messages.listing(rows).buttons) == 1  # one line, one cancel button per deadline
     assert [b.label for b in messages.choose(deadline, TODAY, [7]).buttons[0]] == ["30 天前", "✅ 7 天前", "1 天前"]
     assert "已经过去" in screens[-1].rendered.html
     all_reminder_templates = {p.name for p in (TEMPLATES_DIR / "reminders").glob("*.j2")}
     assert all_reminder_templates == {"_deadline.html.j2", "offer.html.j2", "choose.html.j2", "confirmed.html.j2",
-                                      "list.html.j2", "reminder.html.j2", "cancelled.html.j2", "ics_caption.html.j2"}
+                                      "list.html.j2", "reminder.html.j2", "cancelled.html.j2", "ics_caption.html.j2",
+                                      "gone.html.j2", "section.html.j2", "pick_first.html.j2"}
     assert render("reminders/_deadline.html.j2", d=messages.view(deadline)).html
 
 
