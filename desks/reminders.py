@@ -219,7 +219,9 @@ class ReminderDesk(Desk):
             rows = [r for r in self.store.for_chat(ctx.inbound.chat_id)
                     if (r.kind, r.number, r.deadline) == (deadline.kind, deadline.number, deadline.day)]
             screen = confirmed(deadline, rows)
-            ctx.reply(Reply(screen.rendered.html, kind=ReplyKind.NOTICE, meta={"replace_pressed": True}))
+            calendar = ((ReplyButton(labels()["calendar"], _data(press.turn, "i", index, fp)),),)
+            ctx.reply(Reply(screen.rendered.html, buttons=calendar, kind=ReplyKind.NOTICE,
+                            meta={"replace_pressed": True}))
         else:
             self._calendar(ctx, deadline)
 

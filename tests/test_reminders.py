@@ -32,6 +32,7 @@ from reminders.schedule import due, next_due_at, next_window, window_open
 from storage import open_database, privacy
 from storage.reminders import NewReminder, Reminder, ReminderStore
 from storage.retention import Retention
+from tests.conftest import CREDITOR_ANSWERS
 
 CHINA = clock.CHINA
 TODAY = date(2026, 11, 22)
@@ -428,3 +429,117 @@ def test_writes_join_the_callers_transaction(now: Clock) -> None:
         made = store.add(new(), [7, 1], in_transaction=True)
         assert store.cancel(11, made[0].id, in_transaction=True) == 2
     assert store.open() == [] and next_due_at(store.open(), now()) is None
+
+
+# ---------------------------------------------------------------------------------------------- the desk
+
+
+def _result(chat: Any) -> None:
+    for text in CREDITOR_ANSWERS:
+        chat.say(text)
+    chat.press("确认无误")
+
+
+def _remind(chat: Any, *offsets: int) -> None:
+    chat.press("提醒我 1")
+    for offset in offsets:
+        chat.press(f"{offset} 天前")
+    chat.press("确定")
+
+
+def test_a_result_offers_its_deadline_and_the_chosen_reminders_are_stored(chat: Any, now: Clock) -> None:
+    _result(chat)
+    assert [r.kind for r in chat.last][-2:] == ["result", "notice"] and "这些日期很重要" in chat.text
+    assert "诉讼时效的最后一日：2028年3月1日" in chat.text
+    chat.press("提醒我 1")
+    assert "你想提前多久收到提醒" in chat.text
+    chat.press("确定")  # nothing chosen yet: a pop-up, nothing stored
+    assert chat.last[0].alert and ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    chat.press("30 天前")
+    assert chat.last[0].meta["replace_pressed"] and "✅ 30 天前" in [b[0] for b in chat.buttons]
+    chat.press("7 天前")
+    chat.press("✅ 30 天前")  # picked twice: off again
+    chat.press("确定")
+    assert "已设置提醒" in chat.text and "2028年2月23日" in chat.text and "/forget" in chat.text
+    rows = ReminderStore(chat.engine.db).for_chat(chat.chat_id)
+    assert [(r.kind, r.offset_days, r.remind_on, r.session_id) for r in rows] == [
+        ("limitation", 7, date(2028, 2, 23), chat.session().id)]
+    chat.say("/reminders")
+    assert "你设置的提醒" in chat.text and "提醒日期：2028年2月23日" in chat.text
+    chat.press("取消第1项")
+    assert "已取消提醒" in chat.text and ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    assert "你现在没有设置任何提醒" in chat.text
+
+
+def test_a_changed_answer_cancels_the_old_reminder_and_offers_the_new_date(chat: Any, now: Clock) -> None:
+    _result(chat)
+    _remind(chat, 7, 1)
+    assert len(ReminderStore(chat.engine.db).for_chat(chat.chat_id)) == 2
+    stale_offer = chat.engine.session_of(chat.chat_id, chat.user_id)
+    assert stale_offer is not None
+    chat.press_data(f"{stale_offer.turn}|r|")  # 修改回答 from the result: the review screen
+    chat.press("最近一次催要")
+    chat.say("2025-06-01")  # the last demand moved: so does the last day
+    assert "它的提醒已取消" in chat.text and "2028年3月1日" in chat.text
+    assert ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    chat.press("确认无误")
+    assert "2028年6月1日" in chat.text  # the new deadline is offered
+
+
+def test_an_unchanged_review_keeps_the_reminder_and_an_old_offer_is_refused(chat: Any, now: Clock) -> None:
+    _result(chat)
+    old_offer = dict(chat.buttons)
+    _remind(chat, 30)
+    session = chat.session()
+    chat.press_data(f"{session.turn}|r|")
+    chat.press("确认无误")
+    assert len(ReminderStore(chat.engine.db).for_chat(chat.chat_id)) == 1  # same answers: kept
+    session.facts["last_demand"] = "2025-06-01"  # as if answered in another way meanwhile
+    chat.engine.store.save(session)
+    chat.press_data(old_offer[next(k for k in old_offer if "提醒我" in k)])
+    assert chat.last[0].kind == "stale" and chat.last[0].alert
+
+
+def test_forget_deletes_the_reminders_and_the_calendar_files(chat: Any, now: Clock, tmp_path: Path) -> None:
+    _result(chat)
+    _remind(chat, 7)
+    chat.press("加入日历")  # under the confirmation
+    reply = chat.last[-1]
+    assert reply.kind == "document" and reply.files[0].parent == tmp_path / "out" / str(chat.user_id)
+    event = next(iter(Calendar.from_ical(reply.files[0].read_bytes()).walk("VEVENT")))
+    assert event.decoded("dtstart") == date(2028, 3, 1)
+    assert [a.decoded("trigger") for a in event.walk("VALARM")] == [alarm_trigger(7)]  # the chosen offsets
+    assert "7 天前" in chat.text
+    chat.say("/forget")
+    chat.press("确认删除")
+    assert ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    assert Database(chat.engine.db.conn).execute("select count(*) from reminders").fetchone()[0] == 0
+    assert not reply.files[0].exists()
+
+
+def test_the_reminder_button_shows_the_section_then_nothing_once_deleted(chat: Any, now: Clock) -> None:
+    from desks.reminders import reminder_reply
+
+    _result(chat)
+    _remind(chat, 7)
+    row = ReminderStore(chat.engine.db).for_chat(chat.chat_id)[0]
+    item = due([row], china(row.remind_on, 9))[0]
+    reply = reminder_reply(item)
+    assert "距离这一天还有 <b>7</b> 天" in reply.html and "12348" in reply.html
+    chat.press_data(reply.buttons[0][0].data)
+    assert "诉讼时效" in chat.text and "三年" in chat.text and "12348" in chat.text
+    chat.say("/restart")  # the session moves on: the button still works (any turn)
+    chat.press_data(reply.buttons[0][0].data)
+    assert "诉讼时效的最后一日" in chat.text
+    ReminderStore(chat.engine.db).cancel(chat.chat_id, row.id)
+    chat.press_data(reply.buttons[0][0].data)
+    assert "这个提醒已经删除" in chat.text
+
+
+def test_no_reminders_in_a_group(engine: Any) -> None:
+    from flows.model import Inbound
+
+    replies = engine.handle(Inbound.typed(-500, 200, "/reminders", is_private=False))
+    text = " ".join(r.html for r in replies)
+    assert "/reminders 只能在私聊中使用" in text
+    assert all(b.url or "|Z|" not in b.data for r in replies for row in r.buttons for b in row)
