@@ -86,6 +86,7 @@ class ReminderSender:
         self.now = now
         self.journal = journal or DeliveryJournal(db)
         self.counters = DeliveryCounters()
+        self.passes = 0  # completed passes (tests wait for one instead of sleeping)
 
     async def run_once(self) -> SendReport:
         """Send every reminder due now (none between 21:00 and 09:00 China time)."""
@@ -97,6 +98,7 @@ class ReminderSender:
                 report.superseded += ids
             outcome = await self._send(item)
             getattr(report, outcome).append(item.reminder.id)
+        self.passes += 1
         return report
 
     async def _send(self, item: Due) -> str:
@@ -122,6 +124,7 @@ class ReminderSender:
 
 
 TASK_KEY = "xiaoe.reminders.task"
+SENDER_KEY = "xiaoe.reminders.sender"
 POLL_SECONDS = 300.0
 
 
@@ -152,12 +155,14 @@ def start_reminders(app: Any, db: Database, *, now: Callable[[], datetime] = clo
     sender = ReminderSender(own, app.bot, now=now)
     task = asyncio.get_running_loop().create_task(reminder_loop(sender, poll=poll), name="xiaoe-reminders")
     app.bot_data[TASK_KEY] = task
+    app.bot_data[SENDER_KEY] = sender
     return task
 
 
 async def stop_reminders(app: Any) -> None:
     """Cancel the periodic sender started by :func:`start_reminders` (if any) and wait for it."""
     task = app.bot_data.pop(TASK_KEY, None)
+    app.bot_data.pop(SENDER_KEY, None)
     if task is None:
         return
     task.cancel()
