@@ -259,7 +259,9 @@ class ReminderDesk(Desk):
         session = self.sessions.get(reminder.session_id) if reminder.session_id else None
         section, context = "", {}
         role = str(session.facts.get("role") or session.flow) if session else ""
-        if session is not None and kind.section.endswith(".j2") and role in ("creditor", "debtor"):
+        # A result section is rendered with its own side's advice context (c_… creditor, d_… debtor).
+        if session is not None and kind.section.endswith(".j2") and role in ("creditor", "debtor") \
+                and Path(kind.section).name.startswith(f"{role[0]}_"):
             section, context = kind.section, advice_context(role, session.facts, ctx.today())
         rendered = render("reminders/section.html.j2", **context, d=view(reminder), section=section,
                           todo=kind.todo, citations=list(kind.citations))

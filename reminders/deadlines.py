@@ -104,6 +104,11 @@ def fingerprint(kind: str, inputs: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _result(calc: Calculation) -> dict[str, Any]:
+    """A date calculator's result (every one in law.periods / law.deadlines is a dict; anything else: empty)."""
+    return calc.result if isinstance(calc.result, dict) else {}
+
+
 def _checked(result: dict[str, Any], base: date | None, last_day: date) -> bool:
     """Whether the holiday data covered the roll-over of this last day (the calculation says, or ask again)."""
     if "holiday_checked" in result:
@@ -135,7 +140,7 @@ def _limitation_applies(facts: dict[str, Any], context: dict[str, Any]) -> bool:
     """The result shows the creditor's limitation section, and the period is running."""
     calc = context.get("limitation")
     return (facts.get("stage") in LIMITATION_STAGES and "amount" in facts and not context.get("is_labour")
-            and isinstance(calc, Calculation) and calc.result.get("status") == "running")
+            and isinstance(calc, Calculation) and _result(calc).get("status") == "running")
 
 
 @dataclass(frozen=True)
@@ -171,14 +176,15 @@ def _calculated(kind: str, source: Source, facts: dict[str, Any], context: dict[
         calc = source.from_facts(facts, today)
     if not isinstance(calc, Calculation) or (source.applies is not None and not source.applies(facts, context)):
         return None
-    last_day = calc.result.get("last_day")
-    if not isinstance(last_day, date) or calc.result.get("expired") or last_day < today:
+    result = _result(calc)
+    last_day = result.get("last_day")
+    if not isinstance(last_day, date) or result.get("expired") or last_day < today:
         return None
-    base = calc.result.get("unadjusted_last_day")
+    base = result.get("unadjusted_last_day")
     base = base if isinstance(base, date) else None
     inputs = {key: facts.get(key) for key in source.inputs}
     return Deadline(kind=kind, number=0, day=last_day, base_date=base,
-                    holiday_checked=_checked(calc.result, base, last_day), role=kind_role(kind, facts),
+                    holiday_checked=_checked(result, base, last_day), role=kind_role(kind, facts),
                     section=kinds()[kind].section, fingerprint=fingerprint(kind, inputs))
 
 
@@ -229,10 +235,11 @@ def enforcement(performance_end: date, today: date) -> Deadline | None:
         calc = enforcement_deadline(performance_end, today=today)
     except CalculationError:
         return None
-    if calc.result["expired"]:
+    result = _result(calc)
+    if result["expired"]:
         return None
-    return Deadline(kind="enforcement", number=0, day=calc.result["last_day"],
-                    base_date=calc.result["unadjusted_last_day"], holiday_checked=bool(calc.result["holiday_checked"]),
+    return Deadline(kind="enforcement", number=0, day=result["last_day"],
+                    base_date=result["unadjusted_last_day"], holiday_checked=bool(result["holiday_checked"]),
                     role="creditor", section=kinds()["enforcement"].section,
                     fingerprint=fingerprint("enforcement", {"performance_end": performance_end.isoformat()}))
 

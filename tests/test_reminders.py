@@ -543,3 +543,40 @@ def test_no_reminders_in_a_group(engine: Any) -> None:
     text = " ".join(r.html for r in replies)
     assert "/reminders 只能在私聊中使用" in text
     assert all(b.url or "|Z|" not in b.data for r in replies for row in r.buttons for b in row)
+
+
+DEBTOR = {"role": "debtor", "amount": "26000", "creditor_kind": "credit_card", "overdue_since": "2025-01-15",
+          "stage": "judged"}
+
+
+def test_the_kinds_table_offers_the_appeal_and_enforcement_from_the_agreed_facts() -> None:
+    judged = {**DEBTOR, "service_date": "2026-11-15", "doc_kind": "judgment"}
+    (appeal,) = dl.deadlines("debtor", judged, TODAY)
+    assert (appeal.kind, appeal.day, appeal.role) == ("appeal", date(2026, 11, 30), "debtor")  # served + 15 days
+    assert dl.deadlines("debtor", {**judged, "doc_kind": "ruling"}, TODAY)[0].day == date(2026, 11, 25)  # 10 days
+    assert dl.deadlines("debtor", {**judged, "small_claims_case": "yes"}, TODAY) == []  # no appeal
+    assert dl.deadlines("debtor", {**judged, "doc_kind": "unknown"}, TODAY) == []  # 15 or 10 days: not guessed
+    assert dl.deadlines("debtor", {**judged, "service_date": "2026-11-01"}, TODAY) == []  # already over
+    assert dl.deadlines("debtor", {**judged, "service_date": "2026-11-16"}, TODAY)[0].fingerprint != appeal.fingerprint
+    enforced = {**CREDITOR, "stage": "judged", "performance_end": "2026-06-30"}
+    kinds_found = [(d.kind, d.day) for d in dl.deadlines("creditor", enforced, TODAY)]
+    assert kinds_found == [("enforcement", date(2028, 6, 30))]  # two years (民事诉讼法第二百五十条)
+    assert set(dl.SOURCES) | {"instalment_pay", "instalment_check"} == set(dl.kinds())
+
+
+def test_a_kind_the_advice_context_provides_is_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from law.calculation import Calculation
+
+    real = dl.advice_context
+
+    def with_labour(flow: str, facts: dict[str, Any], today: date) -> dict[str, Any]:
+        context = real(flow, facts, today)
+        context["labour_arbitration"] = Calculation(name="labour", summary="", result={
+            "last_day": date(2027, 3, 1), "running": True, "expired": False, "days_left": 99})
+        return context
+
+    monkeypatch.setattr(dl, "advice_context", with_labour)
+    wages = {**CREDITOR, "debt_type": "wages", "wage_relation": "employment", "employment_ended": "2026-03-01"}
+    found = dl.deadlines("creditor", wages, TODAY)
+    assert [(d.kind, d.day) for d in found] == [("labour_arbitration", date(2027, 3, 1))]  # no limitation: labour
+    assert dl.deadlines("debtor", {**DEBTOR}, TODAY) == []  # a creditor's kind only
