@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+import clock
 from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
@@ -175,6 +176,9 @@ def run_interactive(engine: Engine, user: str, stdin: TextIO = sys.stdin, out: T
     try:
         buttons = _turn(engine, Inbound.typed(TERMINAL_CHAT_ID, uid, "/start"), out) or buttons
         while True:
+            # Reminders that fell due (XIAOE_NOW moves the clock for a demo), shown once, before the prompt.
+            for reply in engine.reminders.take_due(TERMINAL_CHAT_ID, uid, clock.now()):
+                buttons = _print_reply(reply, out) or buttons
             text = reader.read("\n> ", out).strip()
             if not text:
                 continue

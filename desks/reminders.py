@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -51,7 +52,7 @@ from reminders.messages import (
     reminder_message,
     view,
 )
-from reminders.schedule import Due
+from reminders.schedule import Due, due
 from storage.reminders import NewReminder, ReminderStore
 from storage.sessions import Session, SessionStore
 
@@ -113,6 +114,19 @@ class ReminderDesk(Desk):
         self.store = ReminderStore(store.db)
         self.out_dir = out_dir
         self.outbox = outbox
+
+    def take_due(self, chat_id: int, user_id: int, now: datetime) -> list[Reply]:
+        """For a channel without the Telegram sender (the terminal): the reminders of this chat and user due at
+        ``now``, marked sent (older overdue ones of the same deadline superseded), as replies to show."""
+        replies = []
+        mine = [r for r in self.store.open() if (r.chat_id, r.user_id) == (chat_id, user_id)]
+        for item in due(mine, now):
+            self.store.set_status([r.id for r in item.superseded if r.status == "pending"], "superseded")
+            if item.reminder.status == "pending" and not self.store.claim(item.reminder.id):
+                continue
+            replies.append(reminder_reply(item))
+            self.store.mark_sent(item.reminder.id)
+        return replies
 
     @classmethod
     def commands(cls) -> tuple[Command, ...]:

@@ -580,3 +580,26 @@ def test_a_kind_the_advice_context_provides_is_offered(monkeypatch: pytest.Monke
     found = dl.deadlines("creditor", wages, TODAY)
     assert [(d.kind, d.day) for d in found] == [("labour_arbitration", date(2027, 3, 1))]  # no limitation: labour
     assert dl.deadlines("debtor", {**DEBTOR}, TODAY) == []  # a creditor's kind only
+
+
+def test_the_terminal_shows_a_due_reminder_once_before_the_prompt(tmp_path: Path, now: Clock) -> None:
+    import io
+
+    from assembly import Engine
+    from channels.terminal import TERMINAL_CHAT_ID, run_interactive, user_id_for
+    from storage import SessionStore
+
+    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY,
+                    documents_dir=tmp_path / "out")
+    uid = user_id_for("me")
+    ReminderStore(engine.db).add(NewReminder(TERMINAL_CHAT_ID, uid, None, "limitation", 0, date(2027, 1, 20),
+                                             date(2027, 1, 20), True, "f" * 16), [7], today=TODAY)
+    now.set(china(date(2027, 1, 13), 8, 59))
+    outputs = []
+    for moment in (china(date(2027, 1, 13), 8, 59), china(date(2027, 1, 13), 9, 5), china(date(2027, 1, 13), 9, 6)):
+        now.set(moment)
+        out = io.StringIO()
+        run_interactive(engine, "me", io.StringIO("/reminders\n"), out)
+        outputs.append(out.getvalue())
+    assert [text.count("⏰ 提醒：") for text in outputs] == [0, 1, 0]  # not before 09:00, then once
+    assert "回看相关内容" in outputs[1] and ReminderStore(engine.db).open() == []
