@@ -512,6 +512,7 @@ def test_forget_deletes_the_reminders_and_the_calendar_files(chat: Any, now: Clo
     assert "7 天前" in chat.text
     chat.say("/forget")
     chat.press("确认删除")
+    assert "期限提醒 1 条" in chat.text
     assert ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
     assert Database(chat.engine.db.conn).execute("select count(*) from reminders").fetchone()[0] == 0
     assert not reply.files[0].exists()
