@@ -2,12 +2,13 @@
 
 * :meth:`ReminderDesk.arrived` — after a move reached the review, a result or a document: the session's
   reminders whose deadline its answers no longer produce are deleted (the user is told), and on a result or a
-  document every deadline ahead is offered ("⏰ 提醒我" / "📅 加入日历").
+  document the deadlines ahead are offered (after a document only its schedule) ("⏰ 提醒我" / "📅 加入日历").
 * :meth:`ReminderDesk.press` — the buttons, all under :attr:`flows.callbacks.Action.REMINDERS`; the value
   names the step: ``o`` open the choice, ``t`` toggle an offset, ``c`` confirm, ``i`` the calendar file,
-  ``x`` cancel from /reminders, ``s`` the content a sent reminder links back to. Offers carry the deadline's
-  index and the first 8 hex digits of its fingerprint; the chosen offsets travel in the button data (a bit
-  mask over :data:`reminders.messages.OFFSETS`), so nothing about an unfinished choice is stored.
+  ``x`` cancel from /reminders, ``s`` the content a sent reminder links back to. A deadline is named by
+  :func:`ident` (kind, instalment number, the first 8 hex digits of its fingerprint) and looked up again in
+  the deadlines the session's answers give now; the chosen offsets travel in the button data (a bit mask
+  over :data:`reminders.messages.OFFSETS`), so nothing about an unfinished choice is stored.
 * ``/reminders`` lists the chat's reminders with a cancel button each.
 
 No reminders in groups: the core hands group inbounds to the group desk only, and ``/reminders`` there gets
@@ -60,6 +61,7 @@ Rows = tuple[tuple[ReplyButton, ...], ...]
 FP = 8  # fingerprint hex digits carried by a button
 ICS_NAME = "期限提醒.ics"
 ICS_ASCII_NAME = "deadline-reminder.ics"
+SCHEDULE_KINDS = frozenset({"instalment_pay", "instalment_check"})  # what a document offers (its schedule)
 RECONCILE_KINDS = frozenset({"review", "result", "document"})  # every answer is in: the deadlines are final
 OFFER_KINDS = frozenset({"result", "document"})
 
@@ -72,6 +74,14 @@ def mask_of(offsets: Iterable[int]) -> int:
 def offsets_of(mask: int) -> list[int]:
     """The offsets a bit mask stands for."""
     return [o for i, o in enumerate(OFFSETS) if mask & (1 << i)]
+
+
+def ident(deadline: Deadline) -> str:
+    """How a button names a deadline: ``<kind code>:<instalment number>:<fingerprint prefix>`` (the kind code
+    is its position among the sorted kind names; the fingerprint includes the kind, so a renumbered kind never
+    matches an old button)."""
+    code = sorted(kinds()).index(deadline.kind)
+    return f"{code}:{deadline.number}:{deadline.fingerprint[:FP]}"
 
 
 def _data(turn: int, *parts: object) -> str:
@@ -138,23 +148,30 @@ class ReminderDesk(Desk):
     def _deadlines(self, ctx: TurnContext, session: Session) -> list[Deadline]:
         return deadlines(str(session.facts.get("role") or session.flow), session.facts, ctx.today())
 
-    def _buttons(self, screen: Screen, turn: int, index: int, fp: str, mask: int = 0) -> Rows:
-        """Turn a reminders screen's abstract buttons into callback data."""
-        return tuple(tuple(ReplyButton(b.label, self._encode(b, turn, index, fp, mask)) for b in row)
+    def _offered(self, ctx: TurnContext, session: Session, node_kind: str) -> list[Deadline]:
+        """What an offer lists: after a result every deadline ahead; after a document only its schedule."""
+        found = self._deadlines(ctx, session)
+        return [d for d in found if d.kind in SCHEDULE_KINDS] if node_kind == "document" else found
+
+    def _buttons(self, screen: Screen, turn: int, shown: list[Deadline], mask: int = 0) -> Rows:
+        """Turn a reminders screen's abstract buttons into callback data (``shown``: the deadlines an offer
+        lists, by position; a single one for the choice screen)."""
+        return tuple(tuple(ReplyButton(b.label, self._encode(b, turn, shown, mask)) for b in row)
                      for row in screen.buttons)
 
     @staticmethod
-    def _encode(button: Button, turn: int, index: int, fp: str, mask: int) -> str:
-        if button.action == "offer":
-            return _data(turn, "o", button.arg, fp)
-        if button.action == "ics":
-            return _data(turn, "i", button.arg, fp)
-        if button.action == "toggle":
-            return _data(turn, "t", index, fp, mask ^ mask_of([int(button.arg)]))
-        if button.action == "confirm":
-            return _data(turn, "c", index, fp, mask)
+    def _encode(button: Button, turn: int, shown: list[Deadline], mask: int) -> str:
         if button.action == "cancel":
             return _data(turn, "x", button.arg)
+        deadline = shown[int(button.arg) - 1] if button.action in ("offer", "ics") else shown[0]
+        if button.action == "offer":
+            return _data(turn, "o", ident(deadline))
+        if button.action == "ics":
+            return _data(turn, "i", ident(deadline))
+        if button.action == "toggle":
+            return _data(turn, "t", ident(deadline), mask ^ mask_of([int(button.arg)]))
+        if button.action == "confirm":
+            return _data(turn, "c", ident(deadline), mask)
         raise ValueError(f"unknown reminders button action {button.action!r}")
 
     # ---------------------------------------------------------------------------------- hooks
@@ -172,15 +189,12 @@ class ReminderDesk(Desk):
             if reminder.deadline_key not in told:
                 told.add(reminder.deadline_key)
                 ctx.reply(Reply(cancelled(reminder, "changed").rendered.html, kind=ReplyKind.NOTICE))
-        if node.kind not in OFFER_KINDS or not found:
+        shown = self._offered(ctx, session, node.kind) if node.kind in OFFER_KINDS else []
+        if not shown:
             return
-        screen = offer(found)
-        rows = tuple(
-            tuple(ReplyButton(b.label, self._encode(b, session.turn, 0, found[int(b.arg) - 1].fingerprint[:FP], 0))
-                  for b in row)
-            for row in screen.buttons)
-        ctx.reply(Reply(screen.rendered.html, buttons=rows, kind=ReplyKind.NOTICE,
-                        meta={"citations": screen.rendered.citations}))
+        screen = offer(shown)
+        ctx.reply(Reply(screen.rendered.html, buttons=self._buttons(screen, session.turn, shown),
+                        kind=ReplyKind.NOTICE, meta={"citations": screen.rendered.citations}))
 
     def command(self, ctx: TurnContext, name: str, args: str) -> None:
         """/reminders: the chat's reminders, a cancel button each."""
@@ -189,7 +203,7 @@ class ReminderDesk(Desk):
     def _list(self, ctx: TurnContext, replace: bool = False) -> None:
         turn = ctx.session.turn if ctx.session else 0
         screen = listing(self.store.for_chat(ctx.inbound.chat_id))
-        ctx.reply(Reply(screen.rendered.html, buttons=self._buttons(screen, turn, 0, ""), kind=ReplyKind.NOTICE,
+        ctx.reply(Reply(screen.rendered.html, buttons=self._buttons(screen, turn, []), kind=ReplyKind.NOTICE,
                         meta={"replace_pressed": True} if replace else {}))
 
     def press(self, ctx: TurnContext, press: Press) -> None:
@@ -201,24 +215,24 @@ class ReminderDesk(Desk):
             self._cancel(ctx, numbers[0])
         elif step == "s" and len(numbers) == 1:
             self._section(ctx, numbers[0])
-        elif step in ("o", "i", "t", "c") and len(args) >= 2 and args[0].isascii() and args[0].isdigit():
+        elif step in ("o", "i", "t", "c") and len(args) >= 3:
             self._deadline_step(ctx, press, step, args)
         else:
             ctx.refuse(unknown=True)
 
     def _deadline_step(self, ctx: TurnContext, press: Press, step: str, args: list[str]) -> None:
         session = ctx.session
-        index, fp = int(args[0]), args[1]
-        found = self._deadlines(ctx, session) if session is not None else []
-        if not 1 <= index <= len(found) or found[index - 1].fingerprint[:FP] != fp or session is None:
+        key = ":".join(args[:3])
+        found = [d for d in self._deadlines(ctx, session) if ident(d) == key] if session is not None else []
+        if session is None or not found:
             ctx.refuse(unknown=False)  # the answers changed since this offer, or the consultation is gone
             return
-        deadline = found[index - 1]
-        mask = int(args[2]) if len(args) > 2 and args[2].isascii() and args[2].isdigit() else 0
+        deadline = found[0]
+        mask = int(args[3]) if len(args) > 3 and args[3].isascii() and args[3].isdigit() else 0
         chosen = offsets_of(mask)
         if step == "o" or step == "t":
             screen = choose(deadline, ctx.today(), chosen)
-            ctx.reply(Reply(screen.rendered.html, buttons=self._buttons(screen, press.turn, index, fp, mask),
+            ctx.reply(Reply(screen.rendered.html, buttons=self._buttons(screen, press.turn, [deadline], mask),
                             kind=ReplyKind.NOTICE, meta={"replace_pressed": step == "t"}))
         elif step == "c":
             picked = [o for o in chosen if o in offsets_ahead(deadline.day, ctx.today())]
@@ -233,7 +247,7 @@ class ReminderDesk(Desk):
             rows = [r for r in self.store.for_chat(ctx.inbound.chat_id)
                     if (r.kind, r.number, r.deadline) == (deadline.kind, deadline.number, deadline.day)]
             screen = confirmed(deadline, rows)
-            calendar = ((ReplyButton(labels()["calendar"], _data(press.turn, "i", index, fp)),),)
+            calendar = ((ReplyButton(labels()["calendar"], _data(press.turn, "i", ident(deadline))),),)
             ctx.reply(Reply(screen.rendered.html, buttons=calendar, kind=ReplyKind.NOTICE,
                             meta={"replace_pressed": True}))
         else:
