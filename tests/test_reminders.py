@@ -604,3 +604,27 @@ def test_the_terminal_shows_a_due_reminder_once_before_the_prompt(tmp_path: Path
         outputs.append(out.getvalue())
     assert [text.count("⏰ 提醒：") for text in outputs] == [0, 1, 0]  # not before 09:00, then once
     assert "回看相关内容" in outputs[1] and ReminderStore(engine.db).open() == []
+
+
+def test_an_instalment_is_chosen_by_its_number_not_its_place_in_a_list(chat: Any, now: Clock) -> None:
+    from desks.reminders import ident
+
+    chat.say("/start")
+    session = chat.session()
+    session.facts.update({**CREDITOR, "role": "debtor", "document": "agreement", "plan_months": "3",
+                          "first_payment_date": "2026-12-15"})
+    session.state = "documents.done"
+    chat.engine.store.save(session)
+    found = dl.deadlines("debtor", session.facts, TODAY)
+    assert [(d.kind, d.number) for d in found] == [("instalment_pay", 1), ("instalment_pay", 2), ("instalment_pay", 3)]
+    assert len({d.fingerprint for d in found}) == 1  # one schedule: the number tells them apart
+    chat.press_data(f"{session.turn}|Z|o:{ident(found[1])}")
+    assert "第2期" in chat.text
+    chat.press("7 天前")
+    chat.press("确定")
+    (row,) = ReminderStore(chat.engine.db).for_chat(chat.chat_id)
+    assert (row.kind, row.number, row.deadline, row.remind_on) == ("instalment_pay", 2, date(2027, 1, 15),
+                                                                    date(2027, 1, 8))
+    forged = ident(found[1]).rsplit(":", 1)[0] + ":xxxxxxxx"
+    chat.press_data(f"{session.turn}|Z|o:{forged}")  # a forged fingerprint: refused
+    assert chat.last[0].alert
