@@ -4,6 +4,11 @@ periodic sender on an injected clock (issue #19)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,11 +19,11 @@ from assembly import Engine
 from channels.tg.app import build_application
 from channels.tg.reminders import SENDER_KEY, ReminderSender
 from storage import SessionStore, open_database
-from storage.reminders import ReminderStore
+from storage.reminders import NewReminder, ReminderStore
 from testing import FakeBotAPI
 from testing import fixtures as botapi_fixtures
 from testing.wiring import application_builder, running
-from tests.conftest import CREDITOR_ANSWERS, TODAY
+from tests.conftest import CREDITOR_ANSWERS, PYTHON, ROOT, TODAY
 from tests.test_telegram import Tg
 
 botapi = botapi_fixtures.botapi
@@ -118,3 +123,62 @@ def test_a_reminder_chosen_in_the_chat_arrives_once_at_nine_with_its_button(bota
     event = next(iter(Calendar.from_ical(upload.content).walk("VEVENT")))
     assert event.decoded("dtstart") == date(2028, 3, 1) and len(event.walk("VALARM")) == 2
     assert not any((tmp_path / "outbox").rglob("*.ics"))  # sent, then deleted from the server
+
+
+def _until(predicate: Callable[[], object], timeout: float = 30.0) -> None:
+    """Wait (polling every 50 ms) until ``predicate()`` is true; the timeout only bounds a failure."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def test_bot_py_killed_and_restarted_after_the_due_time_sends_the_reminder_once(botapi: FakeBotAPI,
+                                                                                 tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    alice = botapi.user("Alice")
+    chat = botapi.private_chat(alice)
+    deadline = date(2027, 1, 20)
+    store = ReminderStore(open_database(path))
+    (row,) = store.add(NewReminder(chat.id, alice.id, None, "limitation", 0, deadline, deadline, True, "f" * 16), [7],
+                       today=TODAY)
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(TELEGRAM_BOT_TOKEN=botapi.token, TELEGRAM_API_URL=botapi.base_url, XIAOE_DB=str(path),
+               NO_PROXY="127.0.0.1", PYTHONUNBUFFERED="1")
+
+    def sent() -> list[str]:
+        return [m.text or "" for m in botapi.messages_in(chat) if (m.text or "").startswith("⏰ 提醒")]
+
+    def run(now: str, until: Callable[[], object]) -> None:
+        """``bot.py telegram`` at China time ``now`` (XIAOE_NOW), SIGKILLed as soon as ``until()`` holds."""
+        proc = subprocess.Popen([PYTHON, "bot.py", "telegram"], cwd=ROOT, env={**env, "XIAOE_NOW": now},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _until(until)
+        finally:
+            proc.kill()
+            proc.wait(timeout=15)
+        assert proc.returncode == -signal.SIGKILL
+
+    def answered(text: str) -> Callable[[], bool]:
+        count = len(botapi.calls_to("sendMessage", chat_id=chat.id))
+        botapi.send_text(chat, alice, text)
+        return lambda: len(botapi.calls_to("sendMessage", chat_id=chat.id)) > count
+
+    def status() -> str:
+        found = ReminderStore(open_database(path)).get(row.id)
+        return found.status if found else "gone"
+
+    run("2027-01-12T20:00:00+08:00", answered("/start"))  # the day before: nothing to send
+    assert sent() == [] and status() == "pending"
+    run("2027-01-13T08:00:00+08:00", answered("/help"))  # the day itself, before 09:00: nothing yet
+    assert sent() == [] and status() == "pending"
+    run("2027-01-13T09:30:00+08:00", lambda: sent())  # the bot was down at 09:00: sent at start-up, then killed
+    for _ in range(2):  # two more restarts, after the due time: still once
+        run("2027-01-13T10:00:00+08:00", lambda: status() == "sent")
+    run("2027-01-13T10:00:00+08:00", answered("/reminders"))
+    (text,) = sent()
+    assert "距离这一天还有 7 天" in text and "12348" in text
+    assert "你现在没有设置任何提醒" in (botapi.messages_in(chat)[-1].text or "")
+    assert status() == "sent"
