@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
+import clock
 from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
@@ -77,8 +78,11 @@ def run_jsonl(engine: Engine, user: str, lines: Iterable[str], out: TextIO) -> i
     return 0
 
 
-def _print_reply(reply: Reply, out: TextIO) -> list[str]:
-    """Print one reply for people (and where its files were written); returns its buttons' data in order."""
+def _print_reply(reply: Reply, out: TextIO, first: int = 1) -> list[str]:
+    """Print one reply for people (and where its files were written); returns its buttons' data in order.
+
+    Buttons are numbered from ``first`` (a turn's replies continue one numbering: a result, then the
+    reminder offer under it)."""
     out.write("\n" + html_to_text(reply.html) + "\n")
     for path in reply.files:
         out.write(f"📎 文件已保存：{path.resolve()}\n")
@@ -86,7 +90,7 @@ def _print_reply(reply: Reply, out: TextIO) -> list[str]:
     for row in reply.buttons:
         for button in row:
             data.append(button.data)
-            out.write(f"  [{len(data)}] {button.label}\n")
+            out.write(f"  [{first + len(data) - 1}] {button.label}\n")
     return data
 
 
@@ -157,7 +161,7 @@ def _turn(engine: Engine, inbound: Inbound, out: TextIO) -> list[str]:
         if reply.alert:
             out.write(f"\n（{html_to_text(reply.html)}）\n")
             continue
-        new_buttons = _print_reply(reply, out) or new_buttons
+        new_buttons += _print_reply(reply, out, len(new_buttons) + 1)
     return new_buttons
 
 
@@ -174,6 +178,9 @@ def run_interactive(engine: Engine, user: str, stdin: TextIO = sys.stdin, out: T
     try:
         buttons = _turn(engine, Inbound.typed(TERMINAL_CHAT_ID, uid, "/start"), out) or buttons
         while True:
+            # Reminders that fell due (XIAOE_NOW moves the clock for a demo), shown once, before the prompt.
+            for reply in engine.reminders.take_due(TERMINAL_CHAT_ID, uid, clock.now()):
+                buttons = _print_reply(reply, out) or buttons
             text = reader.read("\n> ", out).strip()
             if not text:
                 continue

@@ -15,7 +15,9 @@ import os
 import secrets
 import sys
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import (
@@ -28,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+import clock
 from assembly import Engine
 from channels.tg import group
 from channels.tg.delivery import Delivery, HandledUpdateQueue
@@ -46,6 +49,7 @@ from channels.tg.journal import delivery_request
 from channels.tg.keyboards import KeyboardTracker
 from channels.tg.menus import register_commands
 from channels.tg.redaction import configure_logging, install_redaction
+from channels.tg.reminders import POLL_SECONDS, start_reminders, stop_reminders
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +60,15 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 def build_application(engine: Engine, token: str | None = None, base_url: str | None = None, *,
                       builder: ApplicationBuilder | None = None, rate_limiter: bool = True,
+                      reminders_now: Callable[[], datetime] = clock.now, reminders_poll: float = POLL_SECONDS,
                       **builder_kwargs: Any) -> Application:
     """Build the Telegram ``Application`` for ``engine``.
 
     Give ``token`` (and optionally ``base_url``, the Bot API URL up to ``/bot``), or an ``builder``
     already configured (tests point one at a fake server). Other keyword arguments call the builder
-    method of that name, e.g. ``post_stop=callback``.
+    method of that name, e.g. ``post_stop=callback``. The periodic reminder sender starts with the application
+    (``post_init``) and stops with it (``post_shutdown``); ``reminders_now`` is its clock, ``reminders_poll`` the
+    longest it sleeps between passes (channels/tg/reminders.py).
     """
     # The default HTTP client gets the delivery journal's hooks (channels/tg/journal.py).
     builder = builder or ApplicationBuilder().request(delivery_request())
@@ -80,9 +87,10 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     async def post_init(app: Application) -> None:
         await group.learn_username(app, engine)
         await register_commands(app)
+        start_reminders(app, engine.db, now=reminders_now, poll=reminders_poll)
 
     # Confirm each update to Telegram only once it is handled (channels/tg/delivery.py).
-    app = builder.post_init(post_init).update_queue(HandledUpdateQueue()).build()
+    app = builder.post_init(post_init).post_shutdown(stop_reminders).update_queue(HandledUpdateQueue()).build()
     install_redaction(app.bot.token)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[KEYBOARDS_KEY] = KeyboardTracker(engine.db)
