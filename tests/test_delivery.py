@@ -161,7 +161,10 @@ def test_the_http_hooks_mark_a_request_written_before_telegram_answers(tmp_path:
                 assert journal.step(2, 0) is None  # refused: certainly not sent, nothing to remember
 
         asyncio.run(scenario())
-    assert seen == ["written", "sent"]
+    # Under load the first look may come before the request reached the socket ("sending"); what matters is
+    # that "written" is recorded while Telegram has not answered yet, then "sent".
+    assert [status for status in seen if status != "sending"] == ["written", "sent"]
+    assert seen[0] in ("sending", "written")
 
 
 def test_the_update_is_marked_delivered_before_its_journal_is_cleared(delivery: Delivery) -> None:
