@@ -14,15 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from documents.catalogue import catalogue
-from documents.claims import InterestClaim, interest_claim
+from documents.claims import InterestClaim, interest_claim, loan_cap
 from documents.schedule import instalments
 from law.advice import advice_context
-from law.calculation import CalculationError
-from law.interest import interest_cap
-from law.lpr import LPR_SERIES_START
 from law.small_claims import small_claims
 from messages.render import cn_date, yuan
 from text.dates import stored_date
@@ -30,6 +27,7 @@ from text.formats import id_birth_and_gender
 from text.numerals import number_to_cn
 from text.provinces import PROVINCES
 
+CIVIL_CODE_IN_FORCE = date(2021, 1, 1)
 BLANK = "________"
 BLANK_DATE = "____年__月__日"
 OVERDUE_GRACE_DAYS = 15  # an instalment this many days late makes the rest due (agreement template)
@@ -127,6 +125,7 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
         "last_demand": _fact_date(facts, "last_demand", ""),
         "evidence": evidence,
         "evidence_names": "、".join(EVIDENCE[e][0] for e in given),
+        "before_civil_code": _before_civil_code(facts),
     }
 
 
@@ -146,15 +145,25 @@ def _plan(facts: Mapping[str, Any], amount: Decimal, count_fact: str) -> dict[st
 
 
 def _cap(facts: Mapping[str, Any], today: date, is_loan: bool) -> dict[str, Any]:
+    """The private-lending cap for the loan: at formation, or the transitional one for loans before 2020-08-20."""
     loan_date = stored_date(facts.get("loan_date"))
-    if not is_loan or loan_date is None or loan_date < LPR_SERIES_START or loan_date > today:
-        return {"pct": None}
-    try:
-        calc = interest_cap(loan_date, Decimal(0), today=today)
-    except CalculationError:
-        return {"pct": None}
-    result = cast(dict[str, Any], calc.result)
-    return {"pct": format(result["cap_pct"].normalize(), "f"), "calculation": calc}
+    if not is_loan or loan_date is None or loan_date > today:
+        return {"pct": None, "transitional": False, "lpr_month": ""}
+    cap_pct, month, transitional, calc = loan_cap(loan_date, today)
+    return {"pct": format(cap_pct.normalize(), "f"), "transitional": transitional, "lpr_month": month,
+            "calculation": calc}
+
+
+def _before_civil_code(facts: Mapping[str, Any]) -> bool:
+    """True when the contract or its breach is dated before 2021-01-01 (时间效力规定第一条 decides the law).
+
+    The dates looked at: the loan (contract) date and the agreed repayment date (creditor), or the
+    first day overdue (debtor). A month-only date is stored as the month's 1st: counted as it is, which
+    for a month before 2021 is before 2021 whichever day it was.
+    """
+    keys = ("loan_date", "due_date") if facts.get("role") == "creditor" else ("loan_date", "overdue_since")
+    days = [stored_date(facts.get(key)) for key in keys]
+    return any(day is not None and day < CIVIL_CODE_IN_FORCE for day in days)
 
 
 def _not_yet_due(due: date | None, today: date) -> bool:
@@ -172,6 +181,7 @@ def _claim(facts: Mapping[str, Any], today: date, claim: InterestClaim, small: A
             "accrued": yuan(claim.accrued),
             "accrued_to": cn_date(today),
             "lpr_month": claim.lpr_month or "",
+            "transitional": claim.transitional,
         }
     remark = None
     result = small.result if small is not None else {}
@@ -233,7 +243,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
         "demand": {"days": days, "days_cn": number_to_cn(days)},
         "claim": _claim(facts, today, claim, small) if kind == "complaint" else None,
         "plan": plan,
-        "cap": {"pct": cap["pct"]},
+        "cap": {"pct": cap["pct"], "transitional": cap["transitional"], "lpr_month": cap["lpr_month"]},
         "hardship": {
             "reason": HARDSHIP_REASONS.get(facts.get("hardship_reason") or "", BLANK),
             "detail": details.get("hardship_detail") or "",
