@@ -28,9 +28,11 @@ from documents.render import full_cite, render_bytes, template_variables, write
 from documents.samples import CREDITOR_DETAILS, SAMPLES
 from documents.schedule import add_months, instalments
 from flows.spec import load_registry
+from law.calculation import fmt_pct
+from law.fees import court_fee
 from law.kb import get_article
 from law.lpr import lpr_on
-from messages.render import cn_date, yuan
+from messages.render import cn_date, html_to_text, render, yuan
 from tests.test_citations import ERRATA_PATTERNS
 from text.rates import parse_rate
 
@@ -401,3 +403,75 @@ def test_small_claims_remark_defers_to_the_court(tmp_path: Path) -> None:
     write(build("complaint", creditor(amount="8000.00"), CREDITOR_DETAILS, TODAY), path)
     text = docx_text(path)
     assert "小额诉讼" in text and "以受诉法院适用的标准为准" in text
+
+
+# ------------------------------------------------------------------ the message sent with the document
+
+
+def made_message(kind: str, facts: dict[str, Any]) -> str:
+    """The chat message sent with document ``kind`` (documents/made.html.j2), as plain text."""
+    draft = build(kind, facts, NONE, TODAY)
+    fee = court_fee(draft.notes["claim"].total, "ordinary") if kind == "complaint" else None
+    return html_to_text(render("documents/made.html.j2", kind=kind, title=draft.title, filename=f"{kind}.docx",
+                  notes=draft.notes, context=draft.context, facts={**facts, "document": kind}, blanks=[],
+                  used_kept=[], kept=False, dropped=False, kept_days=30, fee=fee, pct=fmt_pct).html)
+
+
+EXPIRED_CREDITOR = creditor(due_date="2020-01-10", last_demand="never", plan_months="3",
+                            first_payment_date="2026-12-31")
+RUNNING_CREDITOR = creditor(plan_months="3", first_payment_date="2026-12-31")
+EXPIRED_DEBTOR = debtor(creditor_kind="person", overdue_since="2021-01-15", plan_months="3", hardship_months="6",
+                        first_payment_date="2026-12-31", hardship_reason="illness", loan_date="2020-12-01")
+RUNNING_DEBTOR = debtor(creditor_kind="person", plan_months="3", hardship_months="6", first_payment_date="2026-12-31",
+                        hardship_reason="illness")
+UNKNOWN_DEBTOR = {**RUNNING_DEBTOR, "overdue_since": None}
+MESSAGE_CASES = [
+    ("demand_letter", EXPIRED_CREDITOR, "expired"), ("demand_letter", RUNNING_CREDITOR, "running"),
+    ("agreement", EXPIRED_CREDITOR, "expired"), ("agreement", RUNNING_CREDITOR, "running"),
+    ("agreement", EXPIRED_DEBTOR, "expired"), ("agreement", RUNNING_DEBTOR, "running"),
+    ("agreement", UNKNOWN_DEBTOR, "unknown"),
+    ("hardship", EXPIRED_DEBTOR, "expired"), ("hardship", RUNNING_DEBTOR, "running"),
+    ("hardship", UNKNOWN_DEBTOR, "unknown"),
+]
+
+
+@pytest.mark.parametrize(("kind", "facts", "limitation"), MESSAGE_CASES,
+                         ids=[f"{k}-{f['role']}-{lim}" for k, f, lim in MESSAGE_CASES])
+def test_time_barred_caveat_comes_before_any_interruption_wording(kind: str, facts: dict[str, Any],
+                                                                  limitation: str) -> None:
+    # 民法典第一百九十二条第二款、诉讼时效规定第十九条: after expiry nothing is "interrupted"; agreeing to pay
+    # gives up the defence. The caveat is said first, and a possibly time-barred debt gets no 中断 wording.
+    text = made_message(kind, facts)
+    notes = build(kind, facts, NONE, TODAY).notes
+    expired = bool(notes["limitation"] and notes["limitation"].result["expired"])
+    assert expired == (limitation == "expired")
+    if limitation == "expired":
+        assert "可能已于" in text and "不能再以时效届满为由拒绝" in text
+        assert "中断" not in text
+    elif limitation == "running":
+        assert "中断" in text and "届满为由拒绝" not in text
+    else:  # the debtor did not say since when: the caveat first, then what happens while it runs
+        assert text.index("可能已经届满") < text.index("中断")
+    assert "您" not in text and "12348" in text
+
+
+def test_complaint_message_computes_the_transitional_cap_never_refuses() -> None:
+    facts = creditor(interest_agreed="yes", interest_rate="2", interest_rate__unit="month", loan_date="2018-03-15",
+                     due_date="2019-03-15")
+    text = made_message("complaint", facts)
+    assert "2020年8月20日起的利息：上限是起诉时一年期LPR的4倍，按今天起诉为年利率12%（2026-08的一年期LPR×4）" in text
+    assert "超过上限，起诉状按上限12%主张" in text
+    assert "合同成立到2020年8月19日的利息：按当时的司法解释计算" in text
+    assert "《民间借贷规定》第三十一条第二款" in text and "《民法典时间效力规定》第一条" in text
+    for refusal in ("无法计算上限", "不支持", "早于2019年8月20日"):
+        assert refusal not in text
+    overdue = made_message("complaint", creditor(interest_agreed="no", loan_date="2018-03-15", due_date="2019-03-15"))
+    assert "自2020年8月20日起参照一年期LPR 3.85%（2020-08）" in overdue
+    assert "2019年3月16日到2020年8月19日的逾期利息按当时的司法解释计算" in overdue
+
+
+def test_agreement_message_states_the_transitional_cap() -> None:
+    facts = creditor(plan_months="3", first_payment_date="2026-12-31", loan_date="2019-03-01", due_date="2020-03-01")
+    text = made_message("agreement", facts)
+    assert "2020年8月20日起的利息，上限按起诉时一年期LPR的四倍计算" in text and "年利率12%" in text
+    assert "合同成立时一年期LPR的四倍" not in text
