@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from documents.catalogue import catalogue
-from documents.claims import InterestClaim, interest_claim, loan_cap
+from documents.claims import InterestClaim, date_range, interest_claim, lowest_cap
 from documents.schedule import instalments
 from law.advice import advice_context
 from law.small_claims import small_claims
@@ -145,13 +145,16 @@ def _plan(facts: Mapping[str, Any], amount: Decimal, count_fact: str) -> dict[st
 
 
 def _cap(facts: Mapping[str, Any], today: date, is_loan: bool) -> dict[str, Any]:
-    """The private-lending cap for the loan: at formation, or the transitional one for loans before 2020-08-20."""
-    loan_date = stored_date(facts.get("loan_date"))
-    if not is_loan or loan_date is None or loan_date > today:
-        return {"pct": None, "transitional": False, "lpr_month": ""}
-    cap_pct, month, transitional, calc = loan_cap(loan_date, today)
+    """The private-lending cap for the loan: at formation, or the transitional one for loans before 2020-08-20.
+
+    A month-only loan date takes the lowest cap any day of that month can have (``approx``).
+    """
+    loan = date_range(facts, "loan_date")
+    if not is_loan or loan is None or loan[0] > today:
+        return {"pct": None, "transitional": False, "lpr_month": "", "approx": False}
+    cap_pct, month, transitional, calc = lowest_cap((loan[0], min(loan[1], today)), today)
     return {"pct": format(cap_pct.normalize(), "f"), "transitional": transitional, "lpr_month": month,
-            "calculation": calc}
+            "approx": loan[0] != loan[1], "calculation": calc}
 
 
 def _before_civil_code(facts: Mapping[str, Any]) -> bool:
@@ -243,7 +246,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
         "demand": {"days": days, "days_cn": number_to_cn(days)},
         "claim": _claim(facts, today, claim, small) if kind == "complaint" else None,
         "plan": plan,
-        "cap": {"pct": cap["pct"], "transitional": cap["transitional"], "lpr_month": cap["lpr_month"]},
+        "cap": {key: cap[key] for key in ("pct", "transitional", "lpr_month", "approx")},
         "hardship": {
             "reason": HARDSHIP_REASONS.get(facts.get("hardship_reason") or "", BLANK),
             "detail": details.get("hardship_detail") or "",

@@ -475,3 +475,47 @@ def test_agreement_message_states_the_transitional_cap() -> None:
     text = made_message("agreement", facts)
     assert "2020年8月20日起的利息，上限按起诉时一年期LPR的四倍计算" in text and "年利率12%" in text
     assert "合同成立时一年期LPR的四倍" not in text
+
+
+def test_a_month_only_loan_date_is_counted_late_and_under_the_lowest_cap(tmp_path: Path) -> None:
+    # "2024年3月" (stored as the 1st, flagged approximate), 月息2分, 10,000 yuan: the loan may have been made on
+    # any day of March. The claim runs from the latest, 2024-03-31, at min(24%, the lowest cap of March): the
+    # 2024-02 and 2024-03 LPR are both 3.45% → 13.8%. Days 2024-04-01 to 2026-11-22 inclusive = 966;
+    # 10,000 × 13.8% × 966 / 365 = 3,652.27.
+    facts = creditor(amount="10000.00", interest_agreed="yes", interest_rate="2", interest_rate__unit="month",
+                     loan_date="2024-03-01", loan_date__approx=True, due_date="2024-12-31")
+    claim = interest_claim(facts, Decimal("10000"), TODAY)
+    assert (claim.rate_pct, claim.start, claim.accrued) == (Decimal("13.80"), date(2024, 3, 31), Decimal("3652.27"))
+    assert claim.counted_late == ("loan_date",)
+    path = tmp_path / "c.docx"
+    write(build("complaint", facts, NONE, TODAY), path)
+    text = docx_text(path)
+    assert "2024年3月，被告向原告借款" in text and "自2024年3月31日起按年利率13.8%计算" in text
+    assert "2024年3月1日" not in text
+    assert "借款日期你只说到了月份（或年份）：起诉状从可能的最后一天起算利息" in made_message("complaint", facts)
+
+
+def test_a_month_only_loan_date_across_2020_08_20_takes_the_safe_regime() -> None:
+    # "2020年8月", 24% agreed: made on 1–19 August → transitional, 4 × LPR at filing (2026-08: 3.00%) = 12%
+    # from 2020-08-20; made on 20–31 August → 4 × LPR at formation (2020-08: 3.85%) = 15.4%. The lower, 12%,
+    # is claimed from the latest possible day 2020-08-31: days to 2026-11-22 = 2274; 10,000 × 12% × 2274 /
+    # 365 = 7,476.16.
+    facts = creditor(amount="10000.00", interest_agreed="yes", interest_rate="24", loan_date="2020-08-01",
+                     loan_date__approx=True, due_date="2021-08-01")
+    claim = interest_claim(facts, Decimal("10000"), TODAY)
+    assert (claim.rate_pct, claim.start, claim.accrued) == (Decimal("12.00"), date(2020, 8, 31), Decimal("7476.16"))
+    assert claim.transitional and claim.earlier_part_from == date(2020, 8, 1)
+    assert build("agreement", {**facts, "plan_months": "3"}, NONE, TODAY).context["cap"] == {
+        "pct": "12", "transitional": True, "lpr_month": "2026-08", "approx": True}
+
+
+def test_a_month_only_repayment_date_starts_overdue_interest_at_the_months_end() -> None:
+    # Repay "2024年6月": overdue from 2024-07-01 at the 2024-06 LPR 3.45%; 2024-07-02 to 2026-11-22 = 874 days;
+    # 10,000 × 3.45% × 874 / 365 = 826.11. An exact 2024-06-01 would start a month earlier.
+    facts = creditor(amount="10000.00", interest_agreed="no", loan_date="2024-01-10", due_date="2024-06-01",
+                     due_date__approx=True)
+    claim = interest_claim(facts, Decimal("10000"), TODAY)
+    assert (claim.rate_pct, claim.start, claim.accrued) == (Decimal("3.45"), date(2024, 7, 1), Decimal("826.11"))
+    assert claim.counted_late == ("due_date",)
+    exact = interest_claim({**facts, "due_date__approx": False}, Decimal("10000"), TODAY)
+    assert exact.start == date(2024, 6, 2) and exact.accrued > claim.accrued
