@@ -519,3 +519,17 @@ def test_a_month_only_repayment_date_starts_overdue_interest_at_the_months_end()
     assert claim.counted_late == ("due_date",)
     exact = interest_claim({**facts, "due_date__approx": False}, Decimal("10000"), TODAY)
     assert exact.start == date(2024, 6, 2) and exact.accrued > claim.accrued
+
+
+def test_expired_demand_letter_puts_the_caveat_first_and_promises_no_interruption(tmp_path: Path) -> None:
+    # Due 2020-01-10, never demanded: the three years ended 2023-01-10 (民法典第一百八十八条). After expiry a
+    # demand interrupts nothing (民法典第一百九十二条; 诉讼时效规定第十九条): the instructions page says so first.
+    path = tmp_path / "d.docx"
+    write(build("demand_letter", creditor(due_date="2020-01-10", last_demand="never"), NONE, TODAY), path)
+    text = docx_text(path)
+    assert text.index("特别提示") < text.index("一、为什么要能证明送达") < text.index("二、邮寄")
+    assert "2023年1月10日届满" in text and "中断" not in text
+    running = tmp_path / "r.docx"
+    write(build("demand_letter", creditor(), NONE, TODAY), running)
+    running_text = docx_text(running)
+    assert "诉讼时效中断，从中断时起重新计算" in running_text and "特别提示" not in running_text
