@@ -157,16 +157,17 @@ def _cap(facts: Mapping[str, Any], today: date, is_loan: bool) -> dict[str, Any]
             "approx": loan[0] != loan[1], "calculation": calc}
 
 
-def _before_civil_code(facts: Mapping[str, Any]) -> bool:
-    """True when the contract or its breach is dated before 2021-01-01 (时间效力规定第一条 decides the law).
+def _before_civil_code(facts: Mapping[str, Any]) -> str:
+    """Which fact predates 2021-01-01, when 时间效力规定第一条 decides the law: "formed" (the loan or
+    contract), "breached" (the agreed repayment date, or for a debtor the first day overdue) or "".
 
-    The dates looked at: the loan (contract) date and the agreed repayment date (creditor), or the
-    first day overdue (debtor). A month-only date is stored as the month's 1st: counted as it is, which
-    for a month before 2021 is before 2021 whichever day it was.
+    A month-only date is stored as the month's 1st: a month before 2021 is before 2021 whichever day it was.
     """
-    keys = ("loan_date", "due_date") if facts.get("role") == "creditor" else ("loan_date", "overdue_since")
-    days = [stored_date(facts.get(key)) for key in keys]
-    return any(day is not None and day < CIVIL_CODE_IN_FORCE for day in days)
+    loan = stored_date(facts.get("loan_date"))
+    if loan is not None and loan < CIVIL_CODE_IN_FORCE:
+        return "formed"
+    breach = stored_date(facts.get("due_date" if facts.get("role") == "creditor" else "overdue_since"))
+    return "breached" if breach is not None and breach < CIVIL_CODE_IN_FORCE else ""
 
 
 def _not_yet_due(due: date | None, today: date) -> bool:

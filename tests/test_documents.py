@@ -107,11 +107,11 @@ CASES = [
     Case("demand-loan-expired", "demand_letter", creditor(due_date="2020-01-10", last_demand="never"), NONE,
          ("特别提示", "2023年1月10日", f"{LT}第十九条")),
     Case("demand-loan-before-civil-code", "demand_letter", creditor(loan_date="2020-06-01", due_date="2021-06-01"),
-         NONE, (f"{TE}第一条", "这笔借款或者逾期发生在民法典施行（2021年1月1日）前",
+         NONE, (f"{TE}第一条", "这笔借款发生在民法典施行（2021年1月1日）前",
                 f"{CC}第六百七十五条")),
     Case("demand-goods-before-civil-code", "demand_letter",
          creditor(debt_type="goods", loan_date=None, due_date="2020-11-30"), NONE,
-         (f"{TE}第一条", "这笔欠款或者逾期发生在民法典施行", f"{CC}第五百七十九条")),
+         (f"{TE}第一条", "这笔欠款的付款期限届满于民法典施行（2021年1月1日）前", f"{CC}第五百七十九条")),
     # 民事起诉状
     Case("complaint-agreed-above-cap", "complaint",
          creditor(interest_agreed="yes", interest_rate="2", interest_rate__unit="month", court="南京市鼓楼区人民法院",
@@ -147,6 +147,10 @@ CASES = [
          creditor(interest_agreed="no", loan_date="2018-01-01", due_date="2019-01-01"), NONE,
          ("逾期利息（以借款本金35,000.00元为基数，自2020年8月20日起按2020-08一年期贷款市场报价利率3.85%计算",
           f"{PL}第三十一条", f"{TE}第一条"), ("自2019年1月2日起",)),
+    Case("complaint-breach-before-civil-code", "complaint", creditor(interest_agreed="no", loan_date=None,
+                                                                      due_date="2020-12-01"), NONE,
+         ("本案借款的还款期限届满于民法典施行（2021年1月1日）前", f"{TE}第一条", "自2020年12月2日起"),
+         ("本案借款发生在",)),
     Case("complaint-after-civil-code", "complaint", creditor(interest_agreed="no"), NONE,
          (f"{CC}第六百七十五条",), ("时间效力", "第三十一条")),
     Case("complaint-rate-unknown", "complaint", creditor(interest_agreed="yes", attitude="denies"), CREDITOR_DETAILS,
@@ -241,9 +245,11 @@ def _check_interest_within_cap(facts: dict[str, Any], text: str) -> None:
         return
     start = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     claimed = Decimal(match.group(4))
-    loan_date = date.fromisoformat(facts["loan_date"])
+    # Loan date not given: the loan was made no later than the repayment date; both regimes are checked.
+    loan_date = date.fromisoformat(facts["loan_date"] or facts["due_date"])
     cap, first_day = statute_cap(loan_date, TODAY)
     assert claimed <= cap, (claimed, cap)
+    assert facts["loan_date"] or claimed <= statute_cap(TRANSITION - timedelta(days=1), TODAY)[0]
     assert start >= first_day, (start, first_day)  # never a day the cap does not cover
     if facts.get("interest_agreed") == "yes" and facts.get("interest_rate"):
         unit = facts.get("interest_rate__unit", "year")
