@@ -539,3 +539,17 @@ def test_expired_demand_letter_puts_the_caveat_first_and_promises_no_interruptio
     write(build("demand_letter", creditor(), NONE, TODAY), running)
     running_text = docx_text(running)
     assert "诉讼时效中断，从中断时起重新计算" in running_text and "特别提示" not in running_text
+
+
+def test_hardship_message_to_a_person_states_the_cap_for_old_and_new_loans() -> None:
+    # A person lender: 4 × LPR at formation (2023-05-01: 2023-04 LPR 3.65% → 14.6%, 第二十五条); a loan of
+    # 2018 falls under 第三十一条第二款 (4 × LPR at filing, 2026-08: 3.00% → 12%). Online lenders and banks get
+    # no figure: whether the private-lending cap applies depends on the lender's licence.
+    new = made_message("hardship", {**RUNNING_DEBTOR, "loan_date": "2023-05-01"})
+    assert "年利率14.6%）的部分，法院不予支持（《民间借贷规定》第二十五条）" in new
+    old = made_message("hardship", {**RUNNING_DEBTOR, "loan_date": "2018-06-01"})
+    assert "2020年8月20日起的利息上限是起诉时一年期LPR的四倍（《民间借贷规定》第三十一条第二款）" in old
+    assert "年利率12%" in old
+    for kind in ("online_lender", "credit_card", "platform"):
+        text = made_message("hardship", {**RUNNING_DEBTOR, "creditor_kind": kind, "loan_date": "2018-06-01"})
+        assert "协商利息时可以核对上限" not in text
