@@ -24,7 +24,7 @@ from law.calculation import (
     money,
     resolve_today,
 )
-from law.lpr import LPR_SERIES_START, data_currency_caution, lpr_on, staleness_caution
+from law.lpr import data_currency_caution, lpr_on, staleness_caution
 
 TRANSITION_DATE = date(2020, 8, 20)
 UNITS: dict[str, tuple[Decimal, str]] = {
@@ -130,12 +130,6 @@ def interest_cap(
                 "出借人是谁以借款合同或账单上写明的为准；花呗、借呗的出借方可能是消费金融公司、小额贷款公司或合作银行。",
                 "如果出借人其实是个人或普通公司（不是持牌机构），请选择“民间借贷”重新计算。",
             ],
-        )
-
-    if contract_date < LPR_SERIES_START:
-        raise CalculationError(
-            "合同成立日期早于LPR首次发布日（2019年8月20日），本计算器不支持；此类合同适用民间借贷规定第三十一条的过渡规则"
-            " / contract date is before the LPR series start (2019-08-20): not supported"
         )
 
     citations = ["private-lending-provisions:第二十五条"]

@@ -229,7 +229,6 @@ def test_law_query_without_result(capsys):
         ["calc", "limitation", "--due", "2023-02-29"],
         ["calc", "limitation", "--due", "2023-05-10", "--interruption", "2030-01-01", "--today", "2026-01-01"],
         ["calc", "interest-cap", "--contract-date", "2030-01-01", "--rate", "24", "--today", "2026-01-01"],
-        ["calc", "interest-cap", "--contract-date", "2019-08-19", "--rate", "24"],
         ["calc", "interest-cap", "--contract-date", "2023-01-01", "--rate", "x"],
         ["calc", "interest-cap", "--rate", "24"],
         ["calc", "delay-interest", "1000", "--start", "2024-02-01", "--end", "2024-01-01"],
@@ -284,7 +283,6 @@ def test_subprocess_success():
         ("calc", "court-fee", "20000000000"),
         ("calc", "limitation", "--due", "2023-13-01"),
         ("calc", "interest-cap", "--contract-date", "2099-01-01", "--rate", "24"),
-        ("calc", "interest-cap", "--contract-date", "2019-01-01", "--rate", "24"),
     ],
 )
 def test_subprocess_bad_input(args):

@@ -120,6 +120,16 @@ def test_contract_after_the_data_warns_that_a_newer_lpr_may_exist():
 # --- transitional rule (第三十一条) --------------------------------------------------------------------
 
 
+def test_contract_before_the_lpr_series_is_computed_not_refused():
+    # Formed 2018-03-01, before the first LPR (2019-08-20): 第三十一条第二款 still caps interest from 2020-08-20 at
+    # 4 × the one-year LPR at filing — no LPR at formation is needed. Filing = today 2025-06-01 → 3.00% → 12%.
+    calculation = interest_cap(date(2018, 3, 1), D(24), today=TODAY)
+    assert calculation.result["regime"] == "transitional"
+    assert calculation.result["cap_pct"] == D("12.00")
+    assert calculation.result["exceeds"] is True
+    assert "private-lending-provisions:第三十一条" in calculation.citations
+
+
 def test_contract_before_2020_08_20_uses_transitional_rule():
     # Formed 2020-08-19: interest from 2020-08-20 is capped at 4 × LPR at filing (第三十一条第二款).
     # "Filing" = today 2025-06-01 → 2025-05 row 3.00% → 12%.
@@ -164,7 +174,6 @@ def test_licensed_lender_accepts_contracts_before_the_lpr_series():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"contract_date": date(2019, 8, 19), "rate": D(24)},  # before the LPR series
         {"contract_date": date(2025, 6, 2), "rate": D(24)},  # after "today"
         {"contract_date": date(2023, 5, 1), "rate": D(-1)},
         {"contract_date": date(2023, 5, 1), "rate": D("NaN")},
