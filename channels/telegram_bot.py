@@ -80,8 +80,10 @@ from telegram.ext import (
     filters,
 )
 
+from channels import concurrency
 from channels import telegram_group as group
-from channels.delivery import Delivery, HandledUpdateQueue
+from channels.checkpoints import background_checkpoints
+from channels.delivery import Delivery
 from channels.journal import delivery_request
 from flows import callbacks as cb
 from flows.engine import Engine
@@ -597,7 +599,7 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     method of that name, e.g. ``post_stop=callback``.
     """
     # The default HTTP client gets the delivery journal's hooks (channels/journal.py).
-    builder = builder or ApplicationBuilder().request(delivery_request())
+    builder = builder or ApplicationBuilder().request(delivery_request(connection_pool_size=concurrency.pool_size()))
     if token is not None:
         builder = builder.token(token)
     if base_url is not None:
@@ -614,8 +616,11 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
         await group.learn_username(app, engine)
         await register_commands(app)
 
-    # Confirm each update to Telegram only once it is handled (channels/delivery.py).
-    app = builder.post_init(post_init).update_queue(HandledUpdateQueue()).build()
+    # Chats at once, each in order; confirmed to Telegram only once handled (channels/concurrency.py).
+    ledger = concurrency.install(builder)
+    app = builder.post_init(post_init).build()
+    concurrency.attach(app, ledger)
+    background_checkpoints(app, engine.store.db)  # no WAL checkpoint inside a turn (storage/checkpoint.py)
     install_redaction(app.bot.token)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[KEYBOARDS_KEY] = KeyboardTracker(engine)
@@ -650,6 +655,7 @@ def run(app: Application, webhook: Webhook | None = None) -> None:
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
     else:
+        app.update_queue.webhook = True  # answer Telegram only once the update is handled
         app.run_webhook(**webhook.run_kwargs(), bootstrap_retries=5)
 
 
