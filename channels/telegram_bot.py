@@ -536,8 +536,7 @@ async def _strip_keyboard(bot: Any, chat_id: int, message_id: int) -> None:
 
 async def _send(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardTracker) -> None:
     """Send one reply: split over 4,096 characters, the keyboard under the last part, then its files."""
-    if reply.kind == "result":
-        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    # No "typing…" before a result: the text is ready, so it would be one more round trip the user never sees.
     parts = split_html(reply.html) or ["…"]
     sent: Message | None = None
     for index, part in enumerate(parts):
