@@ -28,10 +28,11 @@ Design notes:
   session has ended) is removed with ``editMessageReplyMarkup``. The rule mirrors the engine's own test
   for stale presses, so a keyboard is removed exactly when pressing it would be refused. Keeping it in
   SQLite (not in memory) means a restarted bot still cleans up the keyboards the old process sent.
-* **Order.** Updates are processed sequentially (PTB's default, no ``concurrent_updates``): a chat's
-  messages are handled in the order Telegram numbered them, one turn commits before the next starts,
-  and the engine's single SQLite connection is never used by two turns at once. A turn costs
-  milliseconds, far below Telegram's 30 messages/s cap, so there is nothing to win by concurrency.
+* **Order.** Chats are served concurrently, each chat's updates strictly in Telegram's order (in a group:
+  per member, and per group for what posts there); at most 64 updates in flight; an update is confirmed
+  to Telegram only when it and every update before it are handled — see ``channels/concurrency.py``.
+  An engine turn is synchronous (~0.3 ms, one SQLite transaction) and runs in the event loop, so two turns
+  never share the connection at once; the waiting is on the network.
 * **Secrets in logs.** :func:`install_redaction` wraps the log record factory so the bot token (and the
   webhook secret) are replaced in every log record before any handler sees it — including httpx's
   ``HTTP Request: POST https://api.telegram.org/bot<token>/...`` lines and exception tracebacks.
