@@ -286,7 +286,7 @@ def remote(directory: Path, user_ids: Iterator[int], consultations: int, users: 
     for kind in ("xiaoe", "echo"):
         bot = BotProcess(kind, directory, db=directory / f"remote-{kind}.db", latency=REMOTE_LATENCY)
         try:
-            batch = Batch(bot, consultations, users, user_ids)
+            batch = Batch(bot, max(consultations, users), users, user_ids)  # every user busy at the start
             updates, seconds, requests, cpu = batch.run(timeout=600)
         finally:
             bot.close()

@@ -124,9 +124,9 @@ def table(machine: Machine, engine: EngineResult | None, e2e: E2EResult | None, 
             target = count == REMOTE_TARGET_USERS
             rows.append(("", f"with {REMOTE_LATENCY * 1000:.0f} ms per Bot API request, {count} user"
                              f"{'s' if count > 1 else ''} at once: xiaoe updates/s, latency p50 / p95, "
-                             "requests per update",
+                             "requests per update, bot CPU busy",
                          f"{r.per_second:.1f}/s, {_ms(r.p50_ms)} / {_ms(r.p95_ms)}, "
-                         f"{r.requests / r.updates:.2f}",
+                         f"{r.requests / r.updates:.2f}, {r.cpu_seconds / r.seconds:.0%}",
                          f"≥ {TARGET_REMOTE_PER_SECOND}/s" if target else "",
                          _met(r.per_second >= TARGET_REMOTE_PER_SECOND) if target else ""))
     if memory is not None:
