@@ -50,7 +50,7 @@ from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 64  # updates in flight at most; also the HTTP connection pool size (see pool_size)
+DEFAULT_LIMIT = 16  # updates in flight at most; the HTTP connection pool is sized for it (see pool_size)
 REPOLL_SECONDS = 0.25  # pause before polling again when a poll brought back only updates already taken
 DRAIN_SECONDS = 30.0  # graceful stop: the longest wait for unfinished updates before the last confirmation
 
@@ -88,6 +88,7 @@ class UpdateLedger:
         self._highest: int | None = None
         self._changed = asyncio.Event()
         self._waiters: dict[int, asyncio.Future[None]] = {}
+        self.polling = False  # set by the first getUpdates: the offset confirms; else (webhook) the answer does
 
     @property
     def unfinished(self) -> int:
@@ -164,24 +165,23 @@ class UpdateLedger:
 class LedgerQueue(asyncio.Queue):
     """The application's update queue: ``put`` waits for room (back-pressure) and records the update.
 
-    With ``webhook=True`` ``put`` also waits until the update has been handled, because answering
-    Telegram's HTTP request is what confirms a webhook update.
+    Unless the updater polls (then the ``getUpdates`` offset confirms), ``put`` also waits until the update
+    has been handled: in webhook mode answering Telegram's HTTP request is what confirms an update.
     """
 
-    def __init__(self, ledger: UpdateLedger, *, webhook: bool = False) -> None:
+    def __init__(self, ledger: UpdateLedger) -> None:
         """Record updates in ``ledger``."""
         super().__init__()
         self.ledger = ledger
-        self.webhook = webhook
 
     async def put(self, item: Any) -> None:
-        """Queue ``item`` once there is room for it; in webhook mode, return once it is handled."""
+        """Queue ``item`` once there is room for it; when not polling, return once it is handled."""
         if not isinstance(item, Update):
             await super().put(item)  # the application's stop signal
             return
         await self.ledger.admit(item.update_id)
         await super().put(item)
-        if self.webhook:
+        if not self.ledger.polling:
             await self.ledger.finished(item.update_id)
 
 
@@ -248,6 +248,7 @@ class GatedBot:
     async def get_updates(self, offset: int | None = None, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         """``getUpdates`` with the confirmable offset; updates already taken are left out of the answer."""
         ledger = self._ledger
+        ledger.polling = True
         stopping = self._updater is not None and not self._updater.running
         if stopping:
             # The updater's last call confirms what was fetched: first let the unfinished updates finish.

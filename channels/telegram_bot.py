@@ -655,7 +655,6 @@ def run(app: Application, webhook: Webhook | None = None) -> None:
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
     else:
-        app.update_queue.webhook = True  # answer Telegram only once the update is handled
         app.run_webhook(**webhook.run_kwargs(), bootstrap_retries=5)
 
 
