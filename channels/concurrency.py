@@ -89,6 +89,7 @@ class UpdateLedger:
         self._changed = asyncio.Event()
         self._waiters: dict[int, asyncio.Future[None]] = {}
         self.polling = False  # set by the first getUpdates: the offset confirms; else (webhook) the answer does
+        self.version = 0  # counts finished updates: a poll can tell whether anything finished since the last
 
     @property
     def unfinished(self) -> int:
@@ -137,6 +138,7 @@ class UpdateLedger:
         waiter = self._waiters.pop(update_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        self.version += 1
         self._changed.set()
 
     async def finished(self, update_id: int) -> None:
@@ -147,8 +149,10 @@ class UpdateLedger:
         waiter = self._waiters.setdefault(update_id, asyncio.get_running_loop().create_future())
         await asyncio.shield(waiter)
 
-    async def changed(self, timeout: float) -> None:
-        """Wait until an update finishes, or ``timeout`` seconds."""
+    async def changed(self, timeout: float, since: int | None = None) -> None:
+        """Wait until an update finishes (at once if one did after ``version`` was ``since``), or ``timeout`` s."""
+        if since is not None and self.version != since:
+            return
         self._changed.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
@@ -158,7 +162,7 @@ class UpdateLedger:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self._unfinished and loop.time() < deadline:
-            await self.changed(min(0.5, max(deadline - loop.time(), 0.0)))
+            await self.changed(max(deadline - loop.time(), 0.0), since=self.version)
         return not self._unfinished
 
 
@@ -239,7 +243,7 @@ class GatedBot:
         self._bot = bot
         self._ledger = ledger
         self._updater = updater
-        self._idle = False  # the last poll brought back only updates already taken
+        self._idle_at: int | None = None  # the ledger's version when a poll brought back only repeats
 
     def __getattr__(self, name: str) -> Any:
         """The real bot's attribute."""
@@ -254,12 +258,13 @@ class GatedBot:
             # The updater's last call confirms what was fetched: first let the unfinished updates finish.
             if not await ledger.drained(DRAIN_SECONDS):
                 log.warning("stopping with %s updates unfinished; they are not confirmed", ledger.unfinished)
-        elif self._idle:
-            await ledger.changed(REPOLL_SECONDS)
-        safe = ledger.offset(offset or 0)
+        elif self._idle_at is not None:
+            # Asking again at once would only bring the same updates back: wait for one to finish.
+            await ledger.changed(REPOLL_SECONDS, since=self._idle_at)
+        safe, version = ledger.offset(offset or 0), ledger.version
         updates = await self._bot.get_updates(safe, *args, **kwargs)
         fresh = tuple(u for u in updates if not ledger.taken(u.update_id))
-        self._idle = bool(updates) and not fresh
+        self._idle_at = version if updates and not fresh else None
         return fresh
 
 

@@ -14,8 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Update
 
+from channels import concurrency
 from channels.concurrency import (
     ChatOrderedProcessor,
     GatedBot,
@@ -307,3 +309,28 @@ def test_sigterm_finishes_and_confirms_the_updates_in_flight(tmp_path: Path) -> 
     assert polls and str(polls[-1].params.get("timeout")) in ("0", "0.0"), [c.params for c in polls]
     assert polls[-1].params.get("offset") == max(ids) + 1
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_an_idle_poll_waits_for_a_finish_but_not_for_one_that_already_happened(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a poll brought back only updates already taken, the next poll waits for one to finish; a finish
+    in between (even during the poll itself) lets it go at once (no lost wake-up)."""
+    monkeypatch.setattr(concurrency, "REPOLL_SECONDS", 3600.0)
+
+    async def scenario() -> None:
+        ledger = UpdateLedger(8)
+        real = PollingBot([message(1, PRIVATE_A, PRIVATE_A), message(2, PRIVATE_B, PRIVATE_B)])
+        gated = GatedBot(real, ledger)
+        for update in await gated.get_updates(0):
+            await ledger.admit(update.update_id)
+        assert await gated.get_updates(3) == ()  # only repeats: the next poll would wait
+        waiting = asyncio.create_task(gated.get_updates(3))
+        await settle()
+        assert not waiting.done() and len(real.offsets) == 2
+        ledger.finish(2)
+        assert await asyncio.wait_for(waiting, 5) == () and real.offsets[-1] == 1
+        ledger.finish(1)  # finished before the next poll is even asked for
+        await asyncio.wait_for(gated.get_updates(3), 5)
+        assert real.offsets[-1] == 3
+
+    asyncio.run(scenario())
