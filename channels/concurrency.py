@@ -46,12 +46,14 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import NetworkError
 from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 16  # updates in flight at most; the HTTP connection pool is sized for it (see pool_size)
 REPOLL_SECONDS = 0.25  # pause before polling again when a poll brought back only updates already taken
+CONFIRM_ATTEMPTS = 3  # tries of the last confirming getUpdates when polling stops
 DRAIN_SECONDS = 30.0  # graceful stop: the longest wait for unfinished updates before the last confirmation
 
 Key = tuple[Hashable, ...]
@@ -262,10 +264,25 @@ class GatedBot:
             # Asking again at once would only bring the same updates back: wait for one to finish.
             await ledger.changed(REPOLL_SECONDS, since=self._idle_at)
         safe, version = ledger.offset(offset or 0), ledger.version
+        if stopping:
+            return await self._confirm(safe, *args, **kwargs)
         updates = await self._bot.get_updates(safe, *args, **kwargs)
         fresh = tuple(u for u in updates if not ledger.taken(u.update_id))
         self._idle_at = version if updates and not fresh else None
         return fresh
+
+
+    async def _confirm(self, offset: int, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """The last ``getUpdates`` when polling stops: it confirms what was handled, so it is tried again if
+        the request fails (the cancelled long poll may still hold the getUpdates connection)."""
+        for attempt in range(CONFIRM_ATTEMPTS):
+            try:
+                await self._bot.get_updates(offset, *args, **kwargs)
+                break
+            except NetworkError as err:  # TimedOut included; a restart would get these updates again
+                log.info("final confirmation attempt %s failed (%s)", attempt + 1, type(err).__name__)
+                await asyncio.sleep(0.5)
+        return ()  # the updater stops: what came back is fetched again by the next start
 
 
 def install(builder: Any, limit: int = DEFAULT_LIMIT) -> UpdateLedger:

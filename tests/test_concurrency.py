@@ -267,7 +267,7 @@ def test_sigterm_finishes_and_confirms_the_updates_in_flight(tmp_path: Path) -> 
     with FakeBotAPI() as fake:
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
         env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.base_url, XIAOE_DB=str(db),
-                   NO_PROXY="127.0.0.1", PYTHONUNBUFFERED="1")
+                   NO_PROXY="127.0.0.1", PYTHONUNBUFFERED="1", XIAOE_LOG_LEVEL="DEBUG")
         log = tmp_path / "bot.log"
         with log.open("wb") as err:
             proc = subprocess.Popen([sys.executable, "bot.py", "telegram"], cwd=ROOT, env=env,
@@ -294,8 +294,11 @@ def test_sigterm_finishes_and_confirms_the_updates_in_flight(tmp_path: Path) -> 
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
             after = fake.calls[signalled_at:]
-            for update_id in ids:
-                fake.wait_until_confirmed(update_id, timeout=1)
+            try:
+                for update_id in ids:
+                    fake.wait_until_confirmed(update_id, timeout=1)
+            except AssertionError as err:
+                raise AssertionError(f"{err}\n{log.read_text(errors='replace')[-4000:]}") from None
         finally:
             if proc.poll() is None:
                 proc.kill()
