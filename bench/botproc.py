@@ -5,7 +5,7 @@
 Every kind is a python-telegram-bot ``Application`` from the same ``ApplicationBuilder`` settings as the
 end-to-end tests (``tests.botapi_fixtures.application_builder``: a 64-connection pool for requests, a
 separate one for getUpdates, the same timeouts), without a rate limiter, processing updates the way
-xiaoe does (``channels.concurrency``: chats at once, each chat in order, at most 64 in flight, the
+xiaoe does (``channels.concurrency``: chats at once, each chat in order, at most 16 in flight, the
 confirmed offset held below the lowest unfinished update), polling with ``run_polling`` and the
 production ``allowed_updates``:
 

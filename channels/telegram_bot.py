@@ -29,7 +29,7 @@ Design notes:
   for stale presses, so a keyboard is removed exactly when pressing it would be refused. Keeping it in
   SQLite (not in memory) means a restarted bot still cleans up the keyboards the old process sent.
 * **Order.** Chats are served concurrently, each chat's updates strictly in Telegram's order (in a group:
-  per member, and per group for what posts there); at most 64 updates in flight; an update is confirmed
+  per member, and per group for what posts there); at most 16 updates in flight; an update is confirmed
   to Telegram only when it and every update before it are handled — see ``channels/concurrency.py``.
   An engine turn is synchronous (~0.3 ms, one SQLite transaction) and runs in the event loop, so two turns
   never share the connection at once; the waiting is on the network.
