@@ -1,7 +1,7 @@
 """The start-up baseline: a bare python-telegram-bot echo bot, started like ``python bot.py telegram``.
 
 Same token and Bot API URL from the environment, the same rate limiter and polling call as xiaoe's
-production start (``channels.telegram_bot``), and nothing of xiaoe: no engine, no database, no command
+production start (``channels.tg``), and nothing of xiaoe: no engine, no database, no command
 menu. ``bench.startup`` times it next to xiaoe, so the difference is what xiaoe adds.
 """
 

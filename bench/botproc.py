@@ -3,13 +3,13 @@
     python -m bench.botproc xiaoe|echo|echo-k --base-url URL --token TOKEN [--db PATH]
 
 Every kind is a python-telegram-bot ``Application`` from the same ``ApplicationBuilder`` settings as the
-end-to-end tests (``tests.botapi_fixtures.application_builder``: a 64-connection pool for requests, a
+end-to-end tests (``testing.wiring.application_builder``: a 64-connection pool for requests, a
 separate one for getUpdates, the same timeouts), without a rate limiter, processing updates the way
-xiaoe does (``channels.concurrency``: chats at once, each chat in order, at most 16 in flight, the
+xiaoe does (``channels.tg.concurrency``: chats at once, each chat in order, at most 16 in flight, the
 confirmed offset held below the lowest unfinished update), polling with ``run_polling`` and the
 production ``allowed_updates``:
 
-* ``xiaoe``: ``channels.telegram_bot.build_application`` over the engine on a WAL file database;
+* ``xiaoe``: ``channels.tg.app.build_application`` over the engine on a WAL file database;
 * ``echo``: one ``sendMessage`` with the text back, per message;
 * ``echo-k``: the text of each message starts with ``k|``; the bot sends the rest back ``k`` times (as
   HTML, like xiaoe). The benchmark sets ``k`` to the number of Bot API calls xiaoe makes for that same
@@ -39,7 +39,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler, filters
 
-from tests.botapi_fixtures import application_builder
+from testing.wiring import application_builder
 
 TODAY = date(2026, 11, 22)
 KINDS = ("xiaoe", "echo", "echo-k")
@@ -97,14 +97,14 @@ def build(kind: str, base_url: str, token: str, db: str | None) -> Application:
     fake = SimpleNamespace(token=token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"))
     builder = application_builder(fake)  # type: ignore[arg-type]
     if kind == "xiaoe":
-        from channels.telegram_bot import build_application
-        from flows.engine import Engine
+        from assembly import Engine
+        from channels.tg.app import build_application
         from storage import SessionStore, open_database
 
         engine = Engine(SessionStore(open_database(db)), clock=lambda: TODAY)
         app = build_application(engine, builder=builder, rate_limiter=False)
     else:
-        from channels import concurrency
+        from channels.tg import concurrency
 
         ledger = concurrency.install(builder)  # the same update processing as xiaoe's
         app = builder.build()
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", required=True)
     parser.add_argument("--db")
     args = parser.parse_args(argv)
-    from channels.telegram_bot import ALLOWED_UPDATES
+    from channels.tg.app import ALLOWED_UPDATES
 
     app = build(args.kind, args.base_url, args.token, args.db)
     app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)

@@ -4,7 +4,7 @@ Three bot processes run side by side, each with its own fake Bot API server in t
 ``bench.botproc``): **xiaoe**, a bare **echo** bot, and **echo-k**, an echo bot that makes as many Bot API
 requests per update as xiaoe made for the same step. All three use the same ``ApplicationBuilder``
 settings, no rate limiter (it would cap every bot at Telegram's 30 messages/s and measure the limiter),
-the same update processing (``channels.concurrency``: chats at once, each in order) and the same simulated
+the same update processing (``channels.tg.concurrency``: chats at once, each in order) and the same simulated
 users.
 
 Simulated users work in a closed loop: ``users`` of them at a time, each playing a creditor or debtor

@@ -53,7 +53,7 @@ class EngineResult:
 
 
 def _engine(path: Path) -> Any:
-    from flows.engine import Engine
+    from assembly import Engine
     from storage import SessionStore, open_database
 
     return Engine(SessionStore(open_database(path)), clock=lambda: TODAY)
@@ -89,10 +89,10 @@ def _play(engine: Any, consultations: int, concurrent: int, first_user: int,
 @contextlib.contextmanager
 def instrumented(engine: Any, split: Split) -> Iterator[None]:
     """Wrap the engine's machine, rendering and storage calls so ``split`` times them (then unwrap)."""
-    import flows.engine
+    import core.turn
     import flows.screens
 
-    saved_render, saved_immediate = flows.screens.render, flows.engine.immediate
+    saved_render, saved_immediate = flows.screens.render, core.turn.immediate
     real_immediate = saved_immediate
 
     @contextlib.contextmanager
@@ -114,11 +114,11 @@ def instrumented(engine: Any, split: Split) -> Iterator[None]:
     for name in STORE_METHODS:
         setattr(engine.store, name, split.wrap("storage", getattr(engine.store, name)))
     flows.screens.render = split.wrap("rendering", saved_render)
-    flows.engine.immediate = timed_immediate
+    core.turn.immediate = timed_immediate
     try:
         yield
     finally:
-        flows.screens.render, flows.engine.immediate = saved_render, saved_immediate
+        flows.screens.render, core.turn.immediate = saved_render, saved_immediate
         del engine.machine.fire
         for name in STORE_METHODS:
             delattr(engine.store, name)

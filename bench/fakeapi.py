@@ -1,4 +1,4 @@
-"""The test Bot API server (``tests/botapi.py``) with two additions the benchmarks need.
+"""The test Bot API server (``testing.FakeBotAPI``) with two additions the benchmarks need.
 
 * ``first_poll``: set when the first ``getUpdates`` *arrives*. The fake records a call only once it is
   answered, which for a long poll is seconds later; start-up is measured to the arrival.
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.botapi import FakeBotAPI
+from testing import FakeBotAPI
 
 
 class BenchBotAPI(FakeBotAPI):

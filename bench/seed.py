@@ -28,7 +28,7 @@ TRANSCRIPT_COLUMNS = ("session_id", "chat_id", "user_id", "direction", "kind", "
 
 def templates() -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """(session row, its last turn's transcript rows [in, first out]) after every step of every script."""
-    from flows.engine import Engine
+    from assembly import Engine
     from storage import SessionStore, open_database
 
     found = []

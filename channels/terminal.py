@@ -8,12 +8,14 @@ with pipes and is what the end-to-end tests drive.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
-from flows.engine import Engine
+from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 
@@ -87,32 +89,100 @@ def _print_reply(reply: Reply, out: TextIO) -> list[str]:
     return data
 
 
-def run_interactive(engine: Engine, user: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """Human interface: numbered options; a bare number presses the matching button."""
-    uid = user_id_for(user)
-    out.write("小额债务助手 · 终端模式（输入「帮助」查看说明，Ctrl-D 退出）\n")
-    buttons: list[str] = []
-    for reply in engine.handle(Inbound.typed(TERMINAL_CHAT_ID, uid, "/start")):
-        buttons = _print_reply(reply, out) or buttons
-    while True:
-        out.write("\n> ")
+GOODBYE = "再见！你的咨询已保存，下次运行时可以继续。"
+HISTORY_FILE = "terminal_history"  # under the data folder, beside the database
+
+
+def history_worthy(line: str) -> bool:
+    """Whether a typed line may be kept in the history file: commands and option numbers only.
+
+    Answers to questions (amounts, names, identity numbers, dates) stay in this run's memory, where the up
+    arrow finds them, but never reach the disk."""
+    text = line.strip()
+    return text.startswith("/") or (text.isascii() and text.isdigit() and len(text) <= 2)
+
+
+class LineReader:
+    """Reads the chat's input lines: readline editing and history on a terminal, plain lines otherwise."""
+
+    def __init__(self, stdin: TextIO, history: Path | None = None) -> None:
+        """``history``: the file the worthy lines of earlier runs are read from and written back to."""
+        self.stdin = stdin
+        self.history = history
+        self.readline = None
+        if stdin is sys.stdin and stdin.isatty():
+            try:
+                import readline
+            except ImportError:  # Windows without pyreadline: plain input() still works
+                readline = None
+            self.readline = readline
+        if self.readline is not None and history is not None and history.is_file():
+            with contextlib.suppress(OSError):
+                self.readline.read_history_file(history)
+
+    def read(self, prompt: str, out: TextIO) -> str:
+        """One line without its newline; raises EOFError at the end of input (Ctrl-D)."""
+        if self.readline is not None:
+            return input(prompt)
+        out.write(prompt)
         out.flush()
-        line = stdin.readline()
+        line = self.stdin.readline()
         if not line:
-            out.write("\n再见！\n")
-            return 0
-        text = line.strip()
-        if not text:
+            raise EOFError
+        return line.rstrip("\n")
+
+    def save(self) -> None:
+        """Write the history file back with only :func:`history_worthy` lines (owner-only permissions)."""
+        if self.readline is None or self.history is None:
+            return
+        rl = self.readline
+        lines = [rl.get_history_item(i) for i in range(1, rl.get_current_history_length() + 1)]
+        rl.clear_history()
+        for line in lines:
+            if line and history_worthy(line):
+                rl.add_history(line)
+        rl.set_history_length(500)
+        with contextlib.suppress(OSError):
+            self.history.parent.mkdir(parents=True, exist_ok=True)
+            self.history.touch(mode=0o600, exist_ok=True)
+            rl.write_history_file(self.history)
+
+
+def _turn(engine: Engine, inbound: Inbound, out: TextIO) -> list[str]:
+    """One turn printed; returns the new buttons' data (empty when the turn showed none)."""
+    new_buttons: list[str] = []
+    for reply in engine.handle(inbound):
+        if reply.alert:
+            out.write(f"\n（{html_to_text(reply.html)}）\n")
             continue
-        if text.isascii() and text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
-            inbound = Inbound.pressed(TERMINAL_CHAT_ID, uid, buttons[int(text) - 1])
-        else:
-            inbound = Inbound.typed(TERMINAL_CHAT_ID, uid, text)
-        new_buttons: list[str] = []
-        for reply in engine.handle(inbound):
-            if reply.alert:
-                out.write(f"\n（{html_to_text(reply.html)}）\n")
+        new_buttons = _print_reply(reply, out) or new_buttons
+    return new_buttons
+
+
+def run_interactive(engine: Engine, user: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                    history: Path | None = None) -> int:
+    """Human interface: numbered options; a bare number presses the matching button.
+
+    Ctrl-D (end of input) and Ctrl-C end the chat with one line saying the consultation is saved (every
+    turn is stored as it happens); ``history`` is the readline history file (see :class:`LineReader`)."""
+    uid = user_id_for(user)
+    reader = LineReader(stdin, history)
+    out.write("小额债务助手 · 终端模式（输入「帮助」查看说明，Ctrl-D 或 Ctrl-C 退出）\n")
+    buttons: list[str] = []
+    try:
+        buttons = _turn(engine, Inbound.typed(TERMINAL_CHAT_ID, uid, "/start"), out) or buttons
+        while True:
+            text = reader.read("\n> ", out).strip()
+            if not text:
                 continue
-            new_buttons = _print_reply(reply, out) or new_buttons
-        if new_buttons:
-            buttons = new_buttons
+            if text.isascii() and text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
+                inbound = Inbound.pressed(TERMINAL_CHAT_ID, uid, buttons[int(text) - 1])
+            else:
+                inbound = Inbound.typed(TERMINAL_CHAT_ID, uid, text)
+            buttons = _turn(engine, inbound, out) or buttons
+    except (EOFError, KeyboardInterrupt):
+        out.write(f"\n{GOODBYE}\n")
+        out.flush()
+        return 0
+    finally:
+        reader.save()

@@ -5,7 +5,7 @@
 document needs (blanks left, cautions, why a claim was left out). Every legal figure comes from a
 calculator in ``law/``: the interest cap and the accrued interest from :mod:`law.interest`, the LPR
 from :mod:`law.lpr`, small-claims eligibility from :mod:`law.small_claims`, the limitation period
-from :mod:`law.periods` (through :func:`flows.advice.advice_context`, as on the result screen).
+from :mod:`law.periods` (through :func:`law.advice.advice_context`, as on the result screen).
 """
 
 from __future__ import annotations
@@ -14,18 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from documents.catalogue import catalogue
 from documents.claims import InterestClaim, interest_claim
 from documents.schedule import instalments
-from flows.advice import advice_context
-from flows.formats import id_birth_and_gender
+from law.advice import advice_context
 from law.calculation import CalculationError
 from law.interest import interest_cap
 from law.lpr import LPR_SERIES_START
-from law.small_claims import PROVINCES, small_claims
+from law.small_claims import small_claims
 from messages.render import cn_date, yuan
+from text.dates import stored_date
+from text.formats import id_birth_and_gender
+from text.numerals import number_to_cn
+from text.provinces import PROVINCES
 
 BLANK = "________"
 BLANK_DATE = "____年__月__日"
@@ -67,27 +70,13 @@ class Draft:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _an2cn(value: Any, mode: str = "low") -> str:
-    """Chinese numerals (cn2an is imported on first use: its import costs ~0.1 s of start-up)."""
-    import cn2an
-
-    return cn2an.an2cn(value, mode)
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _cn(value: date | None, blank: str = BLANK_DATE) -> str:
     return cn_date(value) if value else blank
 
 
 def _fact_date(facts: Mapping[str, Any], key: str, blank: str = BLANK_DATE) -> str:
     """A date fact as written in a document; a month the user gave ("2025年3月") stays a month, never "1日"."""
-    day = _date(facts.get(key))
+    day = stored_date(facts.get(key))
     if day is None:
         return blank
     return f"{day.year}年{day.month}月" if facts.get(f"{key}__approx") else cn_date(day)
@@ -120,12 +109,12 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
         creditor_kind = facts.get("creditor_kind")
         kind = "loan" if creditor_kind in {"person", "online_lender"} else "other"
         cause = CAUSES_DEBTOR.get(creditor_kind or "", "欠款")
-    due = _date(facts.get("due_date"))
+    due = stored_date(facts.get("due_date"))
     given = [e for e in facts.get("evidence") or [] if e in EVIDENCE]
     evidence = [{"name": EVIDENCE[e][1], "proves": EVIDENCE[e][2]} for e in given]
     return {
         "amount": yuan(amount),
-        "amount_upper": f"人民币{_an2cn(str(amount), 'rmb')}",
+        "amount_upper": f"人民币{number_to_cn(str(amount), 'rmb')}",
         "kind": kind,
         "cause": cause,
         "is_loan": kind == "loan",
@@ -143,7 +132,7 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def _plan(facts: Mapping[str, Any], amount: Decimal, count_fact: str) -> dict[str, Any]:
     count = int(facts.get(count_fact) or 1)
-    first = _date(facts.get("first_payment_date"))
+    first = stored_date(facts.get("first_payment_date"))
     plan = instalments(amount, count, first)
     return {
         "count": count,
@@ -157,14 +146,19 @@ def _plan(facts: Mapping[str, Any], amount: Decimal, count_fact: str) -> dict[st
 
 
 def _cap(facts: Mapping[str, Any], today: date, is_loan: bool) -> dict[str, Any]:
-    loan_date = _date(facts.get("loan_date"))
+    loan_date = stored_date(facts.get("loan_date"))
     if not is_loan or loan_date is None or loan_date < LPR_SERIES_START or loan_date > today:
         return {"pct": None}
     try:
         calc = interest_cap(loan_date, Decimal(0), today=today)
     except CalculationError:
         return {"pct": None}
-    return {"pct": format(calc.result["cap_pct"].normalize(), "f"), "calculation": calc}
+    result = cast(dict[str, Any], calc.result)
+    return {"pct": format(result["cap_pct"].normalize(), "f"), "calculation": calc}
+
+
+def _not_yet_due(due: date | None, today: date) -> bool:
+    return due is not None and due >= today
 
 
 def _claim(facts: Mapping[str, Any], today: date, claim: InterestClaim, small: Any) -> dict[str, Any]:
@@ -236,7 +230,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
             "you": LENDER_YOU.get(creditor_kind, "您"),
         },
         "debt": debt,
-        "demand": {"days": days, "days_cn": _an2cn(days)},
+        "demand": {"days": days, "days_cn": number_to_cn(days)},
         "claim": _claim(facts, today, claim, small) if kind == "complaint" else None,
         "plan": plan,
         "cap": {"pct": cap["pct"]},
@@ -256,7 +250,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
         "small_claims": small,
         "limitation": limitation,
         "cap": cap.get("calculation"),
-        "not_yet_due": bool(_date(facts.get("due_date")) and _date(facts.get("due_date")) >= today),
+        "not_yet_due": _not_yet_due(stored_date(facts.get("due_date")), today),
         "plan_end": plan["last_date"] if kind in {"agreement", "hardship"} else "",
     }
     return Draft(kind=kind, title=title, context=context, notes=notes)

@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from law.calculation import Calculation, CalculationError
 from law.interest import accrued_interest, interest_cap
 from law.lpr import LPR_SERIES_START, lpr_on
+from text.dates import stored_date
 
 
 @dataclass(frozen=True)
@@ -71,24 +72,18 @@ class InterestClaim:
         return seen
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _agreed(principal: Decimal, loan_date: date, rate: Decimal, unit: str, today: date) -> InterestClaim | None:
     try:
         cap = interest_cap(loan_date, rate, unit, "private", today=today)
     except CalculationError:
         return None  # before the LPR series: the cap cannot be computed
-    cap_pct, agreed_pct = cap.result["cap_pct"], cap.result["user_annual_pct"]
+    result = cast(dict[str, Any], cap.result)
+    cap_pct, agreed_pct = result["cap_pct"], result["user_annual_pct"]
     claimed = min(agreed_pct, cap_pct)
     accrued = accrued_interest(principal, claimed, loan_date, today)
     return InterestClaim(kind="agreed", basis="agreed", principal=principal, rate_pct=claimed, start=loan_date,
-                         accrued=accrued.result, cap_pct=cap_pct, agreed_pct=agreed_pct,
-                         lpr_month=cap.result["lpr"]["month"], calculations=(cap, accrued))
+                         accrued=cast(Decimal, accrued.result), cap_pct=cap_pct, agreed_pct=agreed_pct,
+                         lpr_month=result["lpr"]["month"], calculations=(cap, accrued))
 
 
 def _overdue_lpr(principal: Decimal, basis: str, due: date, loan_date: date | None, today: date) -> InterestClaim:
@@ -99,19 +94,20 @@ def _overdue_lpr(principal: Decimal, basis: str, due: date, loan_date: date | No
     rate, cap_pct, calcs = row.one_year_pct, None, []
     if loan_date is not None and LPR_SERIES_START <= loan_date <= today:
         cap = interest_cap(loan_date, rate, "year", "private", today=today)
-        cap_pct = cap.result["cap_pct"]
+        cap_pct = cast(dict[str, Any], cap.result)["cap_pct"]
         rate = min(rate, cap_pct)
         calcs.append(cap)
     accrued = accrued_interest(principal, rate, first_day, today)
     calcs.append(accrued)
     return InterestClaim(kind="overdue_lpr", basis=basis, principal=principal, rate_pct=rate, start=first_day,
-                         accrued=accrued.result, cap_pct=cap_pct, lpr_month=row.month, calculations=tuple(calcs))
+                         accrued=cast(Decimal, accrued.result), cap_pct=cap_pct, lpr_month=row.month,
+                         calculations=tuple(calcs))
 
 
 def interest_claim(facts: Mapping[str, Any], principal: Decimal, today: date) -> InterestClaim:
     """The interest a complaint may claim for these facts (see the module docstring)."""
     agreed = facts.get("interest_agreed")
-    loan_date = _date(facts.get("loan_date"))
+    loan_date = stored_date(facts.get("loan_date"))
     if loan_date is not None and loan_date > today:
         loan_date = None
     basis = {"no": "no_agreement", "unclear": "unclear"}.get(str(agreed), "no_agreement")
@@ -127,7 +123,7 @@ def interest_claim(facts: Mapping[str, Any], principal: Decimal, today: date) ->
             if claim is None:
                 return InterestClaim.none(principal, "before_lpr", "agreed")
             return claim
-    due = _date(facts.get("due_date"))
+    due = stored_date(facts.get("due_date"))
     if due is None:
         return InterestClaim.none(principal, "no_term", basis)
     if due >= today:

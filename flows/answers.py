@@ -11,18 +11,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flows.formats import parse_format
-from flows.parsers import (
-    ParseError,
-    match_choice,
-    match_choices,
-    normalise,
-    parse_amount,
-    parse_date,
-    parse_province,
-    parse_yes_no,
-)
 from flows.spec import Node
+from text.amounts import parse_amount
+from text.choices import match_choice, match_choices, parse_yes_no
+from text.dates import parse_date
+from text.errors import ParseError
+from text.formats import parse_format
+from text.normalise import normalise
+from text.provinces import parse_province
 
 MAX_FREE_TEXT = 500
 
@@ -73,9 +69,9 @@ def read_typed(node: Node, text: str, today: date, facts: dict[str, Any] | None 
     if node.kind == "amount":
         return {node.id: str(parse_amount(text))}
     if node.kind == "date":
-        value, approximate = parse_date(text, today)
-        _check_date(node, value, today)
-        return {node.id: value.isoformat(), f"{node.id}__approx": approximate}
+        day, approximate = parse_date(text, today)
+        _check_date(node, day, today)
+        return {node.id: day.isoformat(), f"{node.id}__approx": approximate}
     if node.kind == "province":
         return {node.id: parse_province(text)}
     if node.kind == "text":
@@ -85,7 +81,7 @@ def read_typed(node: Node, text: str, today: date, facts: dict[str, Any] | None 
         if len(cleaned) > MAX_FREE_TEXT:
             raise ParseError("text_too_long", limit=MAX_FREE_TEXT)
         if "format" in node.validate:
-            return parse_format(str(node.validate["format"]), node.id, cleaned)
+            return parse_format(str(node.validate["format"]), node.id, cleaned, today)
         return {node.id: cleaned}
     raise ParseError("not_a_question")
 

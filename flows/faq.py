@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from flows.parsers import normalise
+from text.normalise import normalise
 
 FAQ_PATH = Path(__file__).resolve().parent / "faq.yaml"
 

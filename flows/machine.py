@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from transitions import EventData, Machine, MachineError
 
 from flows.spec import FOLLOW_UP_KINDS, FlowRegistry, Node
+from storage.sessions import Session
 
 Condition = Callable[[EventData], bool]
 
@@ -43,15 +45,20 @@ class Edge:
     label: str  # a readable condition, e.g. "debt_type=wages", "editing", "history=creditor.amount"
 
 
+def _session(ev: EventData) -> Session:
+    """The session a trigger was fired on (the machine's model for that move)."""
+    return cast(Session, ev.model)
+
+
 def _branch_condition(registry: FlowRegistry, node: Node, index: int) -> Condition:
     branch = node.next[index]
-    return lambda ev: branch.matches(ev.model.facts)
+    return lambda ev: branch.matches(_session(ev).facts)
 
 
 def _edit_complete(registry: FlowRegistry, flow_id: str) -> Condition:
     def condition(ev: EventData) -> bool:
-        session = ev.model
-        if not session.pending.get("editing"):
+        session = _session(ev)
+        if not session.pending.editing:
             return False
         path = registry.path(session.facts)
         return all(registry.node(s).id in session.facts for s in path if registry.node(s).flow == flow_id)
@@ -65,8 +72,8 @@ def _target_is(target: str) -> Condition:
 
 def _history_top_is(state: str) -> Condition:
     def condition(ev: EventData) -> bool:
-        history = ev.model.history
-        return bool(history) and history[-1]["state"] == state
+        history = _session(ev).history
+        return bool(history) and history[-1].state == state
 
     return condition
 

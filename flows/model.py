@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class InboundKind(StrEnum):
@@ -21,6 +22,10 @@ class InboundKind(StrEnum):
     UNSUPPORTED = "unsupported"  # a photo, sticker, voice note... the engine answers politely
     EVENT = "event"  # a group event, named in ``text``: bot_added, bot_removed, members_joined
     EDITED = "edited"  # the user edited a message already answered: edits are not read
+
+
+# The group events a channel reports (``Inbound.text`` of an ``EVENT``).
+BOT_ADDED, BOT_REMOVED, MEMBERS_JOINED = "bot_added", "bot_removed", "members_joined"
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,20 @@ class Inbound:
         return cls(chat_id, user_id, InboundKind.PRESS, data, **kw)  # type: ignore[arg-type]
 
 
+class ReplyKind(StrEnum):
+    """What a reply is, for channels (an ``ack`` may edit the pressed question, a ``stale`` one is a pop-up)."""
+
+    MESSAGE = "message"
+    QUESTION = "question"
+    REVIEW = "review"
+    RESULT = "result"
+    NOTICE = "notice"
+    ERROR = "error"
+    ACK = "ack"  # acknowledges a pressed or typed answer
+    STALE = "stale"  # a refused press: shown as a pop-up alert
+    DOCUMENT = "document"  # carries a file
+
+
 @dataclass(frozen=True)
 class Button:
     """One inline button: the label the user sees and the data sent back when pressed.
@@ -83,9 +102,13 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     files: tuple[Path, ...] = ()
     state: str = ""
-    kind: str = "message"  # message | question | result | notice | error
+    kind: ReplyKind = ReplyKind.MESSAGE
     alert: bool = False  # for a press that must be refused with a pop-up in chat clients
-    meta: dict = field(default_factory=dict, compare=False)
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        """Accept a kind given as its string value (stored replies, fixtures) and keep the enum."""
+        object.__setattr__(self, "kind", ReplyKind(self.kind))
 
     def button_data(self) -> list[str]:
         """Every callback button's data, row by row (link buttons have none)."""

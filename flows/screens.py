@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from flows import callbacks as cb
-from flows.advice import advice_context
 from flows.answers import display
-from flows.model import Button, Reply
+from flows.model import Button, Reply, ReplyKind
 from flows.spec import FlowRegistry, Node
+from law.advice import advice_context
 from law.lpr import latest_row
 from messages import render
 from storage.sessions import Session
@@ -41,7 +41,7 @@ def _nav_row(session: Session, node: Node | None) -> tuple[Button, ...]:
 def question(registry: FlowRegistry, session: Session, *, error: str = "", error_details: Any = None) -> Reply:
     """The current question, with options as buttons and 返回/跳过 as a navigation row."""
     node = registry.node(session.state)
-    picked = list(session.pending.get("picked", [])) if node.kind == "multi" else []
+    picked = list(session.pending.picked or []) if node.kind == "multi" else []
     rows: list[tuple[Button, ...]] = []
     for option in node.offered_options(session.facts):
         if node.kind == "multi":
@@ -54,7 +54,7 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
     nav = _nav_row(session, node)
     if nav:
         rows.append(nav)
-    editing = bool(session.pending.get("editing")) and node.id in session.facts
+    editing = session.pending.editing and node.id in session.facts
     rendered = render(
         "question.html.j2",
         body_template=node.template,
@@ -67,7 +67,7 @@ def question(registry: FlowRegistry, session: Session, *, error: str = "", error
         typed_numbers=node.kind in {"choice", "multi", "yesno"},
         facts=session.facts,  # so a question can be worded for the case (wages vs a loan)
     )
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="error" if error else "question")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.ERROR if error else ReplyKind.QUESTION)
 
 
 def review(registry: FlowRegistry, session: Session) -> Reply:
@@ -85,7 +85,7 @@ def review(registry: FlowRegistry, session: Session) -> Reply:
     nav = _nav_row(session, None)
     if nav:
         rows.append(nav)
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="review")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.REVIEW)
 
 
 def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
@@ -101,7 +101,8 @@ def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
     follow_up = follow_up_title(registry, session)
     if follow_up:
         rows = (rows[0], (Button(f"📄 {follow_up}", cb.encode(session.turn, cb.DRAFT)),), *rows[1:])
-    return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+    return Reply(rendered.html, rows, state=session.state, kind=ReplyKind.RESULT,
+                 meta={"citations": rendered.citations})
 
 
 def follow_up_title(registry: FlowRegistry, session: Session) -> str:
@@ -121,13 +122,13 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
     node = registry.node(session.state)
     picked = registry.node(f"{node.flow}.document") if registry.flows[node.flow].has("document") else None
     title = picked.option_label(str(session.facts.get("document", ""))).split("（")[0] if picked else ""
-    rendered = render(node.template, title=title, kept=bool(session.pending.get("details_kept")))
+    rendered = render(node.template, title=title, kept=session.pending.details_kept)
     rows: list[tuple[Button, ...]] = [(Button("📄 生成其他文书", cb.encode(session.turn, cb.ANOTHER)),)]
-    if session.pending.get("details_kept"):
+    if session.pending.details_kept:
         rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
     rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
                  Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))
-    return Reply(rendered.html, tuple(rows), state=session.state, kind="notice")
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.NOTICE)
 
 
 def topic_context(registry: FlowRegistry, topic: str) -> dict[str, Any]:
@@ -146,7 +147,8 @@ def info(registry: FlowRegistry, session: Session) -> Reply:
         (Button("📚 其他话题", cb.encode(session.turn, cb.MORE)),
          Button("💬 开始个人咨询", cb.encode(session.turn, cb.NAV, NAV_RESTART))),
     )
-    return Reply(rendered.html, rows, state=session.state, kind="result", meta={"citations": rendered.citations})
+    return Reply(rendered.html, rows, state=session.state, kind=ReplyKind.RESULT,
+                 meta={"citations": rendered.citations})
 
 
 def screen(registry: FlowRegistry, session: Session, today: date) -> Reply:
@@ -163,7 +165,7 @@ def screen(registry: FlowRegistry, session: Session, today: date) -> Reply:
     return info(registry, session)
 
 
-def notice(template: str, session: Session | None = None, *, kind: str = "notice", alert: bool = False,
+def notice(template: str, session: Session | None = None, *, kind: ReplyKind = ReplyKind.NOTICE, alert: bool = False,
            buttons: tuple[tuple[Button, ...], ...] = (), **context: Any) -> Reply:
     """A one-off message from a template (help, stale button, errors...)."""
     rendered = render(template, **context)

@@ -1,10 +1,15 @@
-"""xiaoe legal knowledge base and calculators.
+"""xiaoe's law: verbatim articles with provenance, the statutory calculators, and the advice figures.
 
-Knowledge base: :func:`get_article`, :func:`cite`, :func:`search_articles`, :func:`all_articles`.
-Calculators (each returns a :class:`Calculation`, raises :class:`CalculationError` on bad input):
-:func:`court_fee`, :func:`payment_order_fee`, :func:`preservation_fee`, :func:`enforcement_fee`,
-:func:`interest_cap`, :func:`delay_interest`, :func:`limitation`, :func:`enforcement_deadline`,
-:func:`small_claims`; data: :func:`trial_periods`; notes: :func:`wage_arrears_note`.
+The ``law`` package owns the knowledge base (:func:`get_article`, :func:`cite`, :func:`search_articles`,
+:func:`all_articles`; texts and dated figures in ``law/data``), the calculators — each returns a
+:class:`Calculation` and raises :class:`CalculationError` on bad input: :func:`court_fee`,
+:func:`payment_order_fee`, :func:`preservation_fee`, :func:`enforcement_fee`, :func:`interest_cap`,
+:func:`delay_interest`, :func:`limitation`, :func:`enforcement_deadline`, :func:`small_claims`; data:
+:func:`trial_periods`; notes: :func:`wage_arrears_note` — the figures a consultation's result needs
+(:mod:`law.advice`) and the calculator command line (:mod:`law.cli`, arguments in :mod:`law.arguments`). It sits
+at the bottom of the layers: it may import the standard library, third-party libraries, ``clock`` and the
+``text`` package (the one parser and numeral helper), and never ``flows``, ``documents``, ``messages``,
+``storage`` or ``channels``.
 """
 
 from law.calculation import Calculation, CalculationError

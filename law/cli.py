@@ -16,35 +16,23 @@ import argparse
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-import cn2an
-
-from flows.formats import parse_rate as parse_rate_words
-from flows.parsers import ParseError
+from law.arguments import UsageError, parse_amount, parse_rate, province_argument, read_dates, today_argument
 from law.calculation import Calculation, CalculationError
+from law.deadlines import appeal_deadline, labour_arbitration_deadline, retrial_deadline
 from law.fees import PROCEDURES, court_fee, enforcement_fee, payment_order_fee, preservation_fee
 from law.interest import delay_interest, interest_cap
 from law.kb import format_article, get_article, search_articles
 from law.periods import enforcement_deadline, limitation
 from law.small_claims import small_claims
 
-_AMOUNT_UNITS = {
-    "万": Decimal(10000),
-    "w": Decimal(10000),
-    "千": Decimal(1000),
-    "k": Decimal(1000),
-    "亿": Decimal(10**8),
-}
 _AMOUNT_HELP = "金额，如 50000、5万、三千五 / amount, e.g. 50000, 5万, 5,000"
-_CN_NUMBER = r"[\d.零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
-
-
-class UsageError(Exception):
-    """A command-line argument could not be used (reported in one line, exit code 2)."""
+_DATES_HELP = (
+    "日期可以写 2024-05-01、2024年5月1日、二〇二四年五月一日、去年五月（从 --today 起算；只写年月按1日计）"
+    " / dates: 2024-05-01, 2024年5月1日, 去年五月 (relative to --today)"
+)
 
 
 # argparse's own English messages, said in Chinese first (the English stays for operators).
@@ -83,73 +71,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(_zh(message))
 
 
-def parse_amount(text: str) -> Decimal:
-    """Read "50000", "5万", "5.5万", "5,000", "¥5,000元", "3k", "三千五", "3万5" as yuan; reject anything else."""
-    raw = unicodedata.normalize("NFKC", str(text)).strip()
-    cleaned = re.sub(r"\s+", "", raw)
-    cleaned = re.sub(r"^(¥|￥|rmb|RMB|人民币)", "", cleaned)
-    cleaned = re.sub(r"(元|块钱|块|圆)$", "", cleaned)
-    cleaned = cleaned.replace(",", "")
-    if re.search(r"[零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰仟]|\d[万千]\d", cleaned) and re.fullmatch(
-            _CN_NUMBER, cleaned):
-        # Chinese numerals as people say them: 三千五, 一万二, 两万, 3万5.
-        try:
-            return Decimal(str(cn2an.cn2an(cleaned, "smart")))
-        except (ValueError, KeyError, IndexError, TypeError, InvalidOperation):
-            pass
-    multiplier = Decimal(1)
-    if cleaned and cleaned[-1].lower() in _AMOUNT_UNITS:
-        multiplier = _AMOUNT_UNITS[cleaned[-1].lower()]
-        cleaned = cleaned[:-1]
-    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
-        raise argparse.ArgumentTypeError(
-            f"无法识别的金额：{raw}（请写成 50000、5万 或 5,000） / cannot read amount: {raw}"
-        )
-    try:
-        return Decimal(cleaned) * multiplier
-    except InvalidOperation as exc:  # pragma: no cover - the regex already guarantees a number
-        raise argparse.ArgumentTypeError(f"无法识别的金额：{raw} / cannot read amount: {raw}") from exc
-
-
-def parse_date(text: str) -> date:
-    """Read 2024-02-29, 2024/2/29, 2024.2.29 or 2024年2月29日; reject impossible dates."""
-    raw = unicodedata.normalize("NFKC", str(text)).strip()
-    match = re.fullmatch(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?", raw)
-    if not match:
-        raise argparse.ArgumentTypeError(f"无法识别的日期：{raw}（请写成 2024-02-29） / cannot read date: {raw}")
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"不存在的日期：{raw} / impossible date: {raw}") from exc
-
-
-class Rate(Decimal):
-    """A rate in percent that may say its own unit ("月息2分" is 2 % a month): ``unit`` is year/month/day or ""."""
-
-    unit: str = ""
-
-
-def parse_rate(text: str) -> Rate:
-    """Read a percentage: 24, 24%, 0.05; or as people say it (月息2分, 1分5, 年化24%, 日息0.05%, 万分之五/天).
-
-    A bare number says no unit (``--unit`` decides, yearly by default); worded rates are read by the same
-    parser the consultation uses (:func:`flows.formats.parse_rate`).
-    """
-    raw = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
-    unit = ""
-    if re.fullmatch(r"-?\d+(?:\.\d+)?%?", raw):
-        value = Rate(raw.rstrip("%"))
-    else:
-        try:
-            pct, unit = parse_rate_words(raw)
-        except ParseError:
-            raise argparse.ArgumentTypeError(
-                f"无法识别的利率：{text}（请写成 24、24%、月息2分 或 年化24%） / cannot read rate: {text}") from None
-        value = Rate(pct)
-    value.unit = unit
-    return value
-
-
 def _rate_unit(rate: Decimal, given: str | None) -> str:
     """The unit for ``--rate``: ``--unit`` if given, else what the rate said, else a yearly rate."""
     said = getattr(rate, "unit", "")
@@ -160,10 +81,11 @@ def _rate_unit(rate: Decimal, given: str | None) -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = _DATES_HELP
     parser.add_argument("--json", action="store_true", help="输出一个JSON对象 / print one JSON object")
     parser.add_argument(
         "--today",
-        type=parse_date,
+        type=today_argument,
         default=None,
         help="把“今天”固定为某日（测试用） / fix today's date, YYYY-MM-DD",
     )
@@ -182,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "calc",
         help="计算器 / calculators",
         description="按法条计算诉讼费、利率上限、时效等 / statutory calculators",
+        epilog=_DATES_HELP,
     )
     calcs = calc.add_subparsers(dest="calculator", metavar="CALCULATOR", parser_class=_Parser)
     calcs.required = True
@@ -216,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="民间借贷约定利率是否超过合同成立时一年期LPR的四倍（民间借贷规定第二十五条）"
         " / is the agreed rate above 4 x one-year LPR at contract formation",
     )
-    p.add_argument("--contract-date", type=parse_date, required=True, help="合同成立（出借）日期 / contract date")
+    p.add_argument("--contract-date", type=str, required=True, help="合同成立（出借）日期 / contract date")
     p.add_argument(
         "--rate", type=parse_rate, required=True,
         help="约定利率（百分数），如 24、年化24%%、月息2分、1分5 / rate in percent",
@@ -246,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--due",
         "--due-date",
         dest="due",
-        type=parse_date,
+        type=str,
         default=None,
         help="约定还款日（分期的填最后一期） / due date",
     )
@@ -254,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--demand",
         "--demand-date",
         dest="demand",
-        type=parse_date,
+        type=str,
         default=None,
         help="没有约定还款期限时，第一次催要的日期 / first demand (no term agreed)",
     )
@@ -262,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--interruption",
         "--last-interruption",
         dest="interruption",
-        type=parse_date,
+        type=str,
         action="append",
         default=[],
         help="中断日期（催要、对方承认、起诉），可重复 / interruption date, repeatable",
@@ -276,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--performance-end",
-        type=parse_date,
+        type=str,
         required=True,
         help="判决等规定的履行期间最后一日 / last day to perform",
     )
@@ -289,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
         " / doubled delay interest, 0.0175% per day",
     )
     p.add_argument("amount", type=parse_amount, help="未履行的金钱债务（不含一般利息） / unpaid principal")
-    p.add_argument("--start", type=parse_date, required=True, help="履行期间届满日 / last day of performance period")
-    p.add_argument("--end", type=parse_date, required=True, help="履行完毕（计算截止）日 / date of payment")
+    p.add_argument("--start", type=str, required=True, help="履行期间届满日 / last day of performance period")
+    p.add_argument("--end", type=str, required=True, help="履行完毕（计算截止）日 / date of payment")
     _common(p)
 
     p = calcs.add_parser(
@@ -300,7 +223,26 @@ def build_parser() -> argparse.ArgumentParser:
         " / small-claims eligibility by province",
     )
     p.add_argument("amount", type=parse_amount, help="标的额 / " + _AMOUNT_HELP)
-    p.add_argument("--province", default=None, help="省份，如 江苏、江苏省、Jiangsu / province")
+    p.add_argument(
+        "--province", type=province_argument, default=None, help="省份，如 江苏、江苏省、Jiangsu / province"
+    )
+    _common(p)
+
+    p = calcs.add_parser("appeal-deadline", help="上诉期（判决15日、裁定10日） / appeal deadline")
+    p.add_argument("--served", type=str, required=True, help="送达日期 / service date")
+    p.add_argument("--ruling", action="store_true", help="裁定（10日） / a ruling (10 days)")
+    p.add_argument("--small-claims", action="store_true", help="小额诉讼案件 / small-claims case")
+    _common(p)
+
+    p = calcs.add_parser("retrial-deadline", help="申请再审期间（六个月） / retrial deadline")
+    p.add_argument("--effective", type=str, required=True, help="判决生效日期 / effective date")
+    _common(p)
+
+    p = calcs.add_parser("labour-arbitration", help="劳动仲裁时效（一年） / labour arbitration period")
+    p.add_argument("--known", type=str, required=True, help="知道权利被侵害的日期 / date known")
+    p.add_argument("--interruption", type=str, action="append", default=[], help="中断日期 / interruption")
+    p.add_argument("--employment-ended", type=str, default=None, help="离职日期 / employment end")
+    p.add_argument("--wages-during-employment", action="store_true", help="在职期间欠薪 / wages owed in work")
     _common(p)
 
     p = commands.add_parser(
@@ -331,6 +273,13 @@ def _run_calc(args: argparse.Namespace) -> Calculation:
         "enforcement-deadline": lambda: enforcement_deadline(args.performance_end, today=args.today),
         "delay-interest": lambda: delay_interest(args.amount, args.start, args.end, today=args.today),
         "small-claims": lambda: small_claims(args.amount, args.province, today=args.today),
+        "appeal-deadline": lambda: appeal_deadline(
+            args.served, "ruling" if args.ruling else "judgment", args.small_claims, today=args.today
+        ),
+        "retrial-deadline": lambda: retrial_deadline(args.effective, today=args.today),
+        "labour-arbitration": lambda: labour_arbitration_deadline(
+            args.known, args.interruption, args.wages_during_employment, args.employment_ended, today=args.today
+        ),
     }
     return handlers[args.calculator]()
 
@@ -394,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "law":
             return _law(args)
+        notes = read_dates(args)
         calculation = _run_calc(args)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
@@ -406,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never show a traceback to a user
         print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    for note in notes:
+        print(note, file=sys.stderr)
     try:
         if args.json:
             print(json.dumps(calculation.to_json(), ensure_ascii=False, indent=2))

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from text.normalise import normalise
+from text.numerals import cn_to_int, int_to_cn
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 INDEX_FILES = ("index.json", "index-extra.json")
@@ -42,6 +44,7 @@ SHORT_TITLES: dict[str, str] = {
     "delayed-performance-interest": "迟延履行利息解释",
     "refusal-to-execute-interpretation": "拒执解释",
     "labour-dispute-arbitration-law": "劳动争议调解仲裁法",
+    "credit-card-crime-interpretation": "妨害信用卡管理刑事案件解释",
 }
 
 # Version and effective date in Chinese, for users (the English originals are in Article.version).
@@ -64,25 +67,8 @@ VERSIONS_ZH: dict[str, str] = {
     "delayed-performance-interest": "2014年7月7日公布，2014年8月1日起施行",
     "refusal-to-execute-interpretation": "法释〔2024〕13号，2024年12月1日起施行",
     "labour-dispute-arbitration-law": "2007年12月29日通过，2008年5月1日起施行",
+    "credit-card-crime-interpretation": "法释〔2009〕19号，2018年修正，修正后自2018年12月1日起施行",
 }
-
-_CN_DIGITS = "零一二三四五六七八九"
-_CN_VALUES = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
 
 class UnknownCitation(KeyError):
     """Raised when a citation key is not in the knowledge base."""
@@ -131,46 +117,6 @@ class Article:
             r"第?([零〇一二两三四五六七八九十百千]+)[条点]?(?:之[一二三四五六七八九十]+)?", self.article
         )
         return cn_to_int(match.group(1)) if match else None
-
-
-def int_to_cn(number: int) -> str:
-    """Write 1-9999 the way article numbers are written: 10 -> 十, 110 -> 一百一十, 201 -> 二百零一."""
-    if not 0 < number < 10000:
-        raise ValueError(f"article number out of range: {number}")
-    if number < 10:
-        return _CN_DIGITS[number]
-    if number < 20:
-        return "十" + (_CN_DIGITS[number - 10] if number > 10 else "")
-    out = []
-    pending_zero = False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit = number // value % 10
-        if digit == 0:
-            if out:
-                pending_zero = True
-            continue
-        if pending_zero:
-            out.append("零")
-            pending_zero = False
-        out.append(_CN_DIGITS[digit] + unit)
-    return "".join(out)
-
-
-def cn_to_int(text: str) -> int:
-    """Read a Chinese numeral up to 9999 (一百八十八 -> 188, 十五 -> 15, 二百零一 -> 201)."""
-    if not text:
-        raise ValueError("empty numeral")
-    total = 0
-    digit = 0
-    for char in text:
-        if char in _CN_VALUES:
-            digit = _CN_VALUES[char]
-        elif char in _CN_UNITS:
-            total += (digit or 1) * _CN_UNITS[char]
-            digit = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {text}")
-    return total + digit
 
 
 @dataclass(frozen=True)
@@ -334,8 +280,7 @@ _ARTICLE_REF = re.compile(
 
 
 def _normalise(query: str) -> str:
-    text = unicodedata.normalize("NFKC", query).strip()
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", normalise(query))
 
 
 def _article_ref(text: str, *, need_unit: bool) -> str | None:

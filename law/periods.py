@@ -31,10 +31,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import chinese_calendar
+import chinese_calendar  # no stubs
 
 from law.calculation import Calculation, CalculationError, check_date, fmt_date, resolve_today, unique
-from law.kb import int_to_cn
+from text.numerals import int_to_cn
 
 WEEKDAYS_ZH = "一二三四五六日"
 LONG_STOP_YEARS = 20

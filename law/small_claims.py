@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,46 +19,11 @@ import yaml
 
 from law.calculation import Calculation, check_amount, fmt_date, fmt_money, resolve_today, unique
 from law.kb import DATA_DIR
+from text.dates import stored_date
+from text.provinces import PROVINCES, province_name
 
 THRESHOLDS_FILE = DATA_DIR / "small-claims-thresholds.csv"
 THRESHOLDS_ZH_FILE = DATA_DIR / "small-claims-thresholds.zh.yaml"
-
-# The 31 provincial-level divisions of the mainland: canonical short name -> (full name, pinyin).
-PROVINCES: dict[str, tuple[str, str]] = {
-    "北京": ("北京市", "beijing"),
-    "天津": ("天津市", "tianjin"),
-    "河北": ("河北省", "hebei"),
-    "山西": ("山西省", "shanxi"),
-    "内蒙古": ("内蒙古自治区", "neimenggu"),
-    "辽宁": ("辽宁省", "liaoning"),
-    "吉林": ("吉林省", "jilin"),
-    "黑龙江": ("黑龙江省", "heilongjiang"),
-    "上海": ("上海市", "shanghai"),
-    "江苏": ("江苏省", "jiangsu"),
-    "浙江": ("浙江省", "zhejiang"),
-    "安徽": ("安徽省", "anhui"),
-    "福建": ("福建省", "fujian"),
-    "江西": ("江西省", "jiangxi"),
-    "山东": ("山东省", "shandong"),
-    "河南": ("河南省", "henan"),
-    "湖北": ("湖北省", "hubei"),
-    "湖南": ("湖南省", "hunan"),
-    "广东": ("广东省", "guangdong"),
-    "广西": ("广西壮族自治区", "guangxi"),
-    "海南": ("海南省", "hainan"),
-    "重庆": ("重庆市", "chongqing"),
-    "四川": ("四川省", "sichuan"),
-    "贵州": ("贵州省", "guizhou"),
-    "云南": ("云南省", "yunnan"),
-    "西藏": ("西藏自治区", "xizang"),
-    "陕西": ("陕西省", "shaanxi"),
-    "甘肃": ("甘肃省", "gansu"),
-    "青海": ("青海省", "qinghai"),
-    "宁夏": ("宁夏回族自治区", "ningxia"),
-    "新疆": ("新疆维吾尔自治区", "xinjiang"),
-}
-_EXTRA_ALIASES = {"inner mongolia": "内蒙古", "tibet": "西藏", "nei mongol": "内蒙古"}
-
 
 @dataclass(frozen=True)
 class Threshold:
@@ -146,31 +110,6 @@ def trial_periods() -> dict[str, TrialPeriod]:
     }
 
 
-def normalise_province(name: str | None) -> str | None:
-    """Canonical short province name for "江苏", "江苏省", "Jiangsu", "jiangsu sheng"…; None if unknown."""
-    if not name or not isinstance(name, str):
-        return None
-    text = unicodedata.normalize("NFKC", name).strip()
-    lowered = re.sub(r"[\s_-]+", " ", text.lower()).strip()
-    lowered = re.sub(r" (sheng|shi|province|municipality|autonomous region|zizhiqu)$", "", lowered)
-    if lowered in _EXTRA_ALIASES:
-        return _EXTRA_ALIASES[lowered]
-    for short, (full, pinyin) in PROVINCES.items():
-        if text in (short, full) or lowered.replace(" ", "") == pinyin:
-            return short
-    stripped = re.sub(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$", "", text)
-    if stripped in PROVINCES:
-        return stripped
-    return None
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
 def _parse_year(text: str) -> int | None:
     return int(text) if re.fullmatch(r"\d{4}", text.strip()) else None
 
@@ -182,7 +121,7 @@ def thresholds() -> tuple[Threshold, ...]:
     notes = yaml.safe_load(THRESHOLDS_ZH_FILE.read_text(encoding="utf-8"))
     with THRESHOLDS_FILE.open(encoding="utf-8", newline="") as handle:
         for raw in csv.DictReader(handle):
-            province = normalise_province(raw["province"].split()[0])
+            province = province_name(raw["province"].split()[0])
             if province is None:
                 raise ValueError(f"unknown province in thresholds file: {raw['province']}")
             note = notes.get(f"{province}:{raw['mandatory_limit_yuan']}")
@@ -193,7 +132,7 @@ def thresholds() -> tuple[Threshold, ...]:
                     province=province,
                     year=_parse_year(raw["year"]),
                     year_text=raw["year"],
-                    effective_from=_parse_date(raw["effective_from"]),
+                    effective_from=stored_date(raw["effective_from"].strip()),
                     effective_text=raw["effective_from"],
                     mandatory_limit=Decimal(raw["mandatory_limit_yuan"]),
                     agreed_limit=Decimal(raw["agreed_limit_yuan"]),
@@ -248,7 +187,7 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
     """
     amount = check_amount(amount, "标的额", "amount")
     today = resolve_today(today)
-    canonical = normalise_province(province)
+    canonical = province_name(province)
     periods = trial_periods()
     base_result: dict[str, object] = {
         "eligible": None,

@@ -21,6 +21,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from law.kb import cite as kb_cite
+from text.refusals import has_refusal, refusal
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -81,6 +82,8 @@ def environment() -> Environment:
     )
     env.globals["cite"] = _cite
     env.globals["cite_all"] = _cite_all
+    env.globals["has_refusal"] = has_refusal
+    env.globals["refusal"] = refusal
     env.filters["yuan"] = yuan
     env.filters["cn_date"] = cn_date
     return env

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flows.formats import id_check_char as id_check_digit  # GB 11643 check character
+from text.formats import id_check_char as id_check_digit  # GB 11643 check character
 
 # Single-character surnames common enough to matter, minus characters that are far more often
 # ordinary words after a cue (于 向 和 时 常 高 方 安 白 文 江 成 全 元 明 原 齐 明 花 ...).

@@ -10,8 +10,9 @@ import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
+from assembly import replay_engine
 from messages import html_to_text
 from recordings import format as fixture_format
 from recordings.export import ExportError, export
@@ -22,7 +23,7 @@ from storage.db import DEFAULT_DB_PATH
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+    def error(self, message: str) -> NoReturn:  # argparse hook
         self.print_usage(sys.stderr)
         self.exit(2, f"错误 / error: {message}\n")
 
@@ -52,7 +53,7 @@ def export_main(argv: Sequence[str], out: TextIO = sys.stdout) -> int:
     store = SessionStore(open_database(args.db))
     try:
         conversations, masker = export(store, session_id=args.session, last=args.last, user_id=args.user,
-                                       title=args.title)
+                                       title=args.title, engine_factory=replay_engine)
     except ExportError as err:
         return _fail(str(err))
     finally:
@@ -65,7 +66,7 @@ def export_main(argv: Sequence[str], out: TextIO = sys.stdout) -> int:
     changed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for index, conversation in enumerate(conversations):
-            changed += len(replay(conversation, Path(tmp) / f"{index}.db").mismatches)
+            changed += len(replay(conversation, Path(tmp) / f"{index}.db", engine_factory=replay_engine).mismatches)
     if changed:
         print(f"回放检查：{changed} 轮与记录不同（措辞或流程已改变，或匿名化改变了输入）。"
               f"用 `python bot.py replay {args.out}` 查看，确认后运行 `pytest --update-fixtures`。"
@@ -92,7 +93,7 @@ def replay_main(argv: Sequence[str], out: TextIO = sys.stdout) -> int:
     total_changed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for index, conversation in enumerate(conversations):
-            result = replay(conversation, Path(tmp) / f"{index}.db")
+            result = replay(conversation, Path(tmp) / f"{index}.db", engine_factory=replay_engine)
             total_changed += len(result.mismatches)
             print_side_by_side(result, width, out, changed_only=args.changed)
     turns = sum(len(c.turns) for c in conversations)

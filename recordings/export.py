@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import clock
-from documents.dialogue import REDACTED
-from flows.engine import TYPED_INTENTS
-from flows.parsers import normalise
+from core.turn import REDACTED
+from flows.intents import TYPED_INTENTS
 from flows.spec import FlowRegistry, load_registry
 from recordings.anonymise import FIELD_KINDS, Masker, pseudonym
 from recordings.format import BotReply, Conversation, Turn
-from recordings.replay import replay
+from recordings.replay import EngineFactory, replay
 from storage.meta import secret
 from storage.sessions import SessionStore
+from text.normalise import normalise
 
 SECRET_KEY = "export_pseudonym_secret"
 
@@ -139,7 +139,7 @@ def conversation_from_rows(rows: Sequence[dict[str, Any]], *, title: str, source
         elif kind == "unsupported":
             turn = Turn("unsupported", "message")
         elif kind == "text" and text == REDACTED and (field := personal_kind(registry, inbound["state_before"])):
-            # Never stored (documents/dialogue.py): a fake of the right format is typed instead.
+            # Never stored (desks/documents.py): a fake of the right format is typed instead.
             turn = Turn("user", masker.fake_for(field, f"{REDACTED}#{inbound['id']}"))
             scrubbed = True
         else:
@@ -161,7 +161,7 @@ def conversation_from_rows(rows: Sequence[dict[str, Any]], *, title: str, source
                         source=source)
 
 
-def fill_scrubbed(conversation: Conversation, work_dir: Path) -> int:
+def fill_scrubbed(conversation: Conversation, work_dir: Path, engine_factory: EngineFactory) -> int:
     """Re-record the turns whose text the transcript deliberately never kept; returns how many.
 
     Personal details typed for a document are stored as ［已隐去］ (and so are replies that echo
@@ -172,7 +172,7 @@ def fill_scrubbed(conversation: Conversation, work_dir: Path) -> int:
                 if t.action != "reopen" and any(REDACTED in r.html for r in t.bot)]
     if not scrubbed:
         return 0
-    result = replay(conversation, work_dir / f"scrub-{id(conversation)}.db")
+    result = replay(conversation, work_dir / f"scrub-{id(conversation)}.db", engine_factory=engine_factory)
     for i in scrubbed:
         outcome = result.outcomes[i]
         conversation.turns[i].state, conversation.turns[i].bot = outcome.state, list(outcome.bot)
@@ -180,8 +180,13 @@ def fill_scrubbed(conversation: Conversation, work_dir: Path) -> int:
 
 
 def export(store: SessionStore, *, session_id: int | None = None, last: int | None = None,
-           user_id: int | None = None, title: str = "") -> tuple[list[Conversation], Masker]:
-    """The anonymised conversations asked for (exactly one of session, last, user) and what was masked."""
+           user_id: int | None = None, title: str = "",
+           engine_factory: EngineFactory) -> tuple[list[Conversation], Masker]:
+    """The anonymised conversations asked for (exactly one of session, last, user) and what was masked.
+
+    Turns whose personal details the transcript never kept are re-recorded by a replay on engines built
+    by ``engine_factory`` (see :func:`fill_scrubbed`).
+    """
     chosen = [x is not None for x in (session_id, last, user_id)]
     if sum(chosen) != 1:
         raise ExportError("请只指定 --session、--last、--user 之一 / give exactly one of --session, --last, --user")
@@ -210,6 +215,6 @@ def export(store: SessionStore, *, session_id: int | None = None, last: int | No
                                                     registry=registry, masker=masker))
     with tempfile.TemporaryDirectory() as tmp:
         for conversation in conversations:
-            if fill_scrubbed(conversation, Path(tmp)):
+            if fill_scrubbed(conversation, Path(tmp), engine_factory):
                 conversation.source += "; turns with personal details re-recorded with fakes"
     return conversations, masker

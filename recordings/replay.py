@@ -15,12 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from flows.engine import Engine
+from core.turn import Core
 from flows.machine import Edge
 from flows.model import Inbound, InboundKind, Reply
 from recordings.anonymise import pseudonym_id
 from recordings.format import BotReply, Conversation, Turn, _Dumper
-from storage import SessionStore, open_database
 
 
 @dataclass
@@ -87,7 +86,7 @@ def _turn_yaml(state: str, bot: Sequence[BotReply]) -> str:
 
 def to_bot_reply(reply: Reply) -> BotReply:
     """The fixture form of an engine reply."""
-    return BotReply(reply.kind, reply.html, [[(b.label, b.data) for b in row] for row in reply.buttons])
+    return BotReply(str(reply.kind), reply.html, [[(b.label, b.data) for b in row] for row in reply.buttons])
 
 
 def ids(conversation: Conversation) -> tuple[int, int]:
@@ -116,13 +115,17 @@ def inbound_for(turn: Turn, chat_id: int, user_id: int, update_id: int,
     return Inbound.pressed(chat_id, user_id, data, update_id=update_id)
 
 
-def replay(conversation: Conversation, db_path: Path, *,
-           engine_factory: Callable[[Path, Conversation], Engine] | None = None) -> ReplayResult:
+# Builds the engine for a replay: (database path, conversation) -> a core with every desk. The composition
+# root provides it (``assembly.replay_engine``); recordings never import the root.
+EngineFactory = Callable[[Path, Conversation], Core]
+
+
+def replay(conversation: Conversation, db_path: Path, *, engine_factory: EngineFactory) -> ReplayResult:
     """Replay ``conversation`` on a fresh database at ``db_path`` (which must not exist yet)."""
     db_path = Path(db_path)
     if db_path.exists():
         raise FileExistsError(db_path)
-    factory = engine_factory or _default_engine
+    factory = engine_factory
     edges: list[Edge] = []
     engine = factory(db_path, conversation)
     engine.machine.observers.append(edges.append)
@@ -158,8 +161,3 @@ def replay(conversation: Conversation, db_path: Path, *,
     finally:
         engine.store.db.close()
     return ReplayResult(conversation, outcomes, edges, answers)
-
-
-def _default_engine(db_path: Path, conversation: Conversation) -> Engine:
-    return Engine(SessionStore(open_database(db_path)), clock=lambda: conversation.today,
-                  documents_dir=db_path.parent / f"{db_path.stem}-documents")

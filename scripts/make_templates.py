@@ -7,6 +7,7 @@ given, so it cannot silently undo a lawyer's edits.
 
     .venv/bin/python scripts/make_templates.py            # create missing templates
     .venv/bin/python scripts/make_templates.py --force    # overwrite all of them
+    .venv/bin/python scripts/make_templates.py --language # declare zh-CN in the existing ones (keeps edits)
 """
 
 from __future__ import annotations
@@ -38,6 +39,43 @@ TABLE_LINE = Pt(18)
 Part = str | tuple[str, bool]  # text, or (text, bold)
 
 
+def declare_chinese(document) -> None:
+    """Declare the text Simplified Chinese, so Word and WPS check its spelling and pick its fonts as Chinese.
+
+    The default python-docx template says en-US with a ja-JP East Asian theme language and East Asian *theme*
+    fonts (which win over named fonts in Word): every run defaults to zh-CN here, East Asian text to
+    :data:`BODY_FONT` by name, and the theme's East Asian language is zh-CN too.
+    """
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.insert(0, fonts)
+    fonts.attrib.clear()
+    for attr, value in (("ascii", LATIN_FONT), ("hAnsi", LATIN_FONT), ("eastAsia", BODY_FONT), ("cs", LATIN_FONT)):
+        fonts.set(qn(f"w:{attr}"), value)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    lang.set(qn("w:bidi"), "ar-SA")
+    for style_fonts in styles.iter(qn("w:rFonts")):  # headings and others: no East Asian theme font
+        if style_fonts.get(qn("w:eastAsiaTheme")) is not None:
+            del style_fonts.attrib[qn("w:eastAsiaTheme")]
+            style_fonts.set(qn("w:eastAsia"), BODY_FONT)
+    settings = document.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is None:
+        theme_lang = settings.makeelement(qn("w:themeFontLang"), {})
+        settings.append(theme_lang)
+    theme_lang.set(qn("w:val"), "zh-CN")
+    theme_lang.set(qn("w:eastAsia"), "zh-CN")
+
+
 class Doc:
     """A small writer over python-docx for documents in the usual Chinese layout."""
 
@@ -53,13 +91,14 @@ class Doc:
         normal.font.name = LATIN_FONT
         normal.font.size = BODY_SIZE
         normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+        declare_chinese(self.doc)
         fmt = normal.paragraph_format
         # Exact line spacing, as in Chinese official documents: the same page breaks whatever CJK font is used.
         fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), LINE
         # A Chinese body paragraph is justified.
         fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
-    def _runs(self, paragraph, parts: Sequence[Part], size=None, bold: bool = False) -> None:  # noqa: ANN001
+    def _runs(self, paragraph, parts: Sequence[Part], size=None, bold: bool = False) -> None:
         for part in parts:
             text, strong = (part, bold) if isinstance(part, str) else part
             run = paragraph.add_run(text)
@@ -75,7 +114,7 @@ class Doc:
         p.paragraph_format.line_spacing = Pt(36)
         self._runs(p, [text], size=TITLE_SIZE, bold=True)
 
-    def para(self, *parts: Part, indent: bool = True, align: str = "", bold: bool = False, size=None,  # noqa: ANN001
+    def para(self, *parts: Part, indent: bool = True, align: str = "", bold: bool = False, size=None,
              before: int = 0, keep: bool = False) -> None:
         """A paragraph; indented two characters unless ``indent`` is False; ``keep`` = on the next one's page."""
         p = self._paragraph()
@@ -104,7 +143,7 @@ class Doc:
         """Start a new page with the next paragraph (a break of its own could leave an empty page)."""
         self.break_next = True
 
-    def _paragraph(self):  # noqa: ANN202
+    def _paragraph(self):
         p = self.doc.add_paragraph()
         if self.break_next:
             p.paragraph_format.page_break_before = True
@@ -420,8 +459,17 @@ def main(argv: list[str]) -> int:
     """Write the templates that do not exist yet (all of them with --force)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="overwrite existing templates (undoes manual edits)")
+    parser.add_argument("--language", action="store_true",
+                        help="only declare zh-CN and the East Asian font in the existing templates (keeps edits)")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.language:
+        for name in TEMPLATES:
+            document = Document(str(OUT / name))
+            declare_chinese(document)
+            document.save(str(OUT / name))
+            print(f"declared zh-CN in {(OUT / name).relative_to(ROOT)}")
+        return 0
     for name, make in TEMPLATES.items():
         path = OUT / name
         if path.exists() and not args.force:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.engine import Engine  # noqa: E402
+from assembly import Engine  # noqa: E402
 from flows.model import Inbound, InboundKind  # noqa: E402
 from recordings import format as fixture_format  # noqa: E402
 from recordings.export import SECRET_KEY, conversation_from_rows, fill_scrubbed, rows_for_user  # noqa: E402

@@ -108,7 +108,7 @@ class GroupStore:
         """A fresh random token for a deep link posted in ``chat_id``; expired tokens are pruned."""
         self.db.execute("delete from group_links where expires_at <= ?", [now])
         token = LINK_PREFIX + secrets.token_urlsafe(16)  # 22 random URL-safe characters
-        self.db["group_links"].insert(
+        self.db.table("group_links").insert(
             {"token": token, "chat_id": chat_id, "topic": topic, "created_at": now,
              "expires_at": now + LINK_TTL_SECONDS}
         )
@@ -137,7 +137,7 @@ class GroupStore:
     def log_request(self, chat_id: int, user_id: int, key: str, cost: int, now: float) -> None:
         """Append a throttle-log row; rows older than the window are dropped on the way."""
         self.db.execute("delete from group_requests where at <= ?", [now - THROTTLE_WINDOW_SECONDS])
-        self.db["group_requests"].insert({"chat_id": chat_id, "user_id": user_id, "at": now, "key": key,
+        self.db.table("group_requests").insert({"chat_id": chat_id, "user_id": user_id, "at": now, "key": key,
                                           "cost": cost})
 
     # deletion ----------------------------------------------------------------------------------

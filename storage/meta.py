@@ -15,7 +15,7 @@ def get_meta(db: Database, key: str) -> str | None:
 
 def set_meta(db: Database, key: str, value: str) -> None:
     """Store ``value`` under ``key`` (replacing any earlier value)."""
-    db["meta"].insert({"key": key, "value": value}, pk="key", replace=True)
+    db.table("meta").insert({"key": key, "value": value}, pk="key", replace=True)
 
 
 def secret(db: Database, key: str) -> bytes:

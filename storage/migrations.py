@@ -11,7 +11,7 @@ migrations = Migrations("xiaoe")
 @migrations(name="0001_sessions_transcripts_updates")
 def m0001(db: Database) -> None:
     """Sessions, their transcripts, and the Telegram updates already processed."""
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": int,
             "chat_id": int,
@@ -31,8 +31,8 @@ def m0001(db: Database) -> None:
         not_null={"chat_id", "user_id", "flow", "state", "turn", "status", "created_at", "updated_at"},
         defaults={"facts": "{}", "history": "[]", "pending": "{}", "turn": 0, "status": "active"},
     )
-    db["sessions"].create_index(["chat_id", "user_id", "status"])
-    db["transcript"].create(
+    db.table("sessions").create_index(["chat_id", "user_id", "status"])
+    db.table("transcript").create(
         {
             "id": int,
             "session_id": int,
@@ -50,9 +50,9 @@ def m0001(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["transcript"].create_index(["session_id"])
-    db["transcript"].create_index(["chat_id", "user_id"])
-    db["processed_updates"].create(
+    db.table("transcript").create_index(["session_id"])
+    db.table("transcript").create_index(["chat_id", "user_id"])
+    db.table("processed_updates").create(
         {
             "update_id": int,
             "chat_id": int,
@@ -68,7 +68,7 @@ def m0001(db: Database) -> None:
 @migrations(name="0002_telegram_keyboards")
 def m0002(db: Database) -> None:
     """Telegram messages that still show turn-bound buttons, so stale keyboards can be removed."""
-    db["telegram_keyboards"].create(
+    db.table("telegram_keyboards").create(
         {
             "chat_id": int,
             "message_id": int,
@@ -83,7 +83,7 @@ def m0002(db: Database) -> None:
 @migrations(name="0003_groups")
 def m0003(db: Database) -> None:
     """Group mode: per-group settings, deep-link tokens for private hand-over, and the throttle log."""
-    db["group_settings"].create(
+    db.table("group_settings").create(
         {
             "chat_id": int,
             "keyword_answers": int,  # 1: a mention/reply naming a topic gets the brief answer
@@ -95,7 +95,7 @@ def m0003(db: Database) -> None:
         pk="chat_id",
         not_null={"chat_id", "keyword_answers", "welcome", "quiet", "created_at", "updated_at"},
     )
-    db["group_links"].create(
+    db.table("group_links").create(
         {
             "token": str,  # random, opaque: what t.me/<bot>?start=<token> carries
             "chat_id": int,  # the group the link was posted in (to delete it with the group's data)
@@ -106,9 +106,9 @@ def m0003(db: Database) -> None:
         pk="token",
         not_null={"token", "chat_id", "created_at", "expires_at"},
     )
-    db["group_links"].create_index(["chat_id"])
-    db["group_links"].create_index(["expires_at"])
-    db["group_requests"].create(
+    db.table("group_links").create_index(["chat_id"])
+    db.table("group_links").create_index(["expires_at"])
+    db.table("group_requests").create(
         {
             "id": int,
             "chat_id": int,
@@ -120,7 +120,7 @@ def m0003(db: Database) -> None:
         pk="id",
         not_null={"chat_id", "user_id", "at", "key", "cost"},
     )
-    db["group_requests"].create_index(["chat_id", "at"])
+    db.table("group_requests").create_index(["chat_id", "at"])
 
 
 @migrations(name="0004_document_details")
@@ -129,7 +129,7 @@ def m0004(db: Database) -> None:
     the session facts: one value per user and field. ``kept`` = 1 only when the user agreed to keep them
     for later documents (until ``expires_at``); other rows live only while the document is being made.
     """
-    db["document_details"].create(
+    db.table("document_details").create(
         {
             "user_id": int,
             "field": str,
@@ -143,7 +143,7 @@ def m0004(db: Database) -> None:
         not_null={"user_id", "field", "value", "kept", "updated_at"},
         defaults={"kept": 0},
     )
-    db["document_details"].create_index(["session_id"])
+    db.table("document_details").create_index(["session_id"])
 
 
 @migrations(name="0005_delivery_records")
@@ -155,7 +155,7 @@ def m0005(db: Database) -> None:
     removed once the update is delivered. ``undeliverable``: updates whose replies could not be delivered
     (the user blocked the bot, retries exhausted), kept for the operator's statistics.
     """
-    db["delivery_steps"].create(
+    db.table("delivery_steps").create(
         {
             "update_id": int,
             "step": int,  # 0, 1, 2... in the order the delivery makes its calls
@@ -168,7 +168,7 @@ def m0005(db: Database) -> None:
         pk=("update_id", "step"),
         not_null={"update_id", "step", "chat_id", "user_id", "status", "created_at"},
     )
-    db["undeliverable"].create(
+    db.table("undeliverable").create(
         {
             "id": int,
             "update_id": int,
@@ -182,13 +182,50 @@ def m0005(db: Database) -> None:
         pk="id",
         not_null={"chat_id", "user_id", "reason", "attempts", "created_at"},
     )
-    db["undeliverable"].create_index(["chat_id"])
-    db["undeliverable"].create_index(["created_at"])
-    db["transcript"].create_index(["created_at"])
-    db["processed_updates"].create_index(["processed_at"])
+    db.table("undeliverable").create_index(["chat_id"])
+    db.table("undeliverable").create_index(["created_at"])
+    db.table("transcript").create_index(["created_at"])
+    db.table("processed_updates").create_index(["processed_at"])
 
 
 @migrations(name="0006_meta")
 def m0006(db: Database) -> None:
     """Small key/value settings of this database (e.g. the secret that keys export pseudonyms)."""
-    db["meta"].create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+
+@migrations(name="0007_reminders")
+def m0007(db: Database) -> None:
+    """Deadline reminders the user asked for (issue #19): one row per reminder message, the minimum to send it.
+
+    No facts and no amounts: the deadline's kind, its date (and, for a date the holiday data decided, the
+    date before roll-over, so it can be recomputed when the holiday data grows), when to remind, the chat,
+    the consultation it came from and a fingerprint (a hash) of the answers that produced the date, so a
+    changed answer cancels it. Kept past ``XIAOE_RETENTION_DAYS`` until the deadline has passed.
+    """
+    db.table("reminders").create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,
+            "session_id": int,  # the consultation the deadline was computed in (no foreign key: sessions may go)
+            "kind": str,  # a key of reminders/kinds.yaml: limitation, enforcement, instalment_pay...
+            "number": int,  # instalment number, 0 otherwise
+            "deadline": str,  # ISO date: the last day
+            "base_date": str,  # ISO date before holiday roll-over, or null when no roll-over applies
+            "holiday_checked": int,  # 1: the holiday data covered every day the roll-over looked at
+            "offset_days": int,  # remind this many days before the deadline (30, 7, 1)
+            "remind_on": str,  # ISO date: deadline - offset_days (sent from 09:00 China time that day)
+            "fingerprint": str,  # hash of the answers that produced the deadline
+            "status": str,  # pending | sending | sent | superseded | failed (a cancelled reminder is deleted)
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "user_id", "kind", "number", "deadline", "holiday_checked", "offset_days", "remind_on",
+                  "fingerprint", "status", "created_at"},
+        defaults={"status": "pending", "number": 0},
+    )
+    db.table("reminders").create_index(["status", "remind_on"])
+    db.table("reminders").create_index(["chat_id", "status"])
+    db.table("reminders").create_index(["session_id"])

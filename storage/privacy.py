@@ -46,6 +46,8 @@ USER_ROWS: list[UserRows] = [
     UserRows("document_details", "user_id = :user"),
     # Group mode (issue #4): a member's throttle log; group settings and links hold nothing about members.
     UserRows("group_requests", "user_id = :user"),
+    # Deadline reminders (issue #19): the chat, the deadline's kind and date, when to remind.
+    UserRows("reminders", "user_id = :user or chat_id = :user"),
 ]
 
 

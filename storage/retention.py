@@ -4,6 +4,8 @@ What goes after N days: transcript rows (what was said), processed-update record
 kept for re-sending after a crash), delivery records, and closed consultations (restarted or cancelled)
 last touched before the cut-off. A consultation still open stays until its owner finishes with it,
 restarts it or sends /forget — otherwise a person who comes back after a month would lose their answers.
+A reminder the user asked for (issue #19) is kept until its deadline has passed, even beyond N days: it goes
+once its deadline is over (China date) and it is older than the cut-off.
 
 The purge runs when the bot starts and then at most once a day, from the turn path (no scheduler
 needed). ``XIAOE_RETENTION_DAYS=0`` turns it off.
@@ -54,6 +56,7 @@ _PURGES: tuple[tuple[str, str], ...] = (
     ("processed_updates", "processed_at < :cutoff"),
     ("delivery_steps", "created_at < :cutoff"),
     ("undeliverable", "created_at < :cutoff"),
+    ("reminders", "deadline < :today and created_at < :cutoff"),
 )
 
 
@@ -72,13 +75,14 @@ class Retention:
         if self.days <= 0:
             return {}
         cutoff = _iso(self.last_purge - timedelta(days=self.days))
+        today = self.last_purge.astimezone(clock.CHINA).date().isoformat()
         existing = set(self.db.table_names())
         counts: dict[str, int] = {}
         with immediate(self.db):
             for table, where in _PURGES:
                 if table in existing:
                     counts[table] = self.db.execute(f"delete from [{table}] where {where}",
-                                                    {"cutoff": cutoff}).rowcount
+                                                    {"cutoff": cutoff, "today": today}).rowcount
         if any(counts.values()):
             log.info("retention: deleted %s", ", ".join(f"{n} {t}" for t, n in counts.items() if n))
         return counts

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 import clock
 from storage import privacy
+from storage.state import Pending, Snapshot
 
 # JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
@@ -55,8 +56,8 @@ class Session:
     flow: str
     state: str
     facts: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    pending: dict[str, Any] = field(default_factory=dict)
+    history: list[Snapshot] = field(default_factory=list)
+    pending: Pending = field(default_factory=Pending)
     turn: int = 0
     status: str = "active"
     created_at: str = ""
@@ -73,8 +74,8 @@ class Session:
             flow=row["flow"],
             state=row["state"],
             facts=json.loads(row["facts"] or "{}"),
-            history=json.loads(row["history"] or "[]"),
-            pending=json.loads(row["pending"] or "{}"),
+            history=[Snapshot.from_dict(s) for s in json.loads(row["history"] or "[]")],
+            pending=Pending.from_dict(json.loads(row["pending"] or "{}")),
             turn=row["turn"],
             status=row["status"],
             created_at=row["created_at"],
@@ -91,8 +92,8 @@ class Session:
             "flow": self.flow,
             "state": self.state,
             "facts": _dumps_sorted(self.facts),
-            "history": _dumps(self.history),
-            "pending": _dumps_sorted(self.pending),
+            "history": _dumps([s.to_dict() for s in self.history]),
+            "pending": _dumps_sorted(self.pending.to_dict()),
             "turn": self.turn,
             "status": self.status,
             "created_at": self.created_at,
@@ -190,7 +191,7 @@ class SessionStore:
 
     def mark_forgotten_update(self, update_id: int, replies: list[dict[str, Any]]) -> None:
         """Remember the update of a /forget confirmation without any id of its user (see ``storage.privacy``)."""
-        self.db["processed_updates"].insert(
+        self.db.table("processed_updates").insert(
             {"update_id": update_id, "chat_id": None, "user_id": None,
              "replies": json.dumps(replies, ensure_ascii=False), "delivered": 0, "processed_at": now_iso()},
             replace=True,

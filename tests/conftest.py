@@ -9,23 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from flows.engine import Engine
+from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage import SessionStore, open_database
-from tests.botapi import FakeBotAPI
-from tests.leakscan import LEDGER
+from testing import FakeBotAPI
+from tests.leakscan import LEDGER, Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 22)
 # The one clock (clock.py) starts at TODAY for the whole run, subprocesses included, so stored timestamps,
 # exported fixtures and every "today" agree whatever the real date and the machine's time zone.
 os.environ["XIAOE_NOW"] = TODAY.isoformat()
+# python-telegram-bot 22: time spans (RetryAfter.retry_after...) as timedelta, the behaviour of its next
+# major version, as bot.py opts in; without it PTB warns at each access (PTBDeprecationWarning).
+os.environ["PTB_TIMEDELTA"] = "1"
 PYTHON = sys.executable
 
 
 @pytest.fixture(autouse=True)
-def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """The session-wide leak scan (tests/leakscan.py): fails the test that shows a private fact in a group.
 
     Tests marked ``raw_bot`` drive the fake Bot API with a bare python-telegram-bot Bot, not xiaoe, so
@@ -50,10 +53,40 @@ def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch): 
     LEDGER.check()
 
 
+# pytest-xdist: each worker scans with its own ledger and hands it over at its end; the controller merges them
+# and compares the pairs across workers, so the whole suite is still one scan with one summary line.
+_WORKER_LEDGERS: list[dict] = []
+_SESSION_LEDGER: list[Ledger] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker: hand over its ledger. The controller: merge the workers' ledgers and fail on a leak
+    between two workers (a leak within one worker has already failed its test)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["leakscan"] = LEDGER.export()
+        return
+    ledger = Ledger.merged(_WORKER_LEDGERS) if _WORKER_LEDGERS else LEDGER
+    _SESSION_LEDGER.append(ledger)
+    if ledger.leaks() or ledger.found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        for leak in ledger.found:
+            sys.stderr.write(f"leak scan: {leak}\n")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist (controller): a worker finished; keep its ledger for the merge."""
+    output = getattr(node, "workeroutput", {})
+    if "leakscan" in output:
+        _WORKER_LEDGERS.append(output["leakscan"])
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the leak scan's counts at the end of the session."""
-    if LEDGER.outputs or LEDGER.facts:
-        terminalreporter.write_line(LEDGER.summary())
+    """Print the leak scan's counts at the end of the session (workers merged)."""
+    ledger = _SESSION_LEDGER[-1] if _SESSION_LEDGER else LEDGER
+    if ledger.outputs or ledger.facts:
+        terminalreporter.write_line(ledger.summary())
 
 
 class Chat:
@@ -98,7 +131,7 @@ class Chat:
         """The state after the last turn."""
         return self.last[-1].state if self.last else ""
 
-    def session(self):  # noqa: ANN201
+    def session(self):
         """The stored session of this chat."""
         return self.engine.store.current(self.chat_id, self.user_id)
 

@@ -3,7 +3,7 @@
 Two sources feed one ``Ledger`` for the whole test session:
 
 * the wire — ``FakeBotAPI`` reports every message, edit, caption, button label, link and pop-up the bot
-  made visible in a group, and every text a user typed in a private chat (``tests/botapi.py``);
+  made visible in a group, and every text a user typed in a private chat (``testing/``);
 * the engine — ``tests/conftest.py`` wraps ``Engine.handle`` and reports every reply to a group inbound and
   every text typed in private, so engine-level tests count too.
 
@@ -26,11 +26,13 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from flows.engine import TYPED_INTENTS
+from flows.intents import TYPED_INTENTS
 from flows.model import Inbound, InboundKind, Reply
-from flows.parsers import ParseError, parse_amount, parse_date
 from flows.spec import load_registry
 from messages import html_to_text
+from text.amounts import parse_amount
+from text.dates import parse_date
+from text.errors import ParseError
 
 # Words that drive the interface rather than state a fact (beyond option labels and aliases).
 UI_WORDS = {
@@ -163,7 +165,7 @@ class Ledger:
     # recording ---------------------------------------------------------------------------------
 
     def record(self, kind: str, record: dict) -> None:
-        """A ``FakeBotAPI`` observer: ``group_output`` and ``private_input`` records (see tests/botapi.py)."""
+        """A ``FakeBotAPI`` observer: ``group_output`` and ``private_input`` records (see testing/)."""
         if kind == "group_output":
             text = "\n".join([record.get("text", ""), *record.get("buttons", []), *record.get("urls", []),
                               *record.get("files", [])])
@@ -218,6 +220,30 @@ class Ledger:
         if found:
             raise LeakFound("private facts shown in a group:\n" + "\n".join(str(leak) for leak in found))
 
+    # parallel workers (pytest-xdist) -------------------------------------------------------------
+
+    def export(self) -> dict:
+        """What a worker hands the controller at its end: every output and fact, and its counts."""
+        # ids as text: execnet cannot send integers beyond 32 bits (Telegram ids are larger)
+        return {"outputs": [[o.source, str(o.chat_id), o.test, o.text] for o in self.outputs],
+                "facts": [[f.value, str(f.user_id), f.test] for f in self.facts],
+                "private_texts": self.private_texts}
+
+    @classmethod
+    def merged(cls, exports: list[dict]) -> Ledger:
+        """One ledger of the whole session from the workers' exports, not compared yet: its :meth:`leaks`
+        meets every group output with every private fact, across workers too, as in a single process."""
+        ledger = cls()
+        for part in exports:
+            ledger.outputs.extend(GroupOutput(source, int(chat), test, text)
+                                  for source, chat, test, text in part["outputs"])
+            for value, user_id, test in part["facts"]:
+                if value not in ledger._known:
+                    ledger._known.add(value)
+                    ledger.facts.append(Fact(value, int(user_id), test))
+            ledger.private_texts += part["private_texts"]
+        return ledger
+
     def summary(self) -> str:
         """Counts for the end of the session."""
         self.leaks()
@@ -231,4 +257,4 @@ class Ledger:
                 f"{self.private_texts} private texts ({self.comparisons} comparisons): {verdict}")
 
 
-LEDGER = Ledger()  # the session's ledger (tests/conftest.py wires it up)
+LEDGER = Ledger()  # the session's (or this xdist worker's) ledger (tests/conftest.py wires it up)

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, Chat
 
-from channels.telegram_bot import ALLOWED_UPDATES, build_application
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg.app import ALLOWED_UPDATES, build_application
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
 from messages import html_to_text
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 
 botapi = botapi_fixtures.botapi
 
@@ -100,7 +100,7 @@ def test_ordinary_text_without_a_session_gets_the_greeting(engine: Engine, befor
 # One row per hostile or malformed input: where it is sent (the answers that lead there), what is sent, and
 # what the Chinese answer must say. Unless a row says otherwise the input must change nothing: same step,
 # same answers. Rows marked "tg" go end to end through Telegram (the fake Bot API); "silent" rows are the
-# decided exceptions that get no answer at all (see README "Privacy / 隐私" and channels/telegram_bot.py).
+# decided exceptions that get no answer at all (see README "Privacy / 隐私" and channels/tg/).
 
 AT_ROLE = ["/start"]
 AT_DEBT_TYPE = CREDITOR_ANSWERS[:2]
@@ -220,7 +220,7 @@ def test_the_table_covers_every_kind_and_forty_inputs() -> None:
 # ---------------------------------------------------------------------- Telegram-only inputs, end to end
 
 
-def _raw_message(fake: FakeBotAPI, chat, user, **content: object) -> dict:  # noqa: ANN001
+def _raw_message(fake: FakeBotAPI, chat, user, **content: object) -> dict:
     return {"message_id": 9000 + len(fake.calls), "from": user.to_api(), "chat": chat.to_api(),
             "date": int(time.time()), **content}
 
@@ -283,7 +283,7 @@ def test_telegram_inputs_the_engine_cannot_read(botapi: FakeBotAPI, engine: Engi
         assert engine.store.db["transcript"].count_where("chat_id != ?", [chat.id]) == 0  # nothing stored
 
 
-def _send_bad(fake: FakeBotAPI, chat, user, case_id: str, typed_message: int) -> int | None:  # noqa: ANN001
+def _send_bad(fake: FakeBotAPI, chat, user, case_id: str, typed_message: int) -> int | None:
     if case_id == "sticker":
         return fake.send_sticker(chat, user)
     if case_id == "photo-with-caption":

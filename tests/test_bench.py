@@ -19,7 +19,7 @@ def test_percentile_nearest_rank() -> None:
     assert percentile([5.0], 99) == 5.0
 
 
-def test_scripts_end_on_their_result_screens(engine) -> None:  # noqa: ANN001
+def test_scripts_end_on_their_result_screens(engine) -> None:
     ids = iter(range(1, 1000))
     for number, script in enumerate(SCRIPTS, start=1):
         user = EngineUser(number, script, ids)
@@ -28,7 +28,7 @@ def test_scripts_end_on_their_result_screens(engine) -> None:  # noqa: ANN001
         assert user.state == script.final_state
 
 
-def test_a_script_that_goes_astray_is_reported(engine) -> None:  # noqa: ANN001
+def test_a_script_that_goes_astray_is_reported(engine) -> None:
     script = SCRIPTS[0]
     user = EngineUser(7, script, iter(range(1, 1000)))
     user.took(engine.handle(user.next_inbound()))  # /start

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -28,8 +29,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.botapi import DEFAULT_TOKEN, FakeBotAPI, HtmlParseError, parse_html, utf16_len
-from tests.botapi_fixtures import application_builder, running
+from testing import DEFAULT_TOKEN, FakeBotAPI, HtmlParseError, parse_html, utf16_len
+from testing.wiring import application_builder, running
 
 # These tests exercise the fake itself with a bare Bot: what they send is not xiaoe's output.
 pytestmark = pytest.mark.raw_bot
@@ -56,7 +57,7 @@ def keyboard(*data: str) -> InlineKeyboardMarkup:
 
 
 def test_get_me_wrong_token_and_unknown_method(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="tests.botapi")
+    caplog.set_level(logging.DEBUG, logger="testing.botapi")
     wrong_token = "987654321:SomebodyElsesRealLookingTokenXYZ"
     with FakeBotAPI(bot_username="xiaoe_bot") as fake:
 
@@ -325,8 +326,9 @@ def test_injected_faults_reach_ptb_as_the_right_exceptions() -> None:
         async def scenario() -> None:
             async with raw_bot(fake, read_timeout=0.5) as bot:
                 fake.inject("sendMessage", "429", retry_after=3)
-                with pytest.raises(RetryAfter, match="Retry in 3 seconds"):
+                with pytest.raises(RetryAfter) as flood:
                     await bot.send_message(chat.id, "hi")
+                assert flood.value.retry_after == timedelta(seconds=3)  # PTB_TIMEDELTA (tests/conftest.py)
 
                 fake.inject("sendMessage", "500")
                 with pytest.raises(NetworkError, match="Internal Server Error") as caught:
@@ -360,6 +362,9 @@ def test_injected_faults_reach_ptb_as_the_right_exceptions() -> None:
                 assert await bot.send_message(chat.id, "welcome back")
 
         asyncio.run(scenario())
+        # The hung "timeout" call is recorded when its handler thread notices the client left (polled every
+        # 20 ms): under load (parallel workers) that can come after the scenario, so wait for it.
+        fake.wait_for(lambda: sum(c.fault == "timeout" for c in fake.calls_to("sendMessage")), timeout=5)
         assert dict(fake.fault_counts) == {"429": 1, "500": 1, "slow": 1, "timeout": 1, "drop": 1, "403": 1}
         unanswered = sorted((c for c in fake.calls_to("sendMessage") if c.status is None), key=lambda c: c.seq)
         assert [c.fault for c in unanswered] == ["timeout", "drop"]

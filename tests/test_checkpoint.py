@@ -18,7 +18,7 @@ from storage.db import immediate
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def write_rows(db, start: int, count: int) -> None:  # noqa: ANN001 - a sqlite_utils Database
+def write_rows(db, start: int, count: int) -> None:
     for i in range(start, start + count):
         with immediate(db):
             db.execute("insert into filler (id, body) values (?, ?)", [i, "x" * 3000])

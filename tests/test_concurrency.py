@@ -1,4 +1,4 @@
-"""Concurrent update processing (channels/concurrency.py): order keys, the ledger's confirmable offset,
+"""Concurrent update processing (channels/tg/concurrency.py): order keys, the ledger's confirmable offset,
 back-pressure, the gated getUpdates, and a chat stuck in retries that does not hold up the others."""
 
 from __future__ import annotations
@@ -17,20 +17,21 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from channels import concurrency
-from channels.concurrency import (
+from assembly import Engine
+from channels.tg import concurrency
+from channels.tg.app import build_application
+from channels.tg.concurrency import (
     ChatOrderedProcessor,
     GatedBot,
     LedgerQueue,
     UpdateLedger,
     order_keys,
 )
-from channels.delivery import Delivery
-from channels.telegram_bot import DELIVERY_KEY, build_application
-from flows.engine import Engine
+from channels.tg.delivery import Delivery
+from channels.tg.handlers import DELIVERY_KEY
 from storage import SessionStore, open_database
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing.wiring import application_builder, running
 
 PRIVATE_A, PRIVATE_B, GROUP = 1001, 1002, -5001
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +226,7 @@ def test_a_chat_stuck_in_retries_does_not_hold_up_the_other_chats(tmp_path: Path
         others = [(u, fake.private_chat(u)) for u in (fake.user(n) for n in ("Ann", "Ben", "Cat"))]
         app = build_application(engine, builder=application_builder(fake), rate_limiter=False)
         # A large budget: the stuck chat keeps retrying for as long as the test holds the fault.
-        app.bot_data[DELIVERY_KEY] = Delivery(store.db, attempts=10_000, backoff=(0.05,))
+        app.bot_data[DELIVERY_KEY] = Delivery(engine.db, attempts=10_000, backoff=(0.05,))
 
         def delivered(update_id: int) -> bool:
             row = store.processed(update_id)
@@ -306,7 +307,7 @@ def test_sigterm_finishes_and_confirms_the_updates_in_flight(tmp_path: Path) -> 
     store = SessionStore(open_database(db))
     assert all(store.processed(u) is not None and store.processed(u)["delivered"] for u in ids)
     # Polling stopped at the signal: the last call was the non-waiting getUpdates that confirms what was
-    # handled (python-telegram-bot's updater stops before the application; channels/concurrency.py lets
+    # handled (python-telegram-bot's updater stops before the application; channels/tg/concurrency.py lets
     # that call wait until the updates in flight are finished).
     polls = [c for c in after if c.method == "getUpdates"]
     assert polls and str(polls[-1].params.get("timeout")) in ("0", "0.0"), [c.params for c in polls]

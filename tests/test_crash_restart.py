@@ -1,6 +1,6 @@
 """Crash and restart under load: `bot.py telegram` is SIGKILLed at random moments while users consult.
 
-The bot runs as its own process against the fake Bot API (tests/botapi.py) with a real SQLite file. Eight
+The bot runs as its own process against the fake Bot API (testing/) with a real SQLite file. Eight
 simulated users hold consultations (typing and pressing, one consultation after another) while the test
 kills the bot with SIGKILL at random moments — during start-up, while handling updates, between sends —
 and restarts it, at least 20 times. Then every user finishes the consultation in hand.
@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 from conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 
-from channels.telegram_bot import build_application
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg.app import build_application
 from storage import SessionStore, open_database
-from tests.botapi import Chat, FakeBotAPI, User
-from tests.botapi_fixtures import application_builder, running
+from testing import Chat, FakeBotAPI, User
+from testing.wiring import application_builder, running
 
 SEED = int(os.environ.get("XIAOE_CRASH_SEED", "20261122"))
 USERS = 8
@@ -298,7 +298,7 @@ def test_sigkill_under_load_loses_nothing_and_repeats_nothing(tmp_path: Path,
             live_keyboard_wrong += ref[-1][1] != got[-1][1]
             for (_, ref_buttons), (_, got_buttons) in zip(ref[:-1], got[:-1], strict=True):
                 if ref_buttons != got_buttons:
-                    # Only possible for a message whose id died with the process (see channels/journal.py).
+                    # Only possible for a message whose id died with the process (see channels/tg/journal.py).
                     stale_buttons += not ref_buttons
 
     # 2. The database: every update processed once (one transcript entry) and its replies delivered.

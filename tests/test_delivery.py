@@ -1,4 +1,4 @@
-"""The delivery machinery of channels/delivery.py and channels/journal.py, piece by piece (the crash
+"""The delivery machinery of channels/tg/delivery.py and channels/tg/journal.py, piece by piece (the crash
 test and tests/test_faults.py prove it end to end)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from channels.delivery import Delivery, HandledUpdateQueue
-from channels.journal import DeliveryJournal, JournaledBot, delivery_request
+from channels.tg.delivery import Delivery
+from channels.tg.journal import DeliveryJournal, JournaledBot, delivery_request
 from storage import open_database
-from tests.botapi import FakeBotAPI
+from testing import FakeBotAPI
 
 
 class Crash(BaseException):
@@ -52,25 +52,6 @@ async def deliver_turn(bot: Any) -> None:
 @pytest.fixture
 def delivery(tmp_path: Path) -> Delivery:
     return Delivery(open_database(tmp_path / "d.db"), attempts=3, backoff=(0.01, 0.01))
-
-
-def test_handled_update_queue_put_waits_for_the_handling() -> None:
-    async def scenario() -> list[str]:
-        queue, events = HandledUpdateQueue(), []
-
-        async def consumer() -> None:
-            item = await queue.get()
-            await asyncio.sleep(0.05)
-            events.append(f"handled {item}")
-            queue.task_done()
-
-        task = asyncio.create_task(consumer())
-        await queue.put("u1")
-        events.append("put returned")
-        await task
-        return events
-
-    assert asyncio.run(scenario()) == ["handled u1", "put returned"]
 
 
 def test_a_delivery_cut_short_resumes_without_repeating_what_went_out(delivery: Delivery) -> None:

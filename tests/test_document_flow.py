@@ -19,9 +19,9 @@ from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, TODAY, Chat
 from docx import Document
 
 import clock
-from channels.terminal import run_interactive, run_jsonl
-from documents import dialogue
-from flows.engine import Engine
+from assembly import Engine
+from channels.terminal import run_interactive, run_jsonl, user_id_for
+from desks import documents as dialogue
 from flows.model import Inbound
 from storage import SessionStore, open_database
 
@@ -235,7 +235,7 @@ def test_details_expire(engine: Engine) -> None:
     chat = Chat(engine)
     menu(chat)
     walk(chat, ["1", NAME])
-    store = engine.desk.details
+    store = engine.documents.details
     assert store.purge_expired() == 0
     assert store.purge_expired(clock.now_utc() + timedelta(hours=25)) == 1  # typed, never used: a day at most
     walk(chat, ["返回", NAME, *["跳过"] * 6, "15天"])
@@ -302,10 +302,11 @@ def test_terminal_writes_the_file_and_prints_its_path(tmp_path: Path) -> None:
     printed = [line for line in out.getvalue().splitlines() if line.startswith("📎 文件已保存：")]
     assert len(printed) == 1
     path = Path(printed[0].removeprefix("📎 文件已保存："))
-    assert path.exists() and path.parent == (tmp_path / "out").resolve() and path.name == "催款函_2026-11-22.docx"
+    folder = (tmp_path / "out" / str(user_id_for("alice"))).resolve()  # per user: /forget removes it
+    assert path.exists() and path.parent == folder and path.name == "催款函_2026-11-22.docx"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     jsonl = io.StringIO()
-    run_jsonl(engine, "bob", [*lines], jsonl)
+    run_jsonl(engine, "alice", [*lines], jsonl)
     files = [f for line in jsonl.getvalue().splitlines() for f in json.loads(line)["files"]]
     assert files == [str(path.with_name("催款函_2026-11-22(2).docx"))]  # a second file never overwrites
 
@@ -328,8 +329,8 @@ def test_outbox_files_are_private_and_swept(tmp_path: Path) -> None:
     walk(chat, ["1"] + ["跳过"] * 8 + ["15天"])
     (path,) = [f for r in chat.last for f in r.files]
     assert path.parent.parent == tmp_path / "outbox" and stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
-    assert engine.desk.sweep_outbox() == 0  # fresh: kept for the channel to send
-    assert engine.desk.sweep_outbox(now=time.time() + dialogue.OUTBOX_TTL_SECONDS + 60) == 1
+    assert engine.documents.sweep_outbox() == 0  # fresh: kept for the channel to send
+    assert engine.documents.sweep_outbox(now=time.time() + dialogue.OUTBOX_TTL_SECONDS + 60) == 1
     assert not path.exists()
 
 

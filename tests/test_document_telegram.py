@@ -8,13 +8,15 @@ from pathlib import Path
 
 from docx import Document
 
-from channels.telegram_bot import KeyboardTracker, _send, build_application
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg.app import build_application
+from channels.tg.keyboards import KeyboardTracker
+from channels.tg.replies import send_reply
 from flows.model import Reply
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import CREDITOR_ANSWERS, TODAY
 from tests.test_telegram import Tg
 
@@ -91,9 +93,9 @@ def test_a_stored_reply_whose_file_is_gone_still_sends_its_text(botapi: FakeBotA
 
     async def scenario() -> None:
         async with running(app):
-            tracker = KeyboardTracker(engine)
-            await _send(app.bot, chat.id, Reply("📄 已生成", files=(gone,), kind="document"), tracker)
-            await _send(app.bot, chat.id, Reply("📄 已生成", files=(present,), kind="document"), tracker)
+            tracker = KeyboardTracker(engine.store.db)
+            await send_reply(app.bot, chat.id, Reply("📄 已生成", files=(gone,), kind="document"), tracker)
+            await send_reply(app.bot, chat.id, Reply("📄 已生成", files=(present,), kind="document"), tracker)
 
     asyncio.run(scenario())
     (call,) = botapi.calls_to("sendDocument")

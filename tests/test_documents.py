@@ -27,13 +27,13 @@ from documents.claims import interest_claim
 from documents.render import render_bytes, template_variables, write
 from documents.samples import CREDITOR_DETAILS, SAMPLES
 from documents.schedule import add_months, instalments
-from flows.formats import parse_rate
 from flows.spec import load_registry
 from law.interest import interest_cap
 from law.kb import cite, get_article
 from law.lpr import lpr_on
 from messages.render import cn_date, yuan
 from tests.test_citations import ERRATA_PATTERNS
+from text.rates import parse_rate
 
 TODAY = date(2026, 11, 22)
 CITATION = re.compile(r"《[^》]+》第[一二三四五六七八九十百零]+条")

@@ -21,12 +21,14 @@ from pathlib import Path
 import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS
 
-from channels.delivery import Delivery
-from channels.telegram_bot import DELIVERY_KEY, build_application, configure_logging
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg.app import build_application
+from channels.tg.delivery import Delivery
+from channels.tg.handlers import DELIVERY_KEY
+from channels.tg.redaction import configure_logging
 from storage import SessionStore, open_database
-from tests.botapi import Chat, FakeBotAPI, User
-from tests.botapi_fixtures import application_builder, running
+from testing import Chat, FakeBotAPI, User
+from testing.wiring import application_builder, running
 
 Action = tuple[str, str]
 CREDITOR: list[Action] = [("say", a) for a in CREDITOR_ANSWERS] + [("say", "确认")]
@@ -90,7 +92,7 @@ def push(fake: FakeBotAPI, person: Person, action: Action) -> int:
     return fake.press(person.chat, person.user, message_id, data)
 
 
-def new_app(fake: FakeBotAPI, engine: Engine, *, rate_limiter: bool = True):  # noqa: ANN201
+def new_app(fake: FakeBotAPI, engine: Engine, *, rate_limiter: bool = True):
     # Short timeouts and back-off keep the test quick; the production defaults are longer.
     app = build_application(engine, builder=application_builder(fake, read_timeout=1.0), rate_limiter=rate_limiter)
     app.bot_data[DELIVERY_KEY] = Delivery(engine.store.db, attempts=ATTEMPTS, backoff=BACKOFF)
@@ -205,7 +207,7 @@ def test_bot_api_faults_delay_but_never_lose_or_repeat(tmp_path: Path, caplog: p
     assert store.db["delivery_steps"].count == 0
     logged = "\n".join(r.getMessage() for r in caplog.records) + "\n".join(
         r.exc_text or "" for r in caplog.records)
-    failed = [r for r in caplog.records if r.name == "channels.telegram_bot" and "failed" in r.getMessage()]
+    failed = [r for r in caplog.records if r.name == "channels.tg.handlers" and "failed" in r.getMessage()]
     assert not failed, failed  # no update ever failed (on_error never ran)
     assert fake.token not in logged and fake.token.split(":")[1] not in logged
     typed = {value for _, (script, _) in PLAN.items() for kind, value in script if kind == "say" and len(value) > 2}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.engine import Engine
+from assembly import Engine, replay_engine
 from flows.spec import load_registry
 from recordings import format as fixture_format
 from recordings.anonymise import Masker, id_check_digit
@@ -61,7 +61,7 @@ def test_export_one_session_anonymised_and_replayable(recorded: Path, tmp_path: 
     assert conversation.user.startswith("user-") and len(conversation.turns) == 7
     assert [t.action for t in conversation.turns[:3]] == ["user", "user", "user"]
     assert conversation.turns[-1].state == "creditor.due_date"
-    assert not replay(conversation, tmp_path / "replay.db").mismatches
+    assert not replay(conversation, tmp_path / "replay.db", engine_factory=replay_engine).mismatches
 
 
 def test_presses_are_recorded_by_their_button_label(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assembly import replay_engine
 from flows.machine import Edge, SharedMachine
 from flows.spec import load_registry
 from recordings import format as fixture_format
@@ -26,7 +27,8 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, list[Replay
     base = tmp_path_factory.mktemp("replay")
     results = {}
     for i, path in enumerate(FILES):
-        results[path] = [replay(c, base / f"{i}-{j}.db") for j, c in enumerate(fixture_format.load(path))]
+        results[path] = [replay(c, base / f"{i}-{j}.db", engine_factory=replay_engine)
+                         for j, c in enumerate(fixture_format.load(path))]
     return results
 
 
@@ -95,7 +97,7 @@ def test_a_changed_reply_fails_with_a_readable_diff(tmp_path: Path) -> None:
     turn = conversation.turns[2]
     original = turn.bot[-1]
     turn.bot[-1] = BotReply(original.kind, original.html.replace("欠", "借", 1), original.buttons)
-    result = replay(conversation, tmp_path / "x.db")
+    result = replay(conversation, tmp_path / "x.db", engine_factory=replay_engine)
     assert [o.index for o in result.mismatches] == [2]
     diff = result.report()
     assert "第3轮" in diff and "-" in diff and "+" in diff and "recorded" in diff and "now" in diff
@@ -106,7 +108,7 @@ def test_a_changed_reply_fails_with_a_readable_diff(tmp_path: Path) -> None:
 def test_a_missing_button_is_reported_not_crashed(tmp_path: Path) -> None:
     conversation = Conversation("t", fixture_format.load(FIXTURES / "debtor_card_collection.yaml")[0].today,
                                 "user-x", "user-x", [Turn("user", "/start"), Turn("press", "不存在的按钮")])
-    result = replay(conversation, tmp_path / "x.db")
+    result = replay(conversation, tmp_path / "x.db", engine_factory=replay_engine)
     assert result.mismatches[-1].error.startswith("没有找到按钮「不存在的按钮」")
     with pytest.raises(ValueError):
         result.updated()

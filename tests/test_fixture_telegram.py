@@ -16,16 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from channels.telegram_bot import MAX_ALERT_LENGTH, build_application
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg.app import build_application
+from channels.tg.replies import MAX_ALERT_LENGTH
 from messages import html_to_text
 from recordings import format as fixture_format
 from recordings.format import BotReply, Conversation, Turn
 from recordings.replay import ids, resolve_press
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, parse_html
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, parse_html
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 
 botapi = botapi_fixtures.botapi
 

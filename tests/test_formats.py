@@ -1,4 +1,4 @@
-"""Typed answers with a fixed shape (flows/formats.py): identity numbers, phones, names, rates..."""
+"""Typed answers with a fixed shape (text/formats.py, text/rates.py): identity numbers, phones, names, rates..."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clock
-from flows.formats import (
+from text.errors import ParseError
+from text.formats import (
     EXAMPLE_IDS,
     display,
     id_birth_and_gender,
@@ -23,9 +24,8 @@ from flows.formats import (
     parse_id_number,
     parse_name,
     parse_phone,
-    parse_rate,
 )
-from flows.parsers import ParseError
+from text.rates import parse_rate
 
 
 def test_the_standard_example_identity_number() -> None:
@@ -132,3 +132,12 @@ def test_a_sentence_is_not_a_name(text: str) -> None:
 @pytest.mark.parametrize("text", ["张伟", "欧阳娜娜", "某某科技有限公司", "Anna Müller"])
 def test_names_and_companies_pass(text: str) -> None:
     assert parse_name(text) == text
+
+
+def test_an_identity_number_is_checked_against_the_day_given() -> None:
+    # Born 1985-03-12: refused on the day before, accepted on the day itself.
+    with pytest.raises(ParseError) as caught:
+        parse_id_number("320106198503120413", date(1985, 3, 11))
+    assert caught.value.code == "fmt_id_future"
+    assert parse_id_number("320106198503120413", date(1985, 3, 12)) == "320106198503120413"
+    assert parse_format("id_number", "my_id", "320106198503120413", date(2026, 1, 1)) == {"my_id": "320106198503120413"}

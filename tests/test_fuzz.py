@@ -26,14 +26,15 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from assembly import Engine, public_commands
+from desks.admin import AdminGate
 from flows import callbacks as cb
-from flows.admin import AdminGate
-from flows.engine import COMMANDS, Engine
 from flows.model import Inbound, InboundKind, Reply
 from flows.spec import load_registry
 from storage import SessionStore, open_database
 
 MIN_TURNS = 10_000
+COMMANDS = public_commands()  # from the one command registry
 USERS = (1, 2, 3)  # user id == chat id (private chats); user 3 is an admin
 REGISTRY = load_registry()
 STATES = set(REGISTRY.states())
@@ -258,7 +259,7 @@ class EngineFuzz(RuleBasedStateMachine):
             Counter.states.add(session.state)
             assert session.flow == session.state.partition(".")[0]
             assert session.status in {"active", "finished"}
-            assert all(snapshot["state"] in STATES for snapshot in session.history)
+            assert all(snapshot.state in STATES for snapshot in session.history)
             if session.status == "finished":
                 assert session.finished_at
         self.steps += 1

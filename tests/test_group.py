@@ -18,19 +18,20 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from channels import telegram_group as group_channel
-from channels.telegram_bot import ALLOWED_UPDATES, GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, build_application
-from flows import group as desk
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg import group as group_channel
+from channels.tg.app import ALLOWED_UPDATES, build_application
+from channels.tg.menus import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS
+from desks import group as desk
 from flows.faq import load_faq, match_topics
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
 from flows.throttle import GROUP_BUDGET, NOTICE_CEILING, TELEGRAM_GROUP_LIMIT
 from storage import SessionStore, open_database
 from storage.groups import LINK_TTL_SECONDS, MAX_PAYLOAD
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, Message, User
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, Message, User
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import TODAY
 from tests.leakscan import LEDGER
 
@@ -581,6 +582,6 @@ def test_the_leak_scan_sees_this_suite(botapi: FakeBotAPI, tmp_path: Path, reque
 
 
 def test_group_button_data_with_a_non_ascii_digit_is_refused_not_a_crash() -> None:
-    from flows.group import decode
+    from desks.group import decode
 
     assert decode("g|²|m|x") is None  # "²".isdigit() is True, int("²") raises

@@ -3,12 +3,14 @@
 import json
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
-from law.cli import build_parser, main, parse_amount, parse_date
+from law.arguments import parse_amount, parse_date
+from law.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[1]
 CALCULATORS = [
@@ -21,6 +23,9 @@ CALCULATORS = [
     "enforcement-deadline",
     "delay-interest",
     "small-claims",
+    "appeal-deadline",
+    "retrial-deadline",
+    "labour-arbitration",
 ]
 
 
@@ -51,7 +56,6 @@ def run(*args):
         ("3k", "3000"),
         ("1亿", "100000000"),
         ("１２３", "123"),  # full-width digits
-        ("-5", "-5"),  # parsed; rejected later as not positive
         ("五万", "50000"),  # Chinese numerals as people say them
         ("三千五", "3500"),
         ("1万2", "12000"),
@@ -64,20 +68,39 @@ def test_parse_amount(text, expected):
     assert parse_amount(text) == D(expected)
 
 
-@pytest.mark.parametrize("text", ["abc", "很多", "三千多", "", "1e5", "5万元万"])
+@pytest.mark.parametrize("text", ["abc", "", "1e5", "5万元万"])
 def test_parse_amount_rejects(text):
-    with pytest.raises(Exception, match="无法识别的金额"):
+    with pytest.raises(Exception, match="没看懂这个金额"):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize(("text", "why"), [("很多", "具体的数字"), ("三千多", "具体的数字"), ("-5", "大于 0"),
+                                          ("0.001", "大于 0"), ("0", "大于 0"), ("200亿", "太大")])
+def test_parse_amount_refuses_what_the_chat_refuses(text, why):
+    with pytest.raises(Exception, match=why):
         parse_amount(text)
 
 
 def test_parse_date():
-    assert str(parse_date("2024-02-29")) == "2024-02-29"
-    assert str(parse_date("2024/2/9")) == "2024-02-09"
-    assert str(parse_date("2024年2月9日")) == "2024-02-09"
-    with pytest.raises(Exception, match="不存在的日期"):
-        parse_date("2023-02-29")
-    with pytest.raises(Exception, match="无法识别的日期"):
-        parse_date("yesterday")
+    today = date(2025, 3, 1)
+    assert parse_date("2024-02-29", today) == (date(2024, 2, 29), False)
+    assert parse_date("2024/2/9", today) == (date(2024, 2, 9), False)
+    assert parse_date("2024年2月9日", today) == (date(2024, 2, 9), False)
+    assert parse_date("二〇二四年五月一日", today) == (date(2024, 5, 1), False)
+    assert parse_date("去年五月", today) == (date(2024, 5, 1), True)
+    assert parse_date("昨天", today) == (date(2025, 2, 28), False)
+    with pytest.raises(Exception, match="这个日期不存在"):
+        parse_date("2023-02-29", today)
+    with pytest.raises(Exception, match="没看懂这个日期"):
+        parse_date("yesterday", today)
+
+
+def test_relative_dates_count_from_today_and_month_only_dates_are_noted(capsys):
+    argv = ["calc", "limitation", "--due", "去年五月", "--today", "2025-03-01", "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["result"]["last_day"] == "2027-05-01"  # 2024-05-01 + 3 years
+    assert "按2024年5月1日计算" in captured.err
 
 
 # --- in-process ----------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from decimal import Decimal as D
 import pytest
 
 from law import CalculationError, get_article, small_claims, trial_periods
-from law.small_claims import normalise_province, thresholds
+from law.small_claims import thresholds
+from text.provinces import province_name
 
 IN_2026 = date(2026, 3, 1)
 
@@ -151,7 +152,7 @@ def test_undated_row_is_only_a_reference():
     ],
 )
 def test_province_names(name, expected):
-    assert normalise_province(name) == expected
+    assert province_name(name) == expected
 
 
 def test_every_threshold_row_is_loaded_with_chinese_notes():

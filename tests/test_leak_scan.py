@@ -16,8 +16,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from flows.model import Button, Inbound, Reply
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing.wiring import application_builder, running
 from tests.conftest import ROOT
 from tests.leakscan import LeakFound, Ledger, contains, facts_in
 
@@ -89,7 +89,7 @@ def test_a_leaking_turn_fails_its_test_through_the_session_fixture(pytester: pyt
     """The real wiring: conftest's autouse fixture fails the test whose group output shows a private fact."""
     pytester.makeconftest((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
     pytester.makepyfile(test_planted=textwrap.dedent("""
-        from flows.group import GroupDesk
+        from desks.group import GroupDesk
         from flows.model import Button, Inbound, Reply
 
 
@@ -111,3 +111,16 @@ def test_a_leaking_turn_fails_its_test_through_the_session_fixture(pytester: pyt
     assert "ERROR at teardown of test_private_then_leak" in out and "LeakFound" in out
     assert "private fact '18,000.00元'" in out and "刚才有人欠 18,000.00元" in out
     result.stdout.fnmatch_lines(["leak scan: * 1 LEAKS*"])
+
+
+def test_worker_ledgers_merge_into_one_scan_that_meets_pairs_across_workers() -> None:
+    from tests.leakscan import Ledger
+
+    told, shown = Ledger(test="tests/a.py::told"), Ledger(test="tests/b.py::shown")
+    told.record("private_input", {"user_id": 7_000_000_001, "text": "他叫欧阳锋", "names": []})
+    shown.record("group_output", {"chat_id": -1_001_234_567_890, "text": "群里有人说：他叫欧阳锋"})
+    assert told.leaks() == [] and shown.leaks() == []  # each worker alone sees no pair
+    merged = Ledger.merged([told.export(), shown.export()])
+    [leak] = merged.leaks()
+    assert leak.fact.user_id == 7_000_000_001 and leak.output.chat_id == -1_001_234_567_890
+    assert leak.fact.test == "tests/a.py::told" and "1 LEAKS" in merged.summary()

@@ -7,15 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from flows.parsers import (
-    ParseError,
-    match_choice,
-    match_choices,
-    parse_amount,
-    parse_date,
-    parse_province,
-    parse_yes_no,
-)
+from text.amounts import parse_amount
+from text.choices import match_choice, match_choices, parse_yes_no
+from text.dates import parse_date
+from text.errors import ParseError
+from text.provinces import parse_province
 
 TODAY = date(2026, 11, 22)
 

@@ -17,17 +17,18 @@ from conftest import CREDITOR_ANSWERS, PYTHON, ROOT, TODAY, Chat
 from sqlite_utils import Database
 
 import clock
-from channels.telegram_bot import PRIVATE_COMMANDS, build_application
-from flows import admin
-from flows.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
-from flows.engine import Engine
+from assembly import Engine
+from channels.tg.app import build_application
+from channels.tg.menus import PRIVATE_COMMANDS
+from desks import admin
+from desks.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
 from flows.model import Reply
 from storage import SessionStore, open_database, privacy
 from storage.retention import DEFAULT_RETENTION_DAYS, Retention, retention_days_from_env
 from storage.sessions import now_iso
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 
 botapi = botapi_fixtures.botapi
 
@@ -60,7 +61,7 @@ def test_forget_over_telegram_leaves_no_row_about_the_user(botapi: FakeBotAPI, e
     alice, bob = botapi.user("Alice"), botapi.user("Bob")
     alice_chat, bob_chat = botapi.private_chat(alice), botapi.private_chat(bob)
 
-    async def say(chat, user, text: str) -> int:  # noqa: ANN001
+    async def say(chat, user, text: str) -> int:
         update_id = botapi.send_text(chat, user, text)
         await _wait_delivered(botapi, engine, update_id)
         return update_id

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import CREDITOR_ANSWERS, TODAY, Chat
 
-from flows.engine import Engine
+from assembly import Engine
 from flows.model import Inbound
 from storage import SessionStore, open_database
 from storage.migrations import migrations
@@ -52,12 +52,12 @@ def test_update_processed_once_and_resent_only_if_undelivered(engine: Engine) ->
     assert engine.store.current(1, 1).state == "creditor.debt_type"  # answered once, not twice
 
 
-def test_failed_turn_rolls_back(engine: Engine, monkeypatch) -> None:  # noqa: ANN001
+def test_failed_turn_rolls_back(engine: Engine, monkeypatch) -> None:
     chat = Chat(engine)
     chat.say("/start")
     before = chat.session()
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(engine.store, "log", boom)

@@ -1,4 +1,4 @@
-"""The Telegram channel end to end: a real PTB Application against the fake Bot API in tests/botapi.py."""
+"""The Telegram channel end to end: a real PTB Application against the fake Bot API in testing/."""
 
 from __future__ import annotations
 
@@ -21,22 +21,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram.ext import Application
 
-import flows.engine
-from channels.telegram_bot import (
-    GROUP_COMMANDS,
-    PRIVATE_COMMANDS,
-    Webhook,
-    build_application,
-    configure_logging,
-    redact,
-    split_html,
-    utf16_len,
-)
-from flows.engine import Engine
+import desks.law_lookup
+from assembly import Engine
+from channels.tg.app import Webhook, build_application
+from channels.tg.htmlsplit import split_html, utf16_len
+from channels.tg.menus import GROUP_COMMANDS, PRIVATE_COMMANDS
+from channels.tg.redaction import configure_logging, redact
 from storage import SessionStore, open_database
-from tests import botapi_fixtures
-from tests.botapi import FakeBotAPI, Message, User, parse_html
-from tests.botapi_fixtures import application_builder, running
+from testing import FakeBotAPI, Message, User, parse_html
+from testing import fixtures as botapi_fixtures
+from testing.wiring import application_builder, running
 from tests.conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, PYTHON, ROOT, TODAY
 
 # The fake Bot API server, started per test; it fails the test at teardown if the bot broke a Telegram rule.
@@ -246,15 +240,15 @@ def test_text_with_markup_characters_is_escaped(botapi: FakeBotAPI, engine: Engi
 
 def test_long_article_is_split_into_valid_html_parts(botapi: FakeBotAPI, engine: Engine,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    real_get_article = flows.engine.get_article
+    real_get_article = desks.law_lookup.get_article
     paragraph = "第{}款　出借人请求借款人按照合同约定返还借款的 & <依法> 予以支持。"
 
-    def long_article(key: str):  # noqa: ANN202
+    def long_article(key: str):
         article = real_get_article(key)
         lines = [paragraph.format(i) * 4 for i in range(60)] + ["很长的一行" * 1000]
         return dataclasses.replace(article, text="\n".join(lines))
 
-    monkeypatch.setattr(flows.engine, "get_article", long_article)
+    monkeypatch.setattr(desks.law_lookup, "get_article", long_article)
     app = make_app(botapi, engine)
     alice = Tg(botapi, engine)
 

@@ -9,11 +9,12 @@ import pytest
 from flows.machine import SharedMachine, flows_markdown
 from flows.spec import FlowDefinitionError, load_flow, load_registry
 from storage.sessions import Session
+from storage.state import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _facts_for(registry, edge) -> dict:  # noqa: ANN001
+def _facts_for(registry, edge) -> dict:
     """Facts that satisfy an answer edge's condition (the branch's 'when')."""
     node = registry.node(edge.source)
     for branch in node.next:
@@ -35,7 +36,7 @@ def test_every_transition_fires() -> None:
         kwargs = {}
         if edge.trigger == "answer" and edge.label == "editing":
             # Editing from the review screen with every question answered: straight back to review.
-            session.pending["editing"] = True
+            session.pending.editing = True
             flow = registry.flows[edge.source.split(".")[0]]
             session.facts = {q.id: (q.choice_options()[0].value if q.choice_options() else "x") for q in flow.questions}
             session.facts["role"] = flow.id
@@ -47,7 +48,7 @@ def test_every_transition_fires() -> None:
         elif edge.trigger == "edit":
             kwargs["target"] = edge.label.removeprefix("target=")
         elif edge.trigger == "back":
-            session.history = [{"state": edge.dest, "facts": {}, "editing": False, "auto": False}]
+            session.history = [Snapshot(edge.dest)]
         assert shared.fire(session, edge.trigger, **kwargs), edge
         assert session.state == edge.dest, edge
 

@@ -1,0 +1,335 @@
+"""The journal of a delivery's non-idempotent Bot API calls, so a restarted bot never repeats one.
+
+Each call of a delivery that the user would see twice (a message sent) or that Telegram refuses twice (a
+button press answered) is numbered — the delivery of stored replies makes the same calls in the same
+order — and recorded in ``delivery_steps``: ``sending`` before; ``written`` the moment the whole request
+has been handed to the socket (the request body reports it through :func:`delivery_request`, into
+:class:`WrittenMarks`); ``sent`` with Telegram's answer and the message id. Replaying a delivery through a
+:class:`JournaledBot` skips every call that is ``sent`` or ``written``: a request that left the process is
+carried out by Telegram whether or not the sender is still there to read the answer. Edits are
+idempotent and simply repeated.
+
+What stays open, as with any Bot API client (there is no idempotency key): a kill in the few
+microseconds between a request leaving and its ``written`` mark sends it again after the restart; a
+request Telegram never answered (timeout, dropped connection) is sent again when retried (``uncertain``).
+At least once, never lost. A ``written`` call's answer died with the process, so the id of that message
+is unknown and its buttons (if any) cannot be removed later; pressing them only gets "已过期".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlite_utils import Database
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from storage.db import immediate
+from storage.sessions import now_iso
+
+log = logging.getLogger(__name__)
+
+# Bot methods whose repetition the user would see (a second message) or Telegram would refuse (a second
+# answer to a callback query). Everything else the delivery does is an edit: repeating it is harmless.
+JOURNALED_METHODS = frozenset({
+    "send_message", "send_document", "send_photo", "send_audio", "send_voice", "send_video",
+    "send_media_group", "copy_message", "forward_message", "answer_callback_query",
+})
+
+@dataclass(frozen=True)
+class _InFlight:
+    """The journaled call whose HTTP request is under way in this task (see :func:`delivery_request`)."""
+
+    journal: DeliveryJournal
+    update_id: int
+    step: int
+
+    def written(self) -> None:
+        self.journal.mark_written(self.update_id, self.step)
+
+    def refused(self) -> None:
+        self.journal.unmark_written(self.update_id, self.step)
+
+
+_IN_FLIGHT: ContextVar[_InFlight | None] = ContextVar("xiaoe_delivery_in_flight", default=None)
+
+
+class _MarkWhenSent(httpx.AsyncByteStream):
+    """A request body that records ``written`` the moment the HTTP client has handed it to the socket.
+
+    httpcore writes each chunk of the body as it is yielded and only then asks for the next one, so the
+    code after ``yield`` runs right after the write, before anything else in the event loop.
+    """
+
+    def __init__(self, body: bytes, in_flight: _InFlight) -> None:
+        self._body = body
+        self._in_flight = in_flight
+
+    async def __aiter__(self) -> Any:
+        yield self._body
+        self._in_flight.written()
+
+
+async def _on_request(request: httpx.Request) -> None:
+    """httpx request hook: a journaled call's body marks it ``written`` once it has left."""
+    in_flight = _IN_FLIGHT.get()
+    if in_flight is not None:
+        request.stream = _MarkWhenSent(await request.aread(), in_flight)
+
+
+async def _on_response(response: httpx.Response) -> None:
+    """httpx response hook: an error status means Telegram did nothing (the rate limiter may retry)."""
+    in_flight = _IN_FLIGHT.get()
+    if in_flight is not None and response.status_code != 200:
+        in_flight.refused()
+
+
+def delivery_request(**kwargs: Any) -> HTTPXRequest:
+    """The ``HTTPXRequest`` for the bot's calls, with the hooks that mark journaled calls ``written``.
+
+    Marking after the write (not before) errs on the side of a repeated message rather than a lost one:
+    before the write the event loop may run other tasks, a window several times longer.
+
+    Keyword arguments go to ``HTTPXRequest`` (default ``connection_pool_size=256``, PTB's own default).
+    Without these hooks delivery still works; a kill during a send then repeats that message.
+    """
+    httpx_kwargs = dict(kwargs.pop("httpx_kwargs", None) or {})
+    hooks = dict(httpx_kwargs.pop("event_hooks", None) or {})
+    hooks["request"] = [*hooks.get("request", []), _on_request]
+    hooks["response"] = [*hooks.get("response", []), _on_response]
+    httpx_kwargs["event_hooks"] = hooks
+    kwargs.setdefault("connection_pool_size", 256)
+    return HTTPXRequest(httpx_kwargs=httpx_kwargs, **kwargs)
+
+
+@dataclass(frozen=True)
+class SentBefore:
+    """What a journaled call returns when the call already went out before a restart."""
+
+    message_id: int | None
+
+
+class WrittenMarks:
+    """An append-only file of the calls whose request has left the process: ``+<update id> <step>`` lines.
+
+    This record is written between a request leaving and Telegram's answer, and its duration is the one
+    window in which a kill repeats a message: appending a line to a file (a few microseconds) is much
+    shorter than a database transaction. It holds ids only and is emptied whenever no delivery is under
+    way. A SIGKILL does not lose what was written (it is in the operating system's cache).
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating it owner-only) the file at ``path`` and read the marks a stopped bot left."""
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        self.marks: set[tuple[int, int]] = set()
+        with open(path, encoding="ascii", errors="replace") as existing:
+            for line in existing:
+                sign, _, rest = line.strip().partition(" ")
+                ids = rest.split()
+                if sign in ("+", "-") and len(ids) == 2 and all(i.isdigit() for i in ids):
+                    key = (int(ids[0]), int(ids[1]))
+                    (self.marks.add if sign == "+" else self.marks.discard)(key)
+
+    def add(self, update_id: int, step: int) -> None:
+        """Record that the request of call ``step`` has left."""
+        os.write(self.fd, b"+ %d %d\n" % (update_id, step))
+        self.marks.add((update_id, step))
+
+    def discard(self, update_id: int, step: int) -> None:
+        """Withdraw a mark (a new attempt of the call starts, or Telegram refused it)."""
+        if (update_id, step) in self.marks:
+            os.write(self.fd, b"- %d %d\n" % (update_id, step))
+            self.marks.discard((update_id, step))
+
+    def clear(self) -> None:
+        """No delivery is under way: empty the file."""
+        if self.marks or os.fstat(self.fd).st_size:
+            os.ftruncate(self.fd, 0)
+        self.marks.clear()
+
+
+class DeliveryJournal:
+    """The ``delivery_steps`` and ``undeliverable`` tables (migration 0005) and the written marks: ids only."""
+
+    def __init__(self, db: Database) -> None:
+        """Use the engine's database connection (the bot handles one update at a time).
+
+        The written marks go to ``<database file>.delivery-marks`` (in the database itself for an
+        in-memory database).
+        """
+        self.db = db
+        main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
+        self.written = WrittenMarks(Path(f"{main}.delivery-marks")) if main else None
+
+    def step(self, update_id: int, step: int) -> dict[str, Any] | None:
+        """The recorded state of call ``step`` of ``update_id``'s delivery, if any."""
+        rows = list(self.db["delivery_steps"].rows_where("update_id = ? and step = ?", [update_id, step]))
+        if not rows:
+            return None
+        row = rows[0]
+        if row["status"] == "sending" and self.written is not None and (update_id, step) in self.written.marks:
+            row["status"] = "written"
+        return row
+
+    def mark_written(self, update_id: int, step: int) -> None:
+        """The request of call ``step`` has been handed to the socket."""
+        if self.written is not None:
+            self.written.add(update_id, step)
+        else:
+            self.mark(update_id, step, "written", only_if="sending")
+
+    def unmark_written(self, update_id: int, step: int) -> None:
+        """Telegram refused the request (an error status): it did not go out after all."""
+        if self.written is not None:
+            self.written.discard(update_id, step)
+        else:
+            self.mark(update_id, step, "sending", only_if="written")
+
+    def begin(self, update_id: int, step: int, chat_id: int, user_id: int) -> None:
+        """Record that call ``step`` is about to go out."""
+        if self.written is not None:
+            self.written.discard(update_id, step)
+        with immediate(self.db):
+            self.db.execute(
+                "insert into delivery_steps (update_id, step, chat_id, user_id, status, created_at) "
+                "values (?, ?, ?, ?, 'sending', ?) on conflict(update_id, step) do update set status = 'sending'",
+                [update_id, step, chat_id, user_id, now_iso()],
+            )
+
+    def mark(self, update_id: int, step: int, status: str, *, only_if: str | None = None) -> None:
+        """Set the status of call ``step`` (``written``, ``uncertain``...), optionally only from ``only_if``."""
+        with immediate(self.db):
+            self.db.execute("update delivery_steps set status = ? where update_id = ? and step = ?"
+                            + (" and status = ?" if only_if else ""),
+                            [status, update_id, step, *([only_if] if only_if else [])])
+
+    def done(self, update_id: int, step: int, message_id: int | None) -> None:
+        """Record that call ``step`` went out (and the message it created)."""
+        with immediate(self.db):
+            self.db.execute("update delivery_steps set status = 'sent', message_id = ? "
+                            "where update_id = ? and step = ?", [message_id, update_id, step])
+
+    def clear_step(self, update_id: int, step: int) -> None:
+        """Forget call ``step`` (Telegram refused it, so it certainly did not go out)."""
+        if self.written is not None:
+            self.written.discard(update_id, step)
+        with immediate(self.db):
+            self.db.execute("delete from delivery_steps where update_id = ? and step = ?", [update_id, step])
+
+    def finish(self, update_id: int) -> None:
+        """The delivery of ``update_id`` is over: its steps are no longer needed."""
+        with immediate(self.db):
+            self.db.execute("delete from delivery_steps where update_id = ?", [update_id])
+        if self.written is not None:
+            if self.db["delivery_steps"].count == 0:
+                self.written.clear()
+            else:
+                for key in [k for k in self.written.marks if k[0] == update_id]:
+                    self.written.discard(*key)
+
+    def undeliverable(self, update_id: int, chat_id: int, user_id: int, reason: str, error: str,
+                      attempts: int) -> None:
+        """Record replies that could not be delivered (``reason``: blocked, rejected, retries_exhausted)."""
+        with immediate(self.db):
+            self.db.table("undeliverable").insert({
+                "update_id": update_id, "chat_id": chat_id, "user_id": user_id, "reason": reason,
+                "error": error, "attempts": attempts, "created_at": now_iso(),
+            })
+
+
+class JournaledBot:
+    """A stand-in for ``telegram.Bot`` during one delivery: non-idempotent calls go through the journal."""
+
+    def __init__(self, bot: Any, journal: DeliveryJournal, update_id: int, chat_id: int, user_id: int,
+                 counters: DeliveryCounters) -> None:
+        """Wrap ``bot`` for the delivery of ``update_id`` to ``chat_id``."""
+        self._bot = bot
+        self._journal = journal
+        self._update_id = update_id
+        self._chat_id = chat_id
+        self._user_id = user_id
+        self._counters = counters
+        self._next_step = 0
+
+    def __getattr__(self, name: str) -> Any:
+        """Journaled wrappers for the methods in ``JOURNALED_METHODS``; the real bot's attribute otherwise."""
+        attribute = getattr(self._bot, name)
+        if name not in JOURNALED_METHODS:
+            return attribute
+
+        async def journaled(*args: Any, **kwargs: Any) -> Any:
+            return await self._once(name, lambda: attribute(*args, **kwargs))
+
+        return journaled
+
+    async def _once(self, name: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        step = self._next_step
+        self._next_step += 1
+        recorded = self._journal.step(self._update_id, step)
+        status = recorded["status"] if recorded is not None else None
+        if recorded is not None and status in ("sent", "written"):
+            self._counters.skipped += 1
+            if status == "written":
+                self._counters.written_before_stop += 1
+                log.info("update %s: call %s (%s) had left when the bot stopped; not making it again",
+                         self._update_id, step, name)
+            if name == "answer_callback_query":
+                return True
+            # Unknown when Telegram's answer was lost with the process: nothing to track then.
+            return SentBefore(recorded["message_id"]) if recorded["message_id"] is not None else None
+        if status == "uncertain":
+            # Telegram never answered the last attempt (timeout, broken connection): it may have gone out.
+            self._counters.resent_uncertain += 1
+            log.warning("update %s: call %s (%s) got no answer from Telegram; making it again",
+                        self._update_id, step, name)
+        elif status == "sending":
+            self._counters.resent_unsent += 1
+            log.info("update %s: call %s (%s) had not left when the bot stopped; making it now",
+                     self._update_id, step, name)
+        self._journal.begin(self._update_id, step, self._chat_id, self._user_id)
+        token = _IN_FLIGHT.set(_InFlight(self._journal, self._update_id, step))
+        try:
+            result = await call()
+        except TelegramError as err:
+            if answered_by_telegram(err):
+                self._journal.clear_step(self._update_id, step)  # refused: certainly not carried out
+            else:
+                self._journal.mark(self._update_id, step, "uncertain")
+            raise
+        finally:
+            _IN_FLIGHT.reset(token)
+        message_id = getattr(result, "message_id", None)
+        self._journal.done(self._update_id, step, message_id if isinstance(message_id, int) else None)
+        return result
+
+
+@dataclass
+class DeliveryCounters:
+    """What deliveries met since start-up (for tests and logs)."""
+
+    delivered: int = 0
+    retried: int = 0
+    skipped: int = 0  # journaled calls not repeated because they went out before a restart
+    written_before_stop: int = 0  # ...of which Telegram's answer was lost with the stopped process
+    resent_unsent: int = 0  # calls that had not left when the bot stopped, made after the restart
+    resent_uncertain: int = 0  # calls made again after an attempt with no answer from Telegram
+    undeliverable: dict[str, int] = field(default_factory=dict)
+
+
+def answered_by_telegram(err: TelegramError) -> bool:
+    """True when Telegram answered the request with an error (so it did nothing), False when no answer came.
+
+    Refusals (400, 403, 429) and error statuses (5xx, raised by python-telegram-bot without a cause) are
+    answers; a timeout or a broken connection (raised from the HTTP library's exception) is not.
+    """
+    if isinstance(err, BadRequest | Forbidden | RetryAfter):
+        return True
+    return isinstance(err, NetworkError) and not isinstance(err, TimedOut) and err.__cause__ is None

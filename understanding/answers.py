@@ -1,0 +1,388 @@
+"""Read one typed answer to one question: a sure value, a reading to confirm, a question back, or 不知道.
+
+``read_answer`` never records an uncertain reading silently: approximations (两万多), bare small numbers
+at an amount question, relative and lunar dates, several amounts and weak cues come back as
+:class:`Confirm`. Numbers typed at a typed question (amount, date, text) are the answer, never a button.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flows.answers import normalise_multi, read_typed
+from flows.spec import Node, load_registry
+from text.choices import match_choice, match_choices, parse_yes_no
+from text.dates import parse_date
+from text.errors import ParseError
+from text.normalise import normalise
+from understanding.amounts import find_amounts
+from understanding.cues import clauses, mention
+from understanding.dates import DateReading, find_dates
+from understanding.lexicon import answer_words, question_words
+from understanding.model import Answer, Ask, Confirm, Unknown, Value
+from understanding.places import province_of
+
+_WORDS = answer_words()
+DOUBT: tuple[str, ...] = tuple(_WORDS["doubt"])
+EXPLAIN: tuple[str, ...] = tuple(_WORDS["explain"])
+WHY: tuple[str, ...] = tuple(_WORDS["why"])
+_WHY = re.compile(r"为(?:什么|啥|何)(?:要|你要|还要)?(?:问|知道|填)")
+_NEGATIVE_AMOUNT = re.compile(r"(?:^|[^\d])[-−负]\s*[\d一二两三四五六七八九]")
+SMALL_AMOUNT = Decimal(100)
+_REPAID = re.compile(r"还了|还过|已还|还回|还上了|还掉")
+
+
+def _node(question_id: str) -> Node:
+    return load_registry().node(question_id)
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
+def _doubt(question_id: str, node: Node) -> Answer:
+    """What 不知道 means at this question: an allowed answer, an option, or a request to try again."""
+    rule = str(question_words(question_id).get("dont_know", "unknown" if node.optional else "clarify"))
+    if rule == "unknown":
+        return Unknown()
+    if rule == "clarify":
+        return Ask("clarify", "dont_know_not_allowed")
+    return Value(_with_approx(node, {node.id: rule}))
+
+
+def _with_approx(node: Node, facts: dict[str, Any]) -> dict[str, Any]:
+    if node.kind in {"date", "amount"} and f"{node.id}__approx" not in facts:
+        facts[f"{node.id}__approx"] = False
+    return facts
+
+
+def _phrases(question_id: str, node: Node) -> dict[str, tuple[list[str], list[str]]]:
+    """Option value → (sure phrases, maybe phrases): the flow's label and aliases plus the synonyms file."""
+    words = question_words(question_id).get("options") or {}
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for option in node.choice_options():
+        entry = words.get(option.value) or {}
+        demoted = set(entry.get("demote") or [])
+        sure = [p for p in (option.label, *option.aliases) if p not in demoted]
+        sure += [str(p) for p in entry.get("sure") or []]
+        maybe = [str(p) for p in entry.get("maybe") or []] + sorted(demoted)
+        out[option.value] = (sure, maybe)
+    return out
+
+
+def _spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
+    low = text.lower()
+    spans = []
+    for phrase in phrases:
+        p = normalise(phrase).lower()
+        if not p or mention(text, p) != "yes":
+            continue
+        at = low.find(p)
+        while at != -1:
+            spans.append((at, at + len(p)))
+            at = low.find(p, at + 1)
+    return spans
+
+
+def _option_hits(text: str, phrases: dict[str, tuple[list[str], list[str]]]) -> tuple[set[str], set[str]]:
+    """Options named by a sure phrase and by a maybe phrase. A phrase found only inside a longer phrase
+    of another option does not count ("早就还" is 否认, not the 就还 of 承认)."""
+    sure_spans = {v: _spans(text, s) for v, (s, _m) in phrases.items()}
+    maybe_spans = {v: _spans(text, m) for v, (_s, m) in phrases.items()}
+    every = [(v, span) for table in (sure_spans, maybe_spans) for v, spans in table.items() for span in spans]
+
+    def standing(value: str, spans: list[tuple[int, int]]) -> bool:
+        return any(
+            not any(o != value and ob <= b and e <= oe and oe - ob > e - b for o, (ob, oe) in every) for b, e in spans
+        )
+
+    sure = {v for v, spans in sure_spans.items() if standing(v, spans)}
+    maybe = {v for v, spans in maybe_spans.items() if standing(v, spans)}
+    return sure, maybe
+
+
+def _read_option(question_id: str, node: Node, s: str) -> Answer | None:
+    """An option named by number, exact name, a sure phrase, or (to confirm) a maybe phrase."""
+    phrases = _phrases(question_id, node)
+    for value, (sure, _maybe) in phrases.items():
+        if s.lower() in {value.lower(), *(normalise(p).lower() for p in sure)}:
+            return Value(_with_approx(node, {node.id: value}))
+    sure_hits, maybe_hits = _option_hits(s, phrases)
+    if len(sure_hits) == 1:
+        return Value(_with_approx(node, {node.id: sure_hits.pop()}))
+    if len(sure_hits) > 1:
+        return Ask("clarify", "several_options")
+    if len(maybe_hits) == 1:
+        return Confirm(_with_approx(node, {node.id: maybe_hits.pop()}), "weak_cue")
+    if len(maybe_hits) > 1:
+        return Ask("clarify", "several_options")
+    return None
+
+
+def read_answer(question_id: str, text: str, today: date) -> Answer:
+    """Read ``text`` typed at question ``question_id`` ("<flow>.<id>") against ``today``."""
+    node = _node(question_id)
+    s = normalise(text).replace("\u3000", " ").strip(" 。.!！~～")
+    if not s:
+        return Ask("clarify", "empty")
+    if _has(s, WHY) or _WHY.search(s):
+        return Ask("why")
+    if _has(s, EXPLAIN) and not _has(s, DOUBT):
+        return Ask("explain")
+    reader = {
+        "choice": _read_choice,
+        "yesno": _read_yesno,
+        "multi": _read_multi,
+        "amount": _read_amount,
+        "date": _read_date,
+        "province": _read_province,
+        "text": _read_text,
+    }.get(node.kind)
+    if reader is None:
+        return Ask("clarify", "not_a_question")
+    result = reader(question_id, node, s, today)
+    if result is not None:
+        return result
+    if _has(s, DOUBT) or s in {"不知", "不懂", "?", "？"}:
+        return _doubt(question_id, node)
+    return Ask("clarify", "unreadable")
+
+
+def _read_choice(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    if s.isdecimal():
+        try:
+            return Value({node.id: match_choice(s, [(o.value, o.label, o.aliases) for o in node.choice_options()])})
+        except ParseError:
+            return Ask("clarify", "number_out_of_range")
+    if _has(s, DOUBT) and question_words(question_id).get("dont_know") != "clarify":
+        hit = _read_option(question_id, node, s)
+        if (
+            isinstance(hit, Value)
+            and node.id in hit.facts
+            and hit.facts[node.id] == question_words(question_id).get("dont_know")
+        ):
+            return hit
+        return _doubt(question_id, node)
+    found = _read_option(question_id, node, s)
+    if found is not None:
+        return found
+    try:
+        return Value({node.id: match_choice(s, [(o.value, o.label, o.aliases) for o in node.choice_options()])})
+    except ParseError:
+        return None
+
+
+_POLARITY = re.compile(r"不知道|不清楚|不晓得|不知|没有|知道|清楚|晓得|有")
+
+
+def _segment_polarity(segment: str, words: list[str], all_words: list[str]) -> str | None:
+    """ "知道名字…" (verb first): a part takes the polarity before it; "名字知道…" (topic first): after it."""
+    cue_at = min((segment.find(w) for w in words if w in segment), default=-1)
+    if cue_at == -1:
+        return None
+    marks = [
+        (m.start(), "yes" if m.group(0) in {"知道", "清楚", "晓得", "有"} else "no")
+        for m in _POLARITY.finditer(segment)
+    ]
+    if not marks:
+        return None
+    first_cue = min(segment.find(w) for w in all_words if w in segment)
+    if marks[0][0] < first_cue:
+        before = [p for at, p in marks if at < cue_at]
+        return before[-1] if before else None
+    after = [p for at, p in marks if at > cue_at]
+    return after[0] if after else None
+
+
+def _compound(question_id: str, s: str) -> Answer | None:
+    """ "知道名字不知道住哪" → both parts; one part alone → a follow-up about the other."""
+    cues = question_words(question_id).get("compound") or {}
+    if not cues:
+        return None
+    known: dict[str, str] = {}
+    only = "只" in s
+    segments = [seg for seg in re.split(r"[,，。;；\s]+", s) if seg]
+    for part, words in cues.items():
+        for segment in segments:
+            if not any(w in segment for w in words):
+                continue
+            # "知道名字不知道住哪": a new polarity word starts a new sub-segment in verb-first speech.
+            pieces = re.split(r"(?=不知道|不清楚|不晓得)", segment) if _POLARITY.match(segment) else [segment]
+            for piece in pieces:
+                polarity = _segment_polarity(piece, list(words), [w for ws in cues.values() for w in ws])
+                if polarity is not None:
+                    known[part] = polarity
+    if not known:
+        return None
+    if only and any(v == "yes" for v in known.values()):
+        for part in cues:
+            known.setdefault(part, "no")
+    facts: dict[str, Any] = {f"identity_{part}_known": v for part, v in known.items()}
+    if len(known) < len(cues):
+        missing = [p for p in cues if p not in known]
+        return Ask("follow_up", f"identity_{missing[0]}_known")
+    base = question_id.split(".", 1)[1]
+    facts[base] = "yes" if all(v == "yes" for v in known.values()) else "no"
+    return Value(facts)
+
+
+def _read_yesno(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    compound = _compound(question_id, s)
+    if compound is not None:
+        return compound
+    rule = question_words(question_id).get("dont_know")
+    if _has(s, DOUBT) and rule != "no":
+        return _doubt(question_id, node)
+    found = _read_option(question_id, node, s)
+    if found is not None:
+        return found
+    try:
+        value = parse_yes_no(s)
+    except ParseError:
+        return None
+    # "是"/"没有" alone are sure; a longer sentence read from its first character only is a guess.
+    return Value({node.id: value}) if len(s) <= 3 else Confirm({node.id: value}, "weak_cue")
+
+
+def _read_multi(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    if re.fullmatch(r"[\d,，、\s]+", s):
+        try:
+            return Value(
+                {
+                    node.id: normalise_multi(
+                        node, match_choices(s, [(o.value, o.label, o.aliases) for o in node.options])
+                    )
+                }
+            )
+        except ParseError:
+            return Ask("clarify", "number_out_of_range")
+    phrases = _phrases(question_id, node)
+    exclusive = {o.value for o in node.options if o.exclusive}
+    picked: list[str] = []
+    negated: list[str] = []
+    parts = clauses(s)
+    for value, (sure, _maybe) in phrases.items():
+        if value in exclusive:  # "没有" alone means none; "没有借条" does not
+            if any(p in parts or ((len(p) >= 3 or p[0] not in "没无都") and mention(s, p) == "yes") for p in sure):
+                picked.append(value)
+            continue
+        states = {mention(s, p) for p in sure}
+        if "yes" in states:
+            picked.append(value)
+        elif "no" in states and value not in exclusive:
+            negated.append(value)
+    positive = [v for v in picked if v not in exclusive]
+    if positive:
+        return Value({node.id: normalise_multi(node, positive)})
+    if picked:
+        return Value({node.id: normalise_multi(node, picked)})
+    if negated:
+        return Ask("clarify", "only_negated")  # "没有借条": then what do they have?
+    return None
+
+
+def _amount_facts(node: Node, value: Decimal, approx: bool, **extra: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {node.id: str(value.quantize(Decimal("0.01"))), f"{node.id}__approx": approx}
+    facts.update(extra)
+    return facts
+
+
+def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    if _NEGATIVE_AMOUNT.search(s):
+        return Ask("clarify", "amount_not_positive")
+    amounts = find_amounts(s)
+    if not amounts:
+        return None
+    if len(amounts) == 1:
+        a = amounts[0]
+        if a.high is not None:
+            return Confirm(_amount_facts(node, a.value, True, **{f"{node.id}__high": str(a.high)}), "range", (a.text,))
+        if a.approx:
+            return Confirm(_amount_facts(node, a.value, True), "approximate", (a.text,))
+        if a.bare and a.value < SMALL_AMOUNT:
+            return Confirm(_amount_facts(node, a.value, False), "small_amount", (a.text,))
+        return Value(_amount_facts(node, a.value, False))
+    parts = tuple(a.text for a in amounts)
+    approx = any(a.approx or a.high is not None for a in amounts)
+    repaid = [a for a in amounts[1:] if _REPAID.search(s[: a.start][-4:])]
+    if repaid and len(repaid) == len(amounts) - 1:
+        left = amounts[0].value - sum(a.value for a in repaid)
+        if left > 0:
+            return Confirm(_amount_facts(node, left, approx), "repaid", parts)
+    total = sum((a.value for a in amounts), Decimal(0))
+    return Confirm(_amount_facts(node, total, approx), "several_amounts", parts)
+
+
+def _valid(node: Node, d: date, today: date) -> str | None:
+    rules = node.validate
+    if "min" in rules and d < date.fromisoformat(str(rules["min"])):
+        return "date_too_early"
+    if rules.get("not_future") and d > today:
+        return "date_in_future"
+    years = rules.get("max_years_ahead")
+    if years is not None and d.year > today.year + int(years):
+        return "date_too_far"
+    return None
+
+
+def _date_answer(node: Node, r: DateReading, today: date) -> Answer:
+    problem = _valid(node, r.value, today)
+    if problem:
+        return Ask("clarify", problem)
+    facts = {node.id: r.value.isoformat(), f"{node.id}__approx": r.precision != "day"}
+    if r.precision != "day":
+        facts[f"{node.id}__precision"] = r.precision
+    if r.how == "explicit" and r.precision in {"day", "month"}:
+        return Value(facts)
+    if r.how == "relative" and r.precision == "day" and r.text in {"今天", "昨天", "前天"}:
+        return Value(facts)
+    if r.how == "lunar":
+        return Confirm(facts, "lunar_date", (r.text,))
+    if r.precision == "year":
+        return Confirm(facts, "year_only", (r.text,))
+    return Confirm(facts, "relative_date", (r.text,))
+
+
+def _read_date(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    if node.options or question_words(question_id).get("options"):
+        found = _read_option(question_id, node, s)
+        if isinstance(found, Value):
+            return found
+    dates = find_dates(s, today, future=not node.validate.get("not_future"))
+    if len(dates) == 1:
+        return _date_answer(node, dates[0], today)
+    if len(dates) > 1:
+        return Ask("clarify", "several_dates")
+    try:
+        value, approximate = parse_date(s, today)
+    except ParseError:
+        if re.fullmatch(r"\d{1,3}", s):
+            return Ask("clarify", "number_is_not_a_date")
+        return None
+    problem = _valid(node, value, today)
+    if problem:
+        return Ask("clarify", problem)
+    return Value({node.id: value.isoformat(), f"{node.id}__approx": approximate})
+
+
+def _read_province(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    if _has(s, DOUBT):
+        return _doubt(question_id, node)
+    if any(x in s for x in ("香港", "澳门", "台湾")):
+        return Ask("clarify", "province_outside_mainland")
+    province, how = province_of(s)
+    if province:
+        return Value({node.id: province})
+    if how == "ambiguous":
+        return Ask("clarify", "place_ambiguous")
+    return None
+
+
+def _read_text(question_id: str, node: Node, s: str, today: date) -> Answer | None:
+    try:
+        return Value(read_typed(node, s, today))
+    except ParseError as error:
+        return Ask("clarify", error.code)

@@ -1,0 +1,207 @@
+"""Read a first message (a story) for every fact it carries, each with a certainty.
+
+The cue words live in understanding/data/story_patterns.yaml. A reading is ``sure`` only when a
+specific cue names it plainly; guesses (weak cues, approximate or several amounts, relative and lunar
+dates, a place that may be the user's own) are returned with ``sure=False`` so that the bot restates
+them before they count.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from text.normalise import normalise
+from understanding.amounts import AmountReading, find_amounts
+from understanding.cues import mention
+from understanding.dates import DateReading, find_dates
+from understanding.lexicon import story_patterns
+from understanding.model import Reading
+from understanding.places import province_of
+
+_SENTENCE = re.compile(r"[。！？!?\n；;]+")
+_CLAUSE = re.compile(r"[。！？!?\n；;，,]+")
+
+
+def _hits(text: str, options: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Options with an un-negated sure cue, and options with only a maybe cue (in option order)."""
+    sure, maybe = [], []
+    for value, cues in options.items():
+        if any(mention(text, c) == "yes" for c in cues.get("sure") or []):
+            sure.append(str(value))
+        elif any(mention(text, c) == "yes" for c in cues.get("maybe") or []):
+            maybe.append(str(value))
+    return sure, maybe
+
+
+def _spans(text: str, cues: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    for cue in cues:
+        if mention(text, cue) != "yes":
+            continue
+        at = text.find(cue)
+        while at != -1:
+            spans.append((at, at + len(cue)))
+            at = text.find(cue, at + 1)
+    return spans
+
+
+def _role(text: str) -> Reading | None:
+    """Creditor or debtor by counting cues; a cue inside a longer cue of the other side does not
+    count ("找我借了" is the creditor's 找我借, not the debtor's 我借了)."""
+    patterns = story_patterns()["role"]
+    creditor_spans = _spans(text, [str(c) for c in patterns["creditor"].get("sure") or []])
+    debtor_spans = _spans(text, [str(c) for c in patterns["debtor"].get("sure") or []])
+
+    def outside(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> int:
+        def beaten(b: int, e: int) -> bool:
+            return any(ob < e and b < oe and (ob < b or (ob == b and oe > e)) for ob, oe in others)
+
+        return sum(1 for b, e in spans if not beaten(b, e))
+
+    creditor = outside(creditor_spans, debtor_spans)
+    debtor = outside(debtor_spans, creditor_spans)
+    if creditor and not debtor:
+        return Reading("role", "creditor", True, "role")
+    if debtor and not creditor:
+        return Reading("role", "debtor", True, "role")
+    if creditor != debtor:
+        return Reading("role", "creditor" if creditor > debtor else "debtor", False, "role")
+    return None
+
+
+def _option_facts(text: str, role: str | None) -> list[Reading]:
+    readings: list[Reading] = []
+    for entry in story_patterns()["facts"]:
+        if entry.get("role", "any") not in {"any", role}:
+            continue
+        options = entry["options"]
+        sure, maybe = _hits(text, options)
+        pick = entry.get("pick", "one")
+        key = entry["key"]
+        if pick == "all":
+            if sure:
+                readings.append(Reading(key, sure, True, "pattern"))
+        elif pick == "latest":
+            if sure:
+                readings.append(Reading(key, sure[-1], True, "pattern"))
+        elif len(sure) == 1:
+            readings.append(Reading(key, sure[0], True, "pattern"))
+        elif not sure and len(maybe) == 1:
+            readings.append(Reading(key, maybe[0], False, "pattern"))
+    return readings
+
+
+def _before(text: str, start: int, width: int = 8) -> str:
+    clause_start = max((m.end() for m in _CLAUSE.finditer(text[:start])), default=0)
+    return text[max(clause_start, start - width) : start]
+
+
+def _amount_readings(text: str, role: str | None) -> list[Reading]:
+    patterns = story_patterns()["amounts"]
+    debts: list[AmountReading] = []
+    repaid: list[AmountReading] = []
+    readings: list[Reading] = []
+    for a in find_amounts(text):
+        before = _before(text, a.start)
+        if any(w in before for w in patterns["monthly"]):
+            readings.append(Reading("monthly_capacity", str(a.value), False, "amount"))
+        elif any(w in before for w in patterns["repaid"]):
+            repaid.append(a)
+        elif not any(w in before for w in patterns["skip_before"]):
+            debts.append(a)
+    if not debts:
+        return readings
+    approx = any(a.approx or a.high is not None for a in debts)
+    if len(debts) == 1:
+        total = debts[0].value
+        sure = not approx and not (debts[0].bare and debts[0].value < 100)
+    else:
+        total = sum((a.value for a in debts), Decimal(0))
+        sure = False
+        readings.append(Reading("amount_parts", [str(a.value) for a in debts], False, "amount"))
+    if repaid:
+        paid = sum((a.value for a in repaid), Decimal(0))
+        readings.append(Reading("repaid", str(paid), False, "amount"))
+        if paid < total:
+            total, sure = total - paid, False
+    readings.append(Reading("amount", str(total.quantize(Decimal("0.01"))), sure, "amount"))
+    if approx:
+        readings.append(Reading("amount__approx", True, False, "amount"))
+    return readings
+
+
+def _date_key(text: str, d: DateReading, role: str | None) -> str | None:
+    """The key of the nearest date cue in the same clause (after the date wins a tie)."""
+    following = text[d.start + len(d.text) : d.start + len(d.text) + 2]
+    if following[:1] == "还" and (len(following) == 1 or following[1] in "，,。.!！ 钱给清上款我你他她完"):
+        return "due_date"  # "下个月还", "年底还钱"; not "上个月还催过他"
+    clause_start = max((m.end() for m in _CLAUSE.finditer(text[: d.start])), default=0)
+    ends = [m.start() for m in _CLAUSE.finditer(text, d.start + len(d.text))]
+    clause_end = ends[0] if ends else len(text)
+    best: tuple[int, str] | None = None
+    for entry in story_patterns()["dates"]:
+        if entry.get("role", "any") not in {"any", role}:
+            continue
+        for cue in entry["cues"]:
+            for m in re.finditer(re.escape(cue), text[clause_start:clause_end]):
+                at = clause_start + m.start()
+                distance = d.start - at if at < d.start else at - (d.start + len(d.text))
+                if best is None or distance < best[0]:
+                    best = (distance, entry["key"])
+    return best[1] if best else None
+
+
+def _date_readings(text: str, today: date, role: str | None) -> list[Reading]:
+    readings: list[Reading] = []
+    seen: set[str] = set()
+    for d in find_dates(text, today):
+        key = _date_key(text, d, role)
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        sure = d.how == "explicit" and d.precision in {"day", "month"}
+        readings.append(Reading(key, d.value.isoformat(), sure, d.text))
+        readings.append(Reading(f"{key}__approx", d.precision != "day", sure, d.text))
+    return readings
+
+
+def _fears(text: str) -> list[Reading]:
+    found = [str(k) for k, cues in story_patterns()["fears"].items() if any(c in text for c in cues)]
+    return [Reading("fears", found, True, "fears")] if found else []
+
+
+def _questions(text: str) -> list[Reading]:
+    markers = story_patterns()["questions"]["markers"]
+    found = []
+    for sentence in _SENTENCE.split(text):
+        sentence = sentence.strip(" ，,")
+        if sentence and any(m in sentence for m in markers) and sentence[-1:] not in "呢":
+            found.append(sentence)
+    return [Reading("questions", found, True, "questions")] if found else []
+
+
+def read_story(text: str, today: date) -> list[Reading]:
+    """Every fact ``text`` carries, against ``today``: role, debt type or creditor kind, stage,
+    attitude, ability, harassment, evidence, amount(s), dates, province, fears and questions."""
+    s = normalise(text)
+    readings: list[Reading] = []
+    role = _role(s)
+    if role is not None:
+        readings.append(role)
+    role_value = role.value if role is not None else None
+    readings += _option_facts(s, role_value)
+    readings += _amount_readings(s, role_value)
+    readings += _date_readings(s, today, role_value)
+    if role_value == "creditor":
+        province, how = province_of(s, strict=True)
+        if province:
+            readings.append(Reading("province", province, False, how))
+    not_yet = ("还没逾期", "没逾期", "还没到期", "快到期", "下个月到期")
+    if role_value == "debtor" and any(mention(s, c) == "yes" for c in not_yet):
+        readings.append(Reading("overdue_since", "not_overdue", True, "pattern"))
+    readings += _fears(s)
+    readings += _questions(s)
+    return readings
