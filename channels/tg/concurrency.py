@@ -48,6 +48,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import NetworkError
 from telegram.ext import BaseUpdateProcessor
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ class GatedBot:
     async def _confirm(self, offset: int, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         """The last ``getUpdates`` when polling stops: it confirms what was handled, so it is tried again if
         the request fails (the cancelled long poll may still hold the getUpdates connection)."""
+        await self._fresh_poll_client()
         for attempt in range(CONFIRM_ATTEMPTS):
             try:
                 await self._bot.get_updates(offset, *args, **kwargs)
@@ -285,6 +287,32 @@ class GatedBot:
                 log.info("final confirmation attempt %s failed (%s)", attempt + 1, type(err).__name__)
                 await asyncio.sleep(0.5)
         return ()  # the updater stops: what came back is fetched again by the next start
+
+    async def _fresh_poll_client(self) -> None:
+        """Replace the getUpdates HTTP client before the last confirmation (the SIGTERM flake).
+
+        python-telegram-bot's ``Updater.stop`` cancels the long poll without waiting for the cancellation
+        to finish (``network_retry_loop`` only calls ``task.cancel()``), and the getUpdates client has one
+        connection: the confirming call then waited for that connection until its pool timeout, three times
+        over, and the handled updates stayed unconfirmed (Telegram sent them again on the next start). A
+        fresh client has a free connection; closing the old one ends the abandoned long poll.
+        """
+        request = _poll_request(self._bot)
+        if request is None:
+            return
+        with contextlib.suppress(Exception):  # closing a client in the middle of a cancelled request
+            await request.shutdown()
+        await request.initialize()
+
+
+
+def _poll_request(bot: Any) -> HTTPXRequest | None:
+    """The bot's separate getUpdates HTTP client (python-telegram-bot keeps it first in ``bot._request``)."""
+    while not hasattr(bot, "_request") and hasattr(bot, "_bot"):
+        bot = bot._bot
+    requests = getattr(bot, "_request", None)
+    first = requests[0] if isinstance(requests, tuple) and requests else None
+    return first if isinstance(first, HTTPXRequest) else None
 
 
 def install(builder: Any, limit: int = DEFAULT_LIMIT) -> UpdateLedger:

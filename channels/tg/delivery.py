@@ -40,6 +40,7 @@ from sqlite_utils import Database
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from channels.tg.journal import DeliveryCounters, DeliveryJournal, JournaledBot
+from storage.db import immediate
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,10 @@ class Delivery:
 
         ``send`` must make the same calls in the same order each time (it is re-run on retries and after
         restarts). Exceptions other than Telegram's network errors propagate (a bug, not a fault).
-        ``finished`` records that the update needs no more delivery (the engine's ``mark_delivered``); it
-        runs before the journal is cleared, so a bot stopped in between never sends the replies again.
+        ``finished`` records that the update needs no more delivery (the engine's ``mark_delivered``, and
+        whatever else the delivery decided, e.g. the keyboards it left): it runs inside the delivery's one
+        final transaction, with the journal's rows and the undeliverable record, and the written marks are
+        dropped only after that commit — so a bot stopped in between never sends the replies again.
         """
         reason, error = "", ""
         attempt = 0
@@ -104,15 +107,21 @@ class Delivery:
                 self.counters.retried += 1
                 await asyncio.sleep(wait)
                 continue
-            finished()
-            self.journal.finish(update_id)
+            self._finish(update_id, finished)
             self.counters.delivered += 1
             return True
-        self.journal.undeliverable(update_id, chat_id, user_id, reason, error, attempt)
-        finished()
-        self.journal.finish(update_id)
+        self._finish(update_id, finished, lambda: self.journal.undeliverable_row(update_id, chat_id, user_id,
+                                                                                  reason, error, attempt))
         self.counters.undeliverable[reason] = self.counters.undeliverable.get(reason, 0) + 1
         if reason == "retries_exhausted":
             log.warning("update %s: replies to chat %s undeliverable after %s attempts (%s)",
                         update_id, chat_id, attempt, error)
         return False
+
+    def _finish(self, update_id: int, *steps: Callable[[], None]) -> None:
+        """The delivery's one final transaction: ``steps``, then the journal's rows; then the marks go."""
+        with immediate(self.journal.db):
+            for step in steps:
+                step()
+            self.journal.finish_rows(update_id)
+        self.journal.release(update_id)

@@ -129,6 +129,15 @@ async def play_turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound:
         delivery.journal.finish(update.update_id)  # in case the bot stopped before clearing it
         return
     # Retries, the journal of what went out and the undeliverable record: see channels/tg/delivery.py.
-    await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id,
-                           lambda bot: deliver_replies(bot, update, inbound, replies, tracker, engine.session_of),
-                           finished=lambda: engine.mark_delivered(update.update_id))
+    # The keyboard changes are written with the update marked delivered, in one transaction.
+    keyboards = tracker.batch()
+
+    async def send(bot: Any) -> None:
+        keyboards.reset()  # each attempt (and a replay after a restart) makes the same changes again
+        await deliver_replies(bot, update, inbound, replies, keyboards, engine.session_of)
+
+    def finished() -> None:
+        keyboards.write()
+        engine.store.mark_delivered(update.update_id)
+
+    await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id, send, finished)

@@ -27,7 +27,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest
 
 from channels.tg.htmlsplit import MAX_MESSAGE_LENGTH, split_html, utf16_len
-from channels.tg.keyboards import KeyboardTracker, keyboard_turn, markup, not_modified, strip_keyboard
+from channels.tg.keyboards import KeyboardBatch, keyboard_turn, markup, not_modified, strip_keyboard
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage.sessions import Session
@@ -42,7 +42,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: list[Reply],
-                          tracker: KeyboardTracker, session_of: SessionOf) -> None:
+                          tracker: KeyboardBatch, session_of: SessionOf) -> None:
     """Send one turn's ``replies`` to ``inbound``'s chat through ``bot`` (see the module docstring).
 
     ``session_of`` (the engine's) tells which session turn is current, to remove the keyboards that went stale.
@@ -73,7 +73,7 @@ async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: l
         await send_reply(bot, chat_id, reply, tracker)
 
 
-async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker: KeyboardTracker) -> bool:
+async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker: KeyboardBatch) -> bool:
     """Edit the pressed question to show the chosen answer, without buttons; False if it cannot be done."""
     question = pressed.text_html if pressed.text else ""
     text = f"{question}\n\n{ack.html}" if question else ack.html
@@ -90,7 +90,7 @@ async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker
     return True
 
 
-async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply, tracker: KeyboardTracker) -> None:
+async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply, tracker: KeyboardBatch) -> None:
     """Show ``reply`` in the pressed message itself (multi-choice toggles)."""
     try:
         await bot.edit_message_text(reply.html, chat_id=chat_id, message_id=pressed.message_id,
@@ -106,7 +106,7 @@ async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply
         tracker.remember(chat_id, pressed.message_id, turn)
 
 
-async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardTracker,
+async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardBatch,
                                  session_of: SessionOf) -> None:
     """Remove the buttons the engine would now refuse (see ``channels/tg/keyboards.py``)."""
     session = session_of(inbound.chat_id, inbound.user_id)
@@ -116,7 +116,7 @@ async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardTr
         tracker.forget(inbound.chat_id, message_id)
 
 
-async def send_reply(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardTracker) -> None:
+async def send_reply(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardBatch) -> None:
     """Send one reply: split over 4,096 characters, the keyboard under the last part, then its files."""
     # No "typing…" before a result: the text is ready, so it would be one more round trip the user never sees.
     parts = split_html(reply.html) or ["…"]
