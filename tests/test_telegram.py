@@ -118,7 +118,10 @@ def test_creditor_consultation_by_typing(botapi: FakeBotAPI, engine: Engine) -> 
     run(scenario)
     assert alice.state == "creditor.result"
     assert "《民法典》第一百八十八条" in alice.text and "12348" in alice.text
-    assert "✔️ 欠款金额（本金）：3,500.00元" in alice.fake.texts_in(alice.chat)  # typed answers: ack sent
+    # A typed answer's acknowledgement goes out in one message with the next question (one request, not two).
+    acked = [t for t in alice.fake.texts_in(alice.chat) if t.startswith("✔️ 欠款金额（本金）：3,500.00元")]
+    assert len(acked) == 1 and acked[0] != "✔️ 欠款金额（本金）：3,500.00元" and "\n\n" in acked[0]
+    assert not any(t.startswith("✔️") and "\n" not in t.strip() for t in alice.fake.texts_in(alice.chat))
     # The result is ready when the turn ends: no "typing" round trip before it (requests per update).
     assert not botapi.calls_to("sendChatAction", action="typing")
     keyboards = [m for m in alice.messages if m.keyboard]
@@ -330,7 +333,7 @@ def test_bot_restarted_mid_consultation_continues_at_the_same_step(botapi: FakeB
 
     run(after)
     assert alice.state == "creditor.evidence"
-    assert "✔️ 欠款金额（本金）：3,500.00元" in botapi.texts_in(alice.chat)
+    assert any(t.startswith("✔️ 欠款金额（本金）：3,500.00元\n") for t in botapi.texts_in(alice.chat))
     assert botapi.message(alice.chat, live.message_id).keyboard == []  # the new process removed it
 
 
@@ -344,13 +347,13 @@ def test_redelivered_update_is_processed_once(botapi: FakeBotAPI, engine: Engine
             await alice.say("1")
             sends = len(botapi.calls_to("sendMessage"))
             update_id = await alice.say("个人借款")
-            assert len(botapi.calls_to("sendMessage")) == sends + 2  # ack + next question
+            assert len(botapi.calls_to("sendMessage")) == sends + 1  # the ack folded into the next question
             await botapi.wait_until_confirmed_async(update_id)
             botapi.redeliver(update_id)
             await botapi.wait_until_confirmed_async(update_id)
             marker = await alice.say("/review")  # processed after the redelivered update
             assert marker > update_id
-            assert len([c for c in botapi.calls_to("sendMessage")][sends:]) == 2 + 2  # nothing for the copy
+            assert len([c for c in botapi.calls_to("sendMessage")][sends:]) == 1 + 2  # nothing for the copy
 
     run(scenario)
     assert alice.state == "creditor.amount"
@@ -518,7 +521,7 @@ def test_turn_latency(botapi: FakeBotAPI, engine: Engine, capsys: pytest.Capture
                 await alice.say(answer)
             for i in range(50):
                 text = "三千五" if i % 2 == 0 else "返回"
-                expected = len(botapi.calls_to("sendMessage")) + (2 if i % 2 == 0 else 1)
+                expected = len(botapi.calls_to("sendMessage")) + 1  # typed answer: ack folded into the question
                 started = time.monotonic()
                 update_id = botapi.send_text(alice.chat, alice.user, text)
                 calls = await botapi.wait_for_calls_async("sendMessage", n=expected)

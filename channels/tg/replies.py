@@ -5,6 +5,10 @@
   (first reply of kind ``ack``) is folded into the pressed question: the message is edited to show the
   question plus "✔️ answer" and loses its keyboard, so the chat reads like a filled-in form. Multi-choice
   toggles (``meta["replace_pressed"]``) edit the pressed message's text and keyboard in place.
+* **Typed answers.** The acknowledgement of a typed answer (first reply of kind ``ack``, no buttons, no
+  files) goes out in one message with the reply after it (the next question, the review…): "✔️ answer",
+  a blank line, then that reply with its keyboard — one request instead of two. Not when together they
+  would pass 4,096 characters, or the next reply carries files.
 * **No stale keyboards.** After each private turn the buttons the engine would now refuse are removed
   (``channels/tg/keyboards.py``).
 * **Long replies** are split at paragraph boundaries above 4,096 characters (``channels/tg/htmlsplit.py``),
@@ -14,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +33,7 @@ from telegram.error import BadRequest
 
 from channels.tg.htmlsplit import MAX_MESSAGE_LENGTH, split_html, utf16_len
 from channels.tg.keyboards import KeyboardBatch, keyboard_turn, markup, not_modified, strip_keyboard
-from flows.model import Inbound, Reply
+from flows.model import Inbound, Reply, ReplyKind
 from messages import html_to_text
 from storage.sessions import Session
 
@@ -67,6 +72,8 @@ async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: l
     elif pressed is not None and replies and replies[0].meta.get("replace_pressed"):
         await replace_pressed(bot, chat_id, pressed, replies[0], tracker)
         replies = replies[1:]
+    elif pressed is None:
+        replies = fold_typed_ack(replies)
     if inbound.is_private and (replies or not alerts):
         await remove_stale_keyboards(bot, inbound, tracker, session_of)
     for reply in replies:
@@ -88,6 +95,22 @@ async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker
         if not not_modified(err):
             raise
     return True
+
+
+FOLDABLE = frozenset({ReplyKind.QUESTION, ReplyKind.REVIEW, ReplyKind.RESULT, ReplyKind.MESSAGE, ReplyKind.NOTICE})
+
+
+def fold_typed_ack(replies: list[Reply]) -> list[Reply]:
+    """A typed answer's ``ack`` and the reply after it as one reply (see the module docstring)."""
+    if len(replies) < 2:
+        return replies
+    ack, following = replies[0], replies[1]
+    if ack.kind != ReplyKind.ACK or ack.buttons or ack.files or following.files or following.kind not in FOLDABLE:
+        return replies
+    html = f"{ack.html}\n\n{following.html}"
+    if utf16_len(html) > MAX_MESSAGE_LENGTH:
+        return replies
+    return [dataclasses.replace(following, html=html), *replies[2:]]
 
 
 async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply, tracker: KeyboardBatch) -> None:
