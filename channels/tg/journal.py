@@ -10,9 +10,11 @@ channel's own cost). Replaying a delivery through a :class:`JournaledBot` skips 
 ``sent`` or ``written``: a request that left the process is carried out by Telegram whether or not the
 sender is still there to read the answer. Edits are idempotent and simply repeated.
 
-A call with no record had not left when the bot stopped (or was never made): it is made. That is why
-nothing is written *before* a call (there used to be a ``sending`` row): it decided nothing a missing
-record does not decide the same way. Rows in ``delivery_steps`` remain for the exceptional states only:
+Before a call, a ``sending`` line goes to the same file (it used to be a database row): a call found
+``sending`` after a restart had not left and is made now — and logged as such, which is how the crash
+test tells the one unavoidable repeat (a kill between the bytes leaving and the ``written`` line) from a
+bug. A call with no record at all was never begun and is made too. Rows in ``delivery_steps`` remain
+for the exceptional states only:
 ``uncertain`` (no answer from Telegram, see below), and every state for an in-memory database (no file);
 the row removal at the end of a delivery runs inside the caller's one final transaction
 (:meth:`DeliveryJournal.finish_rows`, see ``channels/tg/delivery.py``).
@@ -125,9 +127,10 @@ class SentBefore:
 
 
 class WrittenMarks:
-    """An append-only file of the calls that left the process: ``+ <update id> <step>`` when the request
-    was handed to the socket, ``= <update id> <step> [<message id>]`` when Telegram answered it, ``- ...``
-    to withdraw either (a new attempt starts, Telegram refused it, or the delivery is over).
+    """An append-only file of a delivery's calls: ``s <update id> <step>`` before the call (and again when
+    Telegram refused it), ``+ <update id> <step>`` when the request was handed to the socket,
+    ``= <update id> <step> [<message id>]`` when Telegram answered it, ``- ...`` to withdraw all (the
+    delivery is over). The last line about a call is its state.
 
     The ``+`` line is written between a request leaving and Telegram's answer, and its duration is the one
     window in which a kill repeats a message: appending a line to a file (a few microseconds) is much
@@ -143,6 +146,7 @@ class WrittenMarks:
         """Open (creating it owner-only) the file at ``path`` and read the marks a stopped bot left."""
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        self.sending: set[tuple[int, int]] = set()  # about to go out (or refused): not left
         self.marks: set[tuple[int, int]] = set()  # written, no answer yet
         self.sent: dict[tuple[int, int], int | None] = {}  # answered: the message id, if the call made one
         with open(path, encoding="ascii", errors="replace") as existing:
@@ -151,18 +155,30 @@ class WrittenMarks:
                 ids = rest.split()
                 if not ids or not all(i.lstrip("-").isdigit() for i in ids):
                     continue  # a line cut short by a kill
-                if sign in ("+", "-") and len(ids) == 2:
+                if sign in ("s", "+", "-") and len(ids) == 2:
                     key = (int(ids[0]), int(ids[1]))
                     self.sent.pop(key, None)
-                    (self.marks.add if sign == "+" else self.marks.discard)(key)
+                    self.marks.discard(key)
+                    self.sending.discard(key)
+                    if sign != "-":
+                        (self.sending if sign == "s" else self.marks).add(key)
                 elif sign == "=" and len(ids) in (2, 3):
                     key = (int(ids[0]), int(ids[1]))
                     self.marks.discard(key)
                     self.sent[key] = int(ids[2]) if len(ids) == 3 else None
 
+    def begin(self, update_id: int, step: int) -> None:
+        """Record that call ``step`` is about to go out (or, after a refusal, did not)."""
+        key = (update_id, step)
+        os.write(self.fd, b"s %d %d\n" % key)
+        self.marks.discard(key)
+        self.sent.pop(key, None)
+        self.sending.add(key)
+
     def add(self, update_id: int, step: int) -> None:
         """Record that the request of call ``step`` has left."""
         os.write(self.fd, b"+ %d %d\n" % (update_id, step))
+        self.sending.discard((update_id, step))
         self.marks.add((update_id, step))
 
     def answered(self, update_id: int, step: int, message_id: int | None) -> None:
@@ -175,30 +191,34 @@ class WrittenMarks:
     def discard(self, update_id: int, step: int) -> None:
         """Withdraw a mark (a new attempt of the call starts, or Telegram refused it)."""
         key = (update_id, step)
-        if key in self.marks or key in self.sent:
+        if key in self.marks or key in self.sent or key in self.sending:
             os.write(self.fd, b"- %d %d\n" % key)
             self.marks.discard(key)
+            self.sending.discard(key)
             self.sent.pop(key, None)
 
     def release(self, update_id: int) -> None:
         """The delivery of ``update_id`` is over: drop its lines; empty (or shrink) the file when possible."""
         self.marks = {k for k in self.marks if k[0] != update_id}
+        self.sending = {k for k in self.sending if k[0] != update_id}
         self.sent = {k: v for k, v in self.sent.items() if k[0] != update_id}
-        if not self.marks and not self.sent:
+        if not self.marks and not self.sent and not self.sending:
             self.clear()
         elif os.fstat(self.fd).st_size > self.COMPACT_BYTES:
             self._compact()
 
     def clear(self) -> None:
         """No delivery is under way: empty the file."""
-        if self.marks or self.sent or os.fstat(self.fd).st_size:
+        if self.marks or self.sent or self.sending or os.fstat(self.fd).st_size:
             os.ftruncate(self.fd, 0)
         self.marks.clear()
+        self.sending.clear()
         self.sent.clear()
 
     def _compact(self) -> None:
         """Rewrite the file with the live lines only; the rename makes the switch atomic."""
-        lines = [b"+ %d %d\n" % k for k in sorted(self.marks)]
+        lines = [b"s %d %d\n" % k for k in sorted(self.sending)]
+        lines += [b"+ %d %d\n" % k for k in sorted(self.marks)]
         lines += [b"= %d %d%s\n" % (*k, b" %d" % v if v is not None else b"") for k, v in sorted(self.sent.items())]
         fresh = self.path.with_name(self.path.name + ".new")
         fd = os.open(fresh, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -232,7 +252,11 @@ class DeliveryJournal:
             if key in self.written.marks:
                 return {"update_id": update_id, "step": step, "status": "written", "message_id": None}
         rows = list(self.db["delivery_steps"].rows_where("update_id = ? and step = ?", [update_id, step]))
-        return rows[0] if rows else None
+        if rows:
+            return rows[0]
+        if self.written is not None and key in self.written.sending:
+            return {"update_id": update_id, "step": step, "status": "sending", "message_id": None}
+        return None
 
     def mark_written(self, update_id: int, step: int) -> None:
         """The request of call ``step`` has been handed to the socket."""
@@ -244,22 +268,18 @@ class DeliveryJournal:
     def unmark_written(self, update_id: int, step: int) -> None:
         """Telegram refused the request (an error status): it did not go out after all."""
         if self.written is not None:
-            self.written.discard(update_id, step)
+            self.written.begin(update_id, step)  # back to "sending": it did not go out
         else:
             with immediate(self.db):
                 self.db.execute("delete from delivery_steps where update_id = ? and step = ? and status = 'written'",
                                 [update_id, step])
 
     def begin(self, update_id: int, step: int, chat_id: int, user_id: int) -> None:
-        """Call ``step`` is about to go out (again): withdraw what an earlier attempt left. Writes nothing
-        to the database (see the module docstring)."""
+        """Call ``step`` is about to go out (again): a ``sending`` line replaces what an earlier attempt left.
+        Nothing is written to the database (see the module docstring)."""
         self._who[(update_id, step)] = (chat_id, user_id)
         if self.written is not None:
-            self.written.discard(update_id, step)
-
-    def attempted(self, update_id: int, step: int) -> bool:
-        """True when call ``step`` was begun before in this process (its delivery is not over)."""
-        return (update_id, step) in self._who
+            self.written.begin(update_id, step)
 
     def mark(self, update_id: int, step: int, status: str) -> None:
         """Record call ``step`` as ``status`` in ``delivery_steps`` (``uncertain``; any state without a file)."""
@@ -368,8 +388,8 @@ class JournaledBot:
             self._counters.resent_uncertain += 1
             log.warning("update %s: call %s (%s) got no answer from Telegram; making it again",
                         self._update_id, step, name)
-        elif status == "sending" or (status is None and self._journal.attempted(self._update_id, step)):
-            # Begun before without a trace of leaving (or a "sending" row of an older version): it had not left.
+        elif status == "sending":
+            # Begun before without a trace of leaving: it had not left.
             self._counters.resent_unsent += 1
             log.info("update %s: call %s (%s) had not left when the bot stopped; making it now",
                      self._update_id, step, name)
