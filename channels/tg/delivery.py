@@ -11,11 +11,14 @@ Three mechanisms, each closing a gap found by killing the bot under load (``test
    after its turn was committed and its replies went out — and after every earlier update's; a killed
    bot gets every unfinished update again, and the engine's processed-updates table makes the second
    run return the stored replies instead of playing the turn twice.
-2. **A journal of the non-idempotent calls** (``channels/tg/journal.py``, table ``delivery_steps``). When a
+2. **A journal of the non-idempotent calls** (``channels/tg/journal.py``: the ``<db>.delivery-marks`` file,
+   and table ``delivery_steps`` for calls Telegram never answered). When a
    redelivered update's replies are sent again, the calls that already went out (a message sent, a
    button press answered) are skipped; edits are simply repeated. What no Bot API client can close (there
    is no idempotency key): a kill in the few microseconds between a request leaving and the journal
    noting it, or a retried timeout, sends that one message again — at least once, never lost.
+   The delivery ends with one transaction (:meth:`Delivery._finish`): the update marked delivered, the
+   keyboards its replies left (``channels/tg/keyboards.py``) and the journal's rows, then the marks go.
 3. **Bounded retries, then a record** (:meth:`Delivery.deliver`). Timeouts, dropped connections, 5xx and
    429 (after the rate limiter's own retries) are retried a few times with back-off, honouring
    ``retry_after``; thanks to the journal a retry never repeats what already went out. A user who blocked
