@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import clock
-from reminders.delivery import ReminderSender
+from channels.tg.reminders import ReminderSender
 from reminders.schedule import due
 from storage import open_database
 from storage.reminders import NewReminder, ReminderStore

@@ -13,8 +13,10 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
+import clock
 from assembly import Engine
 from flows.model import Inbound, Reply
 from messages import html_to_text
@@ -76,8 +78,11 @@ def run_jsonl(engine: Engine, user: str, lines: Iterable[str], out: TextIO) -> i
     return 0
 
 
-def _print_reply(reply: Reply, out: TextIO) -> list[str]:
-    """Print one reply for people (and where its files were written); returns its buttons' data in order."""
+def _print_reply(reply: Reply, out: TextIO, first: int = 1) -> list[str]:
+    """Print one reply for people (and where its files were written); returns its buttons' data in order.
+
+    Buttons are numbered from ``first`` (a turn's replies continue one numbering: a result, then the
+    reminder offer under it)."""
     out.write("\n" + html_to_text(reply.html) + "\n")
     for path in reply.files:
         out.write(f"📎 文件已保存：{path.resolve()}\n")
@@ -85,7 +90,7 @@ def _print_reply(reply: Reply, out: TextIO) -> list[str]:
     for row in reply.buttons:
         for button in row:
             data.append(button.data)
-            out.write(f"  [{len(data)}] {button.label}\n")
+            out.write(f"  [{first + len(data) - 1}] {button.label}\n")
     return data
 
 
@@ -109,13 +114,14 @@ class LineReader:
         """``history``: the file the worthy lines of earlier runs are read from and written back to."""
         self.stdin = stdin
         self.history = history
-        self.readline = None
+        self.readline: ModuleType | None = None
         if stdin is sys.stdin and stdin.isatty():
             try:
                 import readline
             except ImportError:  # Windows without pyreadline: plain input() still works
-                readline = None
-            self.readline = readline
+                pass
+            else:
+                self.readline = readline
         if self.readline is not None and history is not None and history.is_file():
             with contextlib.suppress(OSError):
                 self.readline.read_history_file(history)
@@ -155,7 +161,7 @@ def _turn(engine: Engine, inbound: Inbound, out: TextIO) -> list[str]:
         if reply.alert:
             out.write(f"\n（{html_to_text(reply.html)}）\n")
             continue
-        new_buttons = _print_reply(reply, out) or new_buttons
+        new_buttons += _print_reply(reply, out, len(new_buttons) + 1)
     return new_buttons
 
 
@@ -172,6 +178,9 @@ def run_interactive(engine: Engine, user: str, stdin: TextIO = sys.stdin, out: T
     try:
         buttons = _turn(engine, Inbound.typed(TERMINAL_CHAT_ID, uid, "/start"), out) or buttons
         while True:
+            # Reminders that fell due (XIAOE_NOW moves the clock for a demo), shown once, before the prompt.
+            for reply in engine.reminders.take_due(TERMINAL_CHAT_ID, uid, clock.now()):
+                buttons = _print_reply(reply, out) or buttons
             text = reader.read("\n> ", out).strip()
             if not text:
                 continue

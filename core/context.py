@@ -51,6 +51,9 @@ class AnswerHooks(Protocol):
     def produce(self, ctx: TurnContext) -> None:
         """See :meth:`core.desk.Desk.produce`."""
 
+    def arrived(self, ctx: TurnContext) -> None:
+        """See :meth:`core.desk.Desk.arrived`."""
+
 
 class Host(Protocol):
     """What a context needs of the core that runs the turn (``core.turn.Core``), without importing it."""
@@ -264,6 +267,8 @@ class TurnContext:
             session.finished_at = now_iso()
             session.status = "finished"
         self.show()
+        for desk in self._core.desks:
+            desk.arrived(self)
 
     def step(self, trigger: str) -> None:
         """A move by a button trigger (confirm, revise, more, draft, another)."""

@@ -63,6 +63,9 @@ class Desk:
     def produce(self, ctx: TurnContext) -> None:
         """After an answer moved the session: add replies or files for the state reached."""
 
+    def arrived(self, ctx: TurnContext) -> None:
+        """After a move (answer, step, edit, back) has shown the new state: add replies after that screen."""
+
     def redact_inbound(self, ctx: TurnContext, said: str) -> str | None:
         """What the transcript keeps of the inbound instead of ``said``, or None to keep it."""
         return None

@@ -14,15 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from documents.catalogue import catalogue
-from documents.claims import InterestClaim, interest_claim
+from documents.claims import InterestClaim, date_range, interest_claim, lowest_cap
 from documents.schedule import instalments
 from law.advice import advice_context
-from law.calculation import CalculationError
-from law.interest import interest_cap
-from law.lpr import LPR_SERIES_START
 from law.small_claims import small_claims
 from messages.render import cn_date, yuan
 from text.dates import stored_date
@@ -30,6 +27,7 @@ from text.formats import id_birth_and_gender
 from text.numerals import number_to_cn
 from text.provinces import PROVINCES
 
+CIVIL_CODE_IN_FORCE = date(2021, 1, 1)
 BLANK = "________"
 BLANK_DATE = "____年__月__日"
 OVERDUE_GRACE_DAYS = 15  # an instalment this many days late makes the rest due (agreement template)
@@ -127,6 +125,7 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
         "last_demand": _fact_date(facts, "last_demand", ""),
         "evidence": evidence,
         "evidence_names": "、".join(EVIDENCE[e][0] for e in given),
+        "before_civil_code": _before_civil_code(facts),
     }
 
 
@@ -146,15 +145,29 @@ def _plan(facts: Mapping[str, Any], amount: Decimal, count_fact: str) -> dict[st
 
 
 def _cap(facts: Mapping[str, Any], today: date, is_loan: bool) -> dict[str, Any]:
-    loan_date = stored_date(facts.get("loan_date"))
-    if not is_loan or loan_date is None or loan_date < LPR_SERIES_START or loan_date > today:
-        return {"pct": None}
-    try:
-        calc = interest_cap(loan_date, Decimal(0), today=today)
-    except CalculationError:
-        return {"pct": None}
-    result = cast(dict[str, Any], calc.result)
-    return {"pct": format(result["cap_pct"].normalize(), "f"), "calculation": calc}
+    """The private-lending cap for the loan: at formation, or the transitional one for loans before 2020-08-20.
+
+    A month-only loan date takes the lowest cap any day of that month can have (``approx``).
+    """
+    loan = date_range(facts, "loan_date")
+    if not is_loan or loan is None or loan[0] > today:
+        return {"pct": None, "transitional": False, "lpr_month": "", "approx": False}
+    cap_pct, month, transitional, calc = lowest_cap((loan[0], min(loan[1], today)), today)
+    return {"pct": format(cap_pct.normalize(), "f"), "transitional": transitional, "lpr_month": month,
+            "approx": loan[0] != loan[1], "calculation": calc}
+
+
+def _before_civil_code(facts: Mapping[str, Any]) -> str:
+    """Which fact predates 2021-01-01, when 时间效力规定第一条 decides the law: "formed" (the loan or
+    contract), "breached" (the agreed repayment date, or for a debtor the first day overdue) or "".
+
+    A month-only date is stored as the month's 1st: a month before 2021 is before 2021 whichever day it was.
+    """
+    loan = stored_date(facts.get("loan_date"))
+    if loan is not None and loan < CIVIL_CODE_IN_FORCE:
+        return "formed"
+    breach = stored_date(facts.get("due_date" if facts.get("role") == "creditor" else "overdue_since"))
+    return "breached" if breach is not None and breach < CIVIL_CODE_IN_FORCE else ""
 
 
 def _not_yet_due(due: date | None, today: date) -> bool:
@@ -172,6 +185,7 @@ def _claim(facts: Mapping[str, Any], today: date, claim: InterestClaim, small: A
             "accrued": yuan(claim.accrued),
             "accrued_to": cn_date(today),
             "lpr_month": claim.lpr_month or "",
+            "transitional": claim.transitional,
         }
     remark = None
     result = small.result if small is not None else {}
@@ -233,7 +247,7 @@ def build(kind: str, facts: Mapping[str, Any], details: Mapping[str, str], today
         "demand": {"days": days, "days_cn": number_to_cn(days)},
         "claim": _claim(facts, today, claim, small) if kind == "complaint" else None,
         "plan": plan,
-        "cap": {"pct": cap["pct"]},
+        "cap": {key: cap[key] for key in ("pct", "transitional", "lpr_month", "approx")},
         "hardship": {
             "reason": HARDSHIP_REASONS.get(facts.get("hardship_reason") or "", BLANK),
             "detail": details.get("hardship_detail") or "",

@@ -2,7 +2,10 @@
 
 The Jinja environment is strict (an unknown variable is an error, never an empty string) and
 autoescapes what users typed; templates cite law only through ``cite`` / ``cite_all``, which resolve
-the key in the knowledge base (an unknown article raises) and remember it.
+the key in the knowledge base (an unknown article raises) and remember it. A document goes to a court,
+a bank or the other party, so it cites every instrument by its full title (:func:`full_cite`:
+《中华人民共和国民法典》第六百七十五条, 《商业银行信用卡业务监督管理办法》第七十条), never by the short
+titles the chat uses.
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from markupsafe import Markup
 
 from documents.builder import Draft
 from documents.catalogue import catalogue
-from law.kb import cite as kb_cite
+from law.kb import get_article
+
+
+def full_cite(key: str) -> str:
+    """Full-title citation for a document: 《<full title>》第X条 (a title inside the title gets 〈〉).
+
+    Raises :class:`law.kb.UnknownCitation` for a key that is not stored.
+    """
+    article = get_article(key)
+    title = article.law.replace("《", "〈").replace("》", "〉")
+    return f"《{title}》{article.label}"
 
 
 def environment(citations: list[str]) -> Environment:
@@ -24,7 +37,7 @@ def environment(citations: list[str]) -> Environment:
     env = Environment(undefined=StrictUndefined, autoescape=True)
 
     def cite(key: str) -> Markup:
-        text = kb_cite(key)
+        text = full_cite(key)
         if key not in citations:
             citations.append(key)
         return Markup("%s") % text

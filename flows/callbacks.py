@@ -32,6 +32,8 @@ class Action(StrEnum):
     DRAFT = "W"
     ANOTHER = "O"
     DROP_DETAILS = "X"
+    # Reminders: offer, choose, confirm, calendar file, cancel, back to the section (the value says which).
+    REMINDERS = "Z"
 
 
 class GroupAction(StrEnum):

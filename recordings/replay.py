@@ -152,9 +152,9 @@ def replay(conversation: Conversation, db_path: Path, *, engine_factory: EngineF
             engine.mark_delivered(update_id)
             outcome.bot = [to_bot_reply(r) for r in replies]
             outcome.state = replies[-1].state if replies else ""
-            for reply in replies:
-                if reply.buttons:
-                    current = [(b.label, b.data) for row in reply.buttons for b in row]
+            # The buttons of every reply of this turn (a result and the reminder offer after it), if any.
+            shown = [(b.label, b.data) for reply in replies for row in reply.buttons for b in row]
+            current = shown or current
             session = engine.store.current(chat_id, user_id)
             for key, value in (session.facts if session else {}).items():
                 answers.update((key, str(v)) for v in (value if isinstance(value, list) else [value]))

@@ -66,12 +66,19 @@ def offsets_ahead(deadline: date, today: date, offsets: Iterable[int] = OFFSETS)
     return [o for o in offsets if deadline - timedelta(days=o) >= today]
 
 
+MAX_OFFERED = 6
+"""At most this many deadlines (the earliest) are offered at once: a 36-month plan would fill the screen."""
+
+
 def offer(deadlines: Sequence[Deadline]) -> Screen:
-    """The offer after a result: every deadline ahead, with "⏰ 提醒我" and "📅 加入日历" for each."""
+    """The offer after a result: the deadlines ahead (the earliest :data:`MAX_OFFERED`), with "⏰ 提醒我" and
+    "📅 加入日历" for each."""
+    shown = list(deadlines)[:MAX_OFFERED]
     rows = tuple((Button(f"{labels()['remind_me']} {i}", "offer", str(i)),
                   Button(f"{labels()['calendar']} {i}", "ics", str(i)))
-                 for i, _ in enumerate(deadlines, start=1))
-    return Screen(render("reminders/offer.html.j2", deadlines=[view(d) for d in deadlines]), rows)
+                 for i, _ in enumerate(shown, start=1))
+    return Screen(render("reminders/offer.html.j2", deadlines=[view(d) for d in shown],
+                         more=len(deadlines) - len(shown)), rows)
 
 
 def choose(deadline: Deadline, today: date, chosen: Iterable[int] = ()) -> Screen:

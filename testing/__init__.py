@@ -10,13 +10,24 @@ the standard library only — nothing of xiaoe — so tests and ``bench/`` can b
 from testing.fakebot import FakeBotAPI
 from testing.htmlparse import HtmlParseError, parse_html, utf16_len
 from testing.limits import DEFAULT_TOKEN
-from testing.records import ApiError, Call, Chat, Fault, Message, RateReport, StoredFile, UploadedFile, User, Violation
+from testing.records import (
+    ApiChat,
+    ApiError,
+    Call,
+    Fault,
+    Message,
+    RateReport,
+    StoredFile,
+    UploadedFile,
+    User,
+    Violation,
+)
 
 __all__ = [
     "DEFAULT_TOKEN",
     "ApiError",
     "Call",
-    "Chat",
+    "ApiChat",
     "FakeBotAPI",
     "Fault",
     "HtmlParseError",

@@ -37,7 +37,7 @@ from testing.limits import DEFAULT_TOKEN, DEFAULT_UPDATE_TYPES, MEMBER_STATUSES
 from testing.messaging import MessagingMixin
 from testing.methods import MethodsMixin
 from testing.pushing import PushingMixin
-from testing.records import Call, Chat, Fault, Message, StoredFile, User, Violation, _CallbackQuery
+from testing.records import ApiChat, Call, Fault, Message, StoredFile, User, Violation, _CallbackQuery
 from testing.server import _Server
 from testing.transport import TransportMixin
 
@@ -107,7 +107,7 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
 
         # world
         self._users: dict[int, User] = {self.bot_user.id: self.bot_user}
-        self._chats: dict[int, Chat] = {}
+        self._chats: dict[int, ApiChat] = {}
         self._members: dict[int, dict[int, str]] = {}  # chat id -> user id -> status
         self._started: set[int] = set()  # private chats whose user has started the bot
         self._blocked: set[int] = set()
@@ -241,7 +241,7 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
             self._users[new.id] = new
             return new
 
-    def private_chat(self, user: User | int, *, started: bool = True) -> Chat:
+    def private_chat(self, user: User | int, *, started: bool = True) -> ApiChat:
         """The private chat between ``user`` and the bot (its id is the user's id).
 
         With ``started=False`` the user never pressed Start, so the bot cannot write first (403).
@@ -250,7 +250,7 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
             u = self._user(user)
             chat = self._chats.get(u.id)
             if chat is None:
-                chat = Chat(u.id, "private", username=u.username, first_name=u.first_name,
+                chat = ApiChat(u.id, "private", username=u.username, first_name=u.first_name,
                             last_name=u.last_name)
                 self._chats[u.id] = chat
                 self._members[u.id] = {u.id: "member", self.bot_id: "member"}
@@ -259,7 +259,7 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
             return chat
 
     def group(self, title: str, *, members: Iterable[User | int] = (), supergroup: bool = False,
-              chat_id: int | None = None, username: str | None = None, bot_status: str = "member") -> Chat:
+              chat_id: int | None = None, username: str | None = None, bot_status: str = "member") -> ApiChat:
         """Create a group (negative id) with ``members``; the bot is in it as ``bot_status``.
 
         Use ``bot_status="left"`` plus ``bot_added_to_group`` to simulate the bot joining later.
@@ -269,14 +269,14 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
         with self._lock:
             if chat_id is None:
                 chat_id = -next(self._supergroup_ids if supergroup else self._group_ids)
-            chat = Chat(chat_id, "supergroup" if supergroup else "group", title=title, username=username)
+            chat = ApiChat(chat_id, "supergroup" if supergroup else "group", title=title, username=username)
             self._chats[chat_id] = chat
             self._members[chat_id] = {self.bot_id: bot_status}
             for member in members:
                 self._members[chat_id][self._user(member).id] = "member"
             return chat
 
-    def set_member_status(self, chat: Chat | int, user: User | int, status: str) -> None:
+    def set_member_status(self, chat: ApiChat | int, user: User | int, status: str) -> None:
         """Set what getChatMember answers for (chat, user): creator/administrator/member/... ."""
         if status not in MEMBER_STATUSES:
             raise ValueError(f"status must be one of {MEMBER_STATUSES}")
@@ -284,7 +284,7 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
             c = self._chat(chat)
             self._members.setdefault(c.id, {})[self._user(user).id] = status
 
-    def block_chat(self, chat: Chat | int, *, notify: bool = False) -> None:
+    def block_chat(self, chat: ApiChat | int, *, notify: bool = False) -> None:
         """The user blocks the bot: every later send to this chat gets 403 "bot was blocked by the user".
 
         With ``notify`` a my_chat_member update (bot status "kicked") is queued, as Telegram does.
@@ -296,7 +296,7 @@ class FakeBotAPI(PushingMixin, InspectionMixin, TransportMixin, MethodsMixin, Me
             if notify and c.type == "private":
                 self._queue({"my_chat_member": self._member_update(c, self._user(c.id), "member", "kicked")})
 
-    def unblock_chat(self, chat: Chat | int) -> None:
+    def unblock_chat(self, chat: ApiChat | int) -> None:
         """Undo ``block_chat``."""
         with self._lock:
             self._blocked.discard(self._chat(chat).id)

@@ -15,8 +15,8 @@ from typing import Any
 
 from testing.limits import GLOBAL_SENDS_PER_SECOND, GROUP_SENDS_PER_MINUTE
 from testing.records import (
+    ApiChat,
     Call,
-    Chat,
     Fault,
     Message,
     RateReport,
@@ -50,19 +50,19 @@ class InspectionMixin:
         found = self.calls_to(method)
         return found[-1] if found else None
 
-    def messages_in(self, chat: Chat | int, *, include_users: bool = False) -> list[Message]:
+    def messages_in(self, chat: ApiChat | int, *, include_users: bool = False) -> list[Message]:
         """The bot's visible messages in ``chat`` as they are now (copies); optionally users' too."""
         with self._lock:
             c = self._chat(chat)
             return [copy.deepcopy(m) for _, m in sorted(self._messages.get(c.id, {}).items())
                     if not m.deleted and (m.from_bot or include_users)]
 
-    def message(self, chat: Chat | int, message_id: int) -> Message:
+    def message(self, chat: ApiChat | int, message_id: int) -> Message:
         """One message (a copy), deleted or not."""
         with self._lock:
             return copy.deepcopy(self._messages[self._chat(chat).id][message_id])
 
-    def texts_in(self, chat: Chat | int) -> list[str]:
+    def texts_in(self, chat: ApiChat | int) -> list[str]:
         """The plain texts (or captions) of the bot's visible messages in ``chat``."""
         return [m.text if m.text is not None else (m.caption or "") for m in self.messages_in(chat)]
 

@@ -21,7 +21,7 @@ from testing.limits import (
     NOT_MODIFIED,
     QUERY_TOO_OLD,
 )
-from testing.records import ApiError, Chat, Message, UploadedFile, _bad
+from testing.records import ApiChat, ApiError, Message, UploadedFile, _bad
 from testing.server import _guess_mime
 
 logger = logging.getLogger("testing.botapi")
@@ -107,7 +107,7 @@ class MessagingMixin:
                     parts.scheme != "tg" and not parts.hostname):
                 raise _bad("BUTTON_URL_INVALID", detail=f"url {url!r}")
 
-    def _checked_reply(self, chat: Chat, params: dict) -> int | None:
+    def _checked_reply(self, chat: ApiChat, params: dict) -> int | None:
         reply = params.get("reply_parameters")
         target = reply.get("message_id") if isinstance(reply, dict) else params.get("reply_to_message_id")
         allow = (reply.get("allow_sending_without_reply") if isinstance(reply, dict)
@@ -121,7 +121,7 @@ class MessagingMixin:
             raise _bad("message to be replied not found")
         return int(target)
 
-    def _new_bot_message(self, chat: Chat, kind: str, params: dict) -> Message:
+    def _new_bot_message(self, chat: ApiChat, kind: str, params: dict) -> Message:
         msg = Message(chat.id, self._new_message_id(chat.id), True, self.bot_id, int(time.time()), kind)
         msg.reply_to = self._checked_reply(chat, params)
         return msg
@@ -191,7 +191,7 @@ class MessagingMixin:
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
                 "file_size": stored.file_size, "file_path": stored.file_path}
 
-    def _editable(self, params: dict, what: str) -> tuple[Chat, Message]:
+    def _editable(self, params: dict, what: str) -> tuple[ApiChat, Message]:
         if params.get("inline_message_id"):
             raise _bad("MESSAGE_ID_INVALID", detail="inline messages are not simulated")
         chat = self._require_chat(params.get("chat_id"))

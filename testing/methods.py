@@ -20,7 +20,7 @@ from testing.limits import (
     POLL_CONFLICT,
     WEBHOOK_CONFLICT,
 )
-from testing.records import ApiError, Chat, _bad, _ClientGone
+from testing.records import ApiChat, ApiError, _bad, _ClientGone
 from testing.server import _Handler
 
 logger = logging.getLogger("testing.botapi")
@@ -224,7 +224,7 @@ class MethodsMixin:
 
     # -- chats
 
-    def _require_chat(self, chat_id: Any, *, sending: bool = True) -> Chat:
+    def _require_chat(self, chat_id: Any, *, sending: bool = True) -> ApiChat:
         chat = None
         if isinstance(chat_id, int):
             chat = self._chats.get(chat_id)

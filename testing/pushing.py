@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from testing.htmlparse import utf16_len
-from testing.records import Call, Chat, Message, StoredFile, User, _CallbackQuery
+from testing.records import ApiChat, Call, Message, StoredFile, User, _CallbackQuery
 from testing.server import _guess_mime
 
 logger = logging.getLogger("testing.botapi")
@@ -20,7 +20,7 @@ class PushingMixin:
 
     # ------------------------------------------------------------------ pushing updates
 
-    def send_text(self, chat: Chat | int, user: User | int, text: str, *,
+    def send_text(self, chat: ApiChat | int, user: User | int, text: str, *,
                   reply_to: int | None = None) -> int | None:
         """The user writes ``text`` in ``chat``; returns the update_id.
 
@@ -35,7 +35,7 @@ class PushingMixin:
             self._observe_input(c, u, text)
             return self._queue_message(c, msg)
 
-    def edit_text(self, chat: Chat | int, user: User | int, message_id: int, text: str) -> int | None:
+    def edit_text(self, chat: ApiChat | int, user: User | int, message_id: int, text: str) -> int | None:
         """The user edits an earlier text message; queues an ``edited_message`` update."""
         with self._lock:
             c, u = self._chat(chat), self._user(user)
@@ -49,7 +49,7 @@ class PushingMixin:
             self._observe_input(c, u, text)
             return self._queue_message(c, msg, key="edited_message")
 
-    def send_photo(self, chat: Chat | int, user: User | int, *, caption: str | None = None,
+    def send_photo(self, chat: ApiChat | int, user: User | int, *, caption: str | None = None,
                    content: bytes = b"\x89PNG\r\n\x1a\nfake-photo",
                    reply_to: int | None = None) -> int | None:
         """The user sends a photo (a non-text message)."""
@@ -65,7 +65,7 @@ class PushingMixin:
             self._set_caption(msg, caption)
             return self._queue_message(c, msg)
 
-    def send_sticker(self, chat: Chat | int, user: User | int, *, emoji: str = "👍") -> int | None:
+    def send_sticker(self, chat: ApiChat | int, user: User | int, *, emoji: str = "👍") -> int | None:
         """The user sends a sticker."""
         with self._lock:
             c, u = self._chat(chat), self._user(user)
@@ -76,7 +76,7 @@ class PushingMixin:
                                      "is_video": False, "emoji": emoji, "file_size": stored.file_size}}
             return self._queue_message(c, msg)
 
-    def send_voice(self, chat: Chat | int, user: User | int, *, duration: int = 3,
+    def send_voice(self, chat: ApiChat | int, user: User | int, *, duration: int = 3,
                    content: bytes = b"OggS\x00fake-voice") -> int | None:
         """The user sends a voice note."""
         with self._lock:
@@ -88,7 +88,7 @@ class PushingMixin:
                                    "file_size": stored.file_size}}
             return self._queue_message(c, msg)
 
-    def send_document(self, chat: Chat | int, user: User | int, filename: str = "file.pdf",
+    def send_document(self, chat: ApiChat | int, user: User | int, filename: str = "file.pdf",
                       content: bytes = b"%PDF-1.4 fake", *, mime_type: str | None = None,
                       caption: str | None = None) -> int | None:
         """The user sends a document; the bot can getFile and download ``content``."""
@@ -100,7 +100,7 @@ class PushingMixin:
             self._set_caption(msg, caption)
             return self._queue_message(c, msg)
 
-    def press(self, chat: Chat | int, user: User | int, message_id: int, data: str, *,
+    def press(self, chat: ApiChat | int, user: User | int, message_id: int, data: str, *,
               force: bool = False) -> int:
         """The user presses an inline button with ``data`` under the bot's message; returns the update_id.
 
@@ -126,7 +126,7 @@ class PushingMixin:
                     query_id, update_id, c.id, message_id, u.id, data, time.monotonic())
             return update_id
 
-    def press_button(self, chat: Chat | int, user: User | int, message_id: int, text: str) -> int:
+    def press_button(self, chat: ApiChat | int, user: User | int, message_id: int, text: str) -> int:
         """Like ``press``, finding the callback button by its label."""
         with self._lock:
             msg = self._messages.get(self._chat(chat).id, {}).get(message_id)
@@ -135,7 +135,7 @@ class PushingMixin:
                     return self.press(chat, user, message_id, button["callback_data"])
             raise ValueError(f"no callback button labelled {text!r} on message {message_id}")
 
-    def bot_added_to_group(self, chat: Chat | int, by: User | int | None = None, *, status: str = "member",
+    def bot_added_to_group(self, chat: ApiChat | int, by: User | int | None = None, *, status: str = "member",
                            service_message: bool = True) -> int:
         """The bot is added to a group: queues my_chat_member (left -> status); returns its update_id.
 
@@ -154,7 +154,7 @@ class PushingMixin:
                 self._queue_message(c, msg)
             return update_id
 
-    def member_joined(self, chat: Chat | int, user: User | int, *, by: User | int | None = None) -> int | None:
+    def member_joined(self, chat: ApiChat | int, user: User | int, *, by: User | int | None = None) -> int | None:
         """``user`` joins a group (added by ``by``, or by invite link): queues the "new_chat_members" message."""
         with self._lock:
             c, u = self._chat(chat), self._user(user)
@@ -166,7 +166,7 @@ class PushingMixin:
             msg.extra = {"new_chat_members": [u.to_api()]}
             return self._queue_message(c, msg)
 
-    def bot_removed_from_group(self, chat: Chat | int, by: User | int | None = None, *,
+    def bot_removed_from_group(self, chat: ApiChat | int, by: User | int | None = None, *,
                                kicked: bool = True) -> int:
         """The bot is removed (``kicked``) or leaves; queues my_chat_member; later sends get 403."""
         with self._lock:
@@ -216,15 +216,15 @@ class PushingMixin:
             raise ValueError(f"unknown user {uid}; create it with FakeBotAPI.user()")
         return self._users[uid]
 
-    def _chat(self, chat: Chat | int) -> Chat:
-        cid = chat.id if isinstance(chat, Chat) else int(chat)
+    def _chat(self, chat: ApiChat | int) -> ApiChat:
+        cid = chat.id if isinstance(chat, ApiChat) else int(chat)
         if cid not in self._chats:
             if cid in self._users:
                 return self.private_chat(cid, started=False)
             raise ValueError(f"unknown chat {cid}; create it with private_chat() or group()")
         return self._chats[cid]
 
-    def _any_member(self, chat: Chat) -> User:
+    def _any_member(self, chat: ApiChat) -> User:
         for uid, status in self._members.get(chat.id, {}).items():
             if uid != self.bot_id and status in ("creator", "administrator", "member"):
                 return self._users[uid]
@@ -235,7 +235,7 @@ class PushingMixin:
         self._next_message_id[chat_id] = mid + 1
         return mid
 
-    def _user_message(self, chat: Chat, user: User, kind: str, reply_to: int | None = None) -> Message:
+    def _user_message(self, chat: ApiChat, user: User, kind: str, reply_to: int | None = None) -> Message:
         if chat.type == "private" and chat.id != user.id:
             raise ValueError(f"user {user.id} cannot write in the private chat of {chat.id}")
         if chat.type == "private":
@@ -263,7 +263,7 @@ class PushingMixin:
         for observer in self.observers:
             observer(kind, copy.deepcopy(record))
 
-    def _observe_input(self, chat: Chat, user: User, text: str) -> None:
+    def _observe_input(self, chat: ApiChat, user: User, text: str) -> None:
         """A user typed ``text``: recorded when it was said in a private chat."""
         if chat.type == "private":
             names = [n for n in (user.first_name, user.last_name, user.username) if n]
@@ -301,7 +301,7 @@ class PushingMixin:
                           "length": utf16_len(m.group())})
         return sorted(found, key=lambda e: e["offset"])
 
-    def _bot_receives(self, chat: Chat, msg: Message) -> str | None:
+    def _bot_receives(self, chat: ApiChat, msg: Message) -> str | None:
         """Why the bot would NOT receive ``msg`` in ``chat`` (None if it does)."""
         if not chat.is_group:
             return None
@@ -326,7 +326,7 @@ class PushingMixin:
                 return None
         return "privacy mode: not a command, mention of the bot or reply to it"
 
-    def _queue_message(self, chat: Chat, msg: Message, key: str = "message") -> int | None:
+    def _queue_message(self, chat: ApiChat, msg: Message, key: str = "message") -> int | None:
         reason = self._bot_receives(chat, msg)
         payload = {key: self._message_dict(msg)}
         if reason is not None:
@@ -351,7 +351,7 @@ class PushingMixin:
     def _delivered(self, update_id: int) -> bool:
         return any(u["update_id"] == update_id for u in self._pending)
 
-    def _member_update(self, chat: Chat, actor: User, old: str, new: str) -> dict:
+    def _member_update(self, chat: ApiChat, actor: User, old: str, new: str) -> dict:
         return {"chat": chat.to_api(), "from": actor.to_api(), "date": int(time.time()),
                 "old_chat_member": self._member_dict(self.bot_user, old),
                 "new_chat_member": self._member_dict(self.bot_user, new)}

@@ -58,7 +58,7 @@ class User:
 
 
 @dataclass
-class Chat:
+class ApiChat:
     """A chat of the simulated world: ``private`` (id == the user's id), ``group`` or ``supergroup``."""
 
     id: int

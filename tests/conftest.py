@@ -101,9 +101,9 @@ class Chat:
 
     def _run(self, inbound: Inbound) -> list[Reply]:
         self.last = self.engine.handle(inbound)
-        for reply in self.last:
-            if reply.buttons:
-                self.buttons = [(b.label, b.data) for row in reply.buttons for b in row]
+        # Every button the turn showed (a result and the reminder offer under it), as a user sees them.
+        shown = [(b.label, b.data) for reply in self.last for row in reply.buttons for b in row]
+        self.buttons = shown or self.buttons
         return self.last
 
     def say(self, text: str) -> list[Reply]:

@@ -30,7 +30,7 @@ from conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 from assembly import Engine
 from channels.tg.app import build_application
 from storage import SessionStore, open_database
-from testing import Chat, FakeBotAPI, User
+from testing import ApiChat, FakeBotAPI, User
 from testing.wiring import application_builder, running
 
 SEED = int(os.environ.get("XIAOE_CRASH_SEED", "20261122"))
@@ -64,7 +64,7 @@ class SimUser:
 
     name: str
     user: User
-    chat: Chat
+    chat: ApiChat
     rng: random.Random
     plan: deque[Action] = field(default_factory=deque)
     actions: list[Action] = field(default_factory=list)
@@ -75,7 +75,7 @@ class SimUser:
     done: bool = False
 
 
-def find_button(fake: FakeBotAPI, chat: Chat, label_part: str) -> tuple[int, str]:
+def find_button(fake: FakeBotAPI, chat: ApiChat, label_part: str) -> tuple[int, str]:
     """The newest bot message in ``chat`` showing a button whose label contains ``label_part``."""
     for message in reversed(fake.messages_in(chat)):
         for button in message.buttons:
@@ -101,7 +101,7 @@ def act(fake: FakeBotAPI, sim: SimUser, action: Action) -> tuple[int, Action]:
     return fake.send_text(sim.chat, sim.user, value), ("say", value)
 
 
-def chat_view(fake: FakeBotAPI, chat: Chat) -> list[tuple[str, tuple[str, ...]]]:
+def chat_view(fake: FakeBotAPI, chat: ApiChat) -> list[tuple[str, tuple[str, ...]]]:
     """What the user sees: every bot message's text and buttons, in order."""
     return [(m.text or "", tuple(m.button_texts)) for m in fake.messages_in(chat)]
 
@@ -230,7 +230,7 @@ async def reference_views(users: list[SimUser], db_path: Path) -> dict[str, list
             user = fake.user(sim.name)
             replicas.append((sim, user, fake.private_chat(user)))
 
-        async def play(sim: SimUser, user: User, chat: Chat) -> None:
+        async def play(sim: SimUser, user: User, chat: ApiChat) -> None:
             for kind, value in sim.actions:
                 if kind == "say":
                     update_id = fake.send_text(chat, user, value)

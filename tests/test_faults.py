@@ -27,7 +27,7 @@ from channels.tg.delivery import Delivery
 from channels.tg.handlers import DELIVERY_KEY
 from channels.tg.redaction import configure_logging
 from storage import SessionStore, open_database
-from testing import Chat, FakeBotAPI, User
+from testing import ApiChat, FakeBotAPI, User
 from testing.wiring import application_builder, running
 
 Action = tuple[str, str]
@@ -69,14 +69,14 @@ BACKOFF = (0.2, 0.4, 0.8)
 class Person:
     name: str
     user: User
-    chat: Chat
+    chat: ApiChat
     script: list[Action]
     fault: Fault | None
     update_ids: list[int] = field(default_factory=list)
     undeliverable_update: int | None = None
 
 
-def find_button(fake: FakeBotAPI, chat: Chat, label_part: str) -> tuple[int, str]:
+def find_button(fake: FakeBotAPI, chat: ApiChat, label_part: str) -> tuple[int, str]:
     for message in reversed(fake.messages_in(chat)):
         for button in message.buttons:
             if label_part in button["text"] and "callback_data" in button:

@@ -184,9 +184,8 @@ async def _replay(fake: FakeBotAPI, conversation: Conversation, db_path: Path) -
                         problem = (problem or "") + f" state {state!r} ≠ recorded {turn.state!r}"
                     if problem:
                         problems.append(f"turn {index + 1} ({turn.describe()}): {problem}")
-                    for reply in turn.bot:
-                        if reply.buttons:
-                            current = _expected_buttons(reply)
+                    # Every button the turn showed (a result and the reminder offer under it), as the replay does.
+                    current = [b for reply in turn.bot for b in _expected_buttons(reply)] or current
         finally:
             engine.store.db.close()
     return problems

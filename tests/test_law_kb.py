@@ -50,7 +50,7 @@ def test_index_size_is_shared_index_plus_additions():
     shared_index = json.loads((DATA / "index.json").read_text(encoding="utf-8"))
     extra = json.loads((DATA / "index-extra.json").read_text(encoding="utf-8"))
     assert len(shared_index) == 230
-    assert len(extra) == 21
+    assert len(extra) == 22
     assert len(all_articles()) == len(shared_index) + len(extra)
 
 
@@ -281,3 +281,14 @@ def test_format_article_shows_citation_version_text_and_source():
     assert "2021年1月1日起施行" in shown
     assert "以法定休假日结束的次日为期间的最后一日" in shown
     assert "来源：" in shown and "LawRefBook/Laws" in shown
+
+
+def test_public_notice_service_article_is_stored_with_two_sources():
+    # 民事诉讼法 (2023) 第九十五条, added for the unreachable-debtor sections (issue 17).
+    article = get_article("civil-procedure-law:第九十五条")
+    assert article.text.startswith("受送达人下落不明，或者用本节规定的其他方式无法送达的，公告送达。")
+    assert "自发出公告之日起，经过三十日，即视为送达。" in article.text
+    assert "公告送达，应当在案卷中记明原因和经过。" in article.text
+    assert "LawRefBook/Laws" in article.source and "Theonefkguy/Chinese-Laws" in article.source
+    assert "no difference found" in article.verification
+    assert "civil-procedure-law:第九十五条" in [a.key for a in search_articles("公告送达")]

@@ -20,16 +20,19 @@ from telegram.error import Forbidden, TimedOut
 
 import clock
 from channels.tg import journal as journal_module
+from channels.tg.reminders import ReminderSender, journal_id
+from law.advice import advice_context
 from law.periods import limitation, roll_over
 from messages.render import TEMPLATES_DIR, render
 from reminders import deadlines as dl
 from reminders import messages
-from reminders.delivery import ReminderSender, journal_id, refresh_holiday_dates
 from reminders.ics import alarm_trigger, calendar_file
+from reminders.refresh import refresh_holiday_dates
 from reminders.schedule import due, next_due_at, next_window, window_open
 from storage import open_database, privacy
 from storage.reminders import NewReminder, Reminder, ReminderStore
 from storage.retention import Retention
+from tests.conftest import CREDITOR_ANSWERS
 
 CHINA = clock.CHINA
 TODAY = date(2026, 11, 22)
@@ -393,14 +396,24 @@ def test_every_reminders_template_renders_in_chinese_with_the_note(now: Clock) -
     ]
     for item in due(rows, china(rows[-1].remind_on, 9)), due(rows, china(deadline.day + timedelta(days=1), 9)):
         screens += [messages.reminder_message(d) for d in item]
-    for screen in screens:
-        assert "12348" in screen.rendered.html and "您" not in screen.rendered.html
+    kind = dl.kinds()["limitation"]
+    pages = [render("reminders/gone.html.j2"),
+             render("reminders/section.html.j2", d=messages.view(rows[0]), section="", todo=kind.todo,
+                    citations=list(kind.citations)),
+             render("reminders/section.html.j2", **advice_context("creditor", CREDITOR, TODAY),
+                    d=messages.view(rows[0]), section=kind.section, todo=kind.todo, citations=list(kind.citations))]
+    for html in [screen.rendered.html for screen in screens] + [page.html for page in pages[:2]]:
+        assert "12348" in html and "您" not in html
+    assert "12348" in pages[2].html  # the result section's own words are the results' (law.periods' cautions)
+    assert "诉讼时效" in pages[2].html and "要做什么" in pages[1].html
+    assert "您" not in render("reminders/pick_first.html.j2").html  # a pop-up: short, no note
     assert len(messages.listing(rows).buttons) == 1  # one line, one cancel button per deadline
     assert [b.label for b in messages.choose(deadline, TODAY, [7]).buttons[0]] == ["30 天前", "✅ 7 天前", "1 天前"]
     assert "已经过去" in screens[-1].rendered.html
     all_reminder_templates = {p.name for p in (TEMPLATES_DIR / "reminders").glob("*.j2")}
     assert all_reminder_templates == {"_deadline.html.j2", "offer.html.j2", "choose.html.j2", "confirmed.html.j2",
-                                      "list.html.j2", "reminder.html.j2", "cancelled.html.j2", "ics_caption.html.j2"}
+                                      "list.html.j2", "reminder.html.j2", "cancelled.html.j2", "ics_caption.html.j2",
+                                      "gone.html.j2", "section.html.j2", "pick_first.html.j2"}
     assert render("reminders/_deadline.html.j2", d=messages.view(deadline)).html
 
 
@@ -417,3 +430,202 @@ def test_writes_join_the_callers_transaction(now: Clock) -> None:
         made = store.add(new(), [7, 1], in_transaction=True)
         assert store.cancel(11, made[0].id, in_transaction=True) == 2
     assert store.open() == [] and next_due_at(store.open(), now()) is None
+
+
+# ---------------------------------------------------------------------------------------------- the desk
+
+
+def _result(chat: Any) -> None:
+    for text in CREDITOR_ANSWERS:
+        chat.say(text)
+    chat.press("确认无误")
+
+
+def _remind(chat: Any, *offsets: int) -> None:
+    chat.press("提醒我 1")
+    for offset in offsets:
+        chat.press(f"{offset} 天前")
+    chat.press("确定")
+
+
+def test_a_result_offers_its_deadline_and_the_chosen_reminders_are_stored(chat: Any, now: Clock) -> None:
+    _result(chat)
+    assert [r.kind for r in chat.last][-2:] == ["result", "notice"] and "这些日期很重要" in chat.text
+    assert "诉讼时效的最后一日：2028年3月1日" in chat.text
+    chat.press("提醒我 1")
+    assert "你想提前多久收到提醒" in chat.text
+    chat.press("确定")  # nothing chosen yet: a pop-up, nothing stored
+    assert chat.last[0].alert and ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    chat.press("30 天前")
+    assert chat.last[0].meta["replace_pressed"] and "✅ 30 天前" in [b[0] for b in chat.buttons]
+    chat.press("7 天前")
+    chat.press("✅ 30 天前")  # picked twice: off again
+    chat.press("确定")
+    assert "已设置提醒" in chat.text and "2028年2月23日" in chat.text and "/forget" in chat.text
+    rows = ReminderStore(chat.engine.db).for_chat(chat.chat_id)
+    assert [(r.kind, r.offset_days, r.remind_on, r.session_id) for r in rows] == [
+        ("limitation", 7, date(2028, 2, 23), chat.session().id)]
+    chat.say("/reminders")
+    assert "你设置的提醒" in chat.text and "提醒日期：2028年2月23日" in chat.text
+    chat.press("取消第1项")
+    assert "已取消提醒" in chat.text and ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    assert "你现在没有设置任何提醒" in chat.text
+
+
+def test_a_changed_answer_cancels_the_old_reminder_and_offers_the_new_date(chat: Any, now: Clock) -> None:
+    _result(chat)
+    _remind(chat, 7, 1)
+    assert len(ReminderStore(chat.engine.db).for_chat(chat.chat_id)) == 2
+    stale_offer = chat.engine.session_of(chat.chat_id, chat.user_id)
+    assert stale_offer is not None
+    chat.press_data(f"{stale_offer.turn}|r|")  # 修改回答 from the result: the review screen
+    chat.press("最近一次催要")
+    chat.say("2025-06-01")  # the last demand moved: so does the last day
+    assert "它的提醒已取消" in chat.text and "2028年3月1日" in chat.text
+    assert ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    chat.press("确认无误")
+    assert "2028年6月1日" in chat.text  # the new deadline is offered
+
+
+def test_an_unchanged_review_keeps_the_reminder_and_an_old_offer_is_refused(chat: Any, now: Clock) -> None:
+    _result(chat)
+    old_offer = dict(chat.buttons)
+    _remind(chat, 30)
+    session = chat.session()
+    chat.press_data(f"{session.turn}|r|")
+    chat.press("确认无误")
+    assert len(ReminderStore(chat.engine.db).for_chat(chat.chat_id)) == 1  # same answers: kept
+    session.facts["last_demand"] = "2025-06-01"  # as if answered in another way meanwhile
+    chat.engine.store.save(session)
+    chat.press_data(old_offer[next(k for k in old_offer if "提醒我" in k)])
+    assert chat.last[0].kind == "stale" and chat.last[0].alert
+
+
+def test_forget_deletes_the_reminders_and_the_calendar_files(chat: Any, now: Clock, tmp_path: Path) -> None:
+    _result(chat)
+    _remind(chat, 7)
+    chat.press("加入日历")  # under the confirmation
+    reply = chat.last[-1]
+    assert reply.kind == "document" and reply.files[0].parent == tmp_path / "out" / str(chat.user_id)
+    event = next(iter(Calendar.from_ical(reply.files[0].read_bytes()).walk("VEVENT")))
+    assert event.decoded("dtstart") == date(2028, 3, 1)
+    assert [a.decoded("trigger") for a in event.walk("VALARM")] == [alarm_trigger(7)]  # the chosen offsets
+    assert "7 天前" in chat.text
+    chat.say("/forget")
+    chat.press("确认删除")
+    assert "期限提醒 1 条" in chat.text
+    assert ReminderStore(chat.engine.db).for_chat(chat.chat_id) == []
+    assert Database(chat.engine.db.conn).execute("select count(*) from reminders").fetchone()[0] == 0
+    assert not reply.files[0].exists()
+
+
+def test_the_reminder_button_shows_the_section_then_nothing_once_deleted(chat: Any, now: Clock) -> None:
+    from desks.reminders import reminder_reply
+
+    _result(chat)
+    _remind(chat, 7)
+    row = ReminderStore(chat.engine.db).for_chat(chat.chat_id)[0]
+    item = due([row], china(row.remind_on, 9))[0]
+    reply = reminder_reply(item)
+    assert "距离这一天还有 <b>7</b> 天" in reply.html and "12348" in reply.html
+    chat.press_data(reply.buttons[0][0].data)
+    assert "诉讼时效" in chat.text and "三年" in chat.text and "12348" in chat.text
+    chat.say("/restart")  # the session moves on: the button still works (any turn)
+    chat.press_data(reply.buttons[0][0].data)
+    assert "诉讼时效的最后一日" in chat.text
+    ReminderStore(chat.engine.db).cancel(chat.chat_id, row.id)
+    chat.press_data(reply.buttons[0][0].data)
+    assert "这个提醒已经删除" in chat.text
+
+
+def test_no_reminders_in_a_group(engine: Any) -> None:
+    from flows.model import Inbound
+
+    replies = engine.handle(Inbound.typed(-500, 200, "/reminders", is_private=False))
+    text = " ".join(r.html for r in replies)
+    assert "/reminders 只能在私聊中使用" in text
+    assert all(b.url or "|Z|" not in b.data for r in replies for row in r.buttons for b in row)
+
+
+DEBTOR = {"role": "debtor", "amount": "26000", "creditor_kind": "credit_card", "overdue_since": "2025-01-15",
+          "stage": "judged"}
+
+
+def test_the_kinds_table_offers_the_appeal_and_enforcement_from_the_agreed_facts() -> None:
+    judged = {**DEBTOR, "service_date": "2026-11-15", "doc_kind": "judgment"}
+    (appeal,) = dl.deadlines("debtor", judged, TODAY)
+    assert (appeal.kind, appeal.day, appeal.role) == ("appeal", date(2026, 11, 30), "debtor")  # served + 15 days
+    assert dl.deadlines("debtor", {**judged, "doc_kind": "ruling"}, TODAY)[0].day == date(2026, 11, 25)  # 10 days
+    assert dl.deadlines("debtor", {**judged, "small_claims_case": "yes"}, TODAY) == []  # no appeal
+    assert dl.deadlines("debtor", {**judged, "doc_kind": "unknown"}, TODAY) == []  # 15 or 10 days: not guessed
+    assert dl.deadlines("debtor", {**judged, "service_date": "2026-11-01"}, TODAY) == []  # already over
+    assert dl.deadlines("debtor", {**judged, "service_date": "2026-11-16"}, TODAY)[0].fingerprint != appeal.fingerprint
+    enforced = {**CREDITOR, "stage": "judged", "performance_end": "2026-06-30"}
+    kinds_found = [(d.kind, d.day) for d in dl.deadlines("creditor", enforced, TODAY)]
+    assert kinds_found == [("enforcement", date(2028, 6, 30))]  # two years (民事诉讼法第二百五十条)
+    assert set(dl.SOURCES) | {"instalment_pay", "instalment_check"} == set(dl.kinds())
+
+
+def test_a_kind_the_advice_context_provides_is_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from law.calculation import Calculation
+
+    real = dl.advice_context
+
+    def with_labour(flow: str, facts: dict[str, Any], today: date) -> dict[str, Any]:
+        context = real(flow, facts, today)
+        context["labour_arbitration"] = Calculation(name="labour", summary="", result={
+            "last_day": date(2027, 3, 1), "running": True, "expired": False, "days_left": 99})
+        return context
+
+    monkeypatch.setattr(dl, "advice_context", with_labour)
+    wages = {**CREDITOR, "debt_type": "wages", "wage_relation": "employment", "employment_ended": "2026-03-01"}
+    found = dl.deadlines("creditor", wages, TODAY)
+    assert [(d.kind, d.day) for d in found] == [("labour_arbitration", date(2027, 3, 1))]  # no limitation: labour
+    assert dl.deadlines("debtor", {**DEBTOR}, TODAY) == []  # a creditor's kind only
+
+
+def test_the_terminal_shows_a_due_reminder_once_before_the_prompt(tmp_path: Path, now: Clock) -> None:
+    import io
+
+    from assembly import Engine
+    from channels.terminal import TERMINAL_CHAT_ID, run_interactive, user_id_for
+    from storage import SessionStore
+
+    engine = Engine(SessionStore(open_database(tmp_path / "t.db")), clock=lambda: TODAY,
+                    documents_dir=tmp_path / "out")
+    uid = user_id_for("me")
+    ReminderStore(engine.db).add(NewReminder(TERMINAL_CHAT_ID, uid, None, "limitation", 0, date(2027, 1, 20),
+                                             date(2027, 1, 20), True, "f" * 16), [7], today=TODAY)
+    now.set(china(date(2027, 1, 13), 8, 59))
+    outputs = []
+    for moment in (china(date(2027, 1, 13), 8, 59), china(date(2027, 1, 13), 9, 5), china(date(2027, 1, 13), 9, 6)):
+        now.set(moment)
+        out = io.StringIO()
+        run_interactive(engine, "me", io.StringIO("/reminders\n"), out)
+        outputs.append(out.getvalue())
+    assert [text.count("⏰ 提醒：") for text in outputs] == [0, 1, 0]  # not before 09:00, then once
+    assert "回看相关内容" in outputs[1] and ReminderStore(engine.db).open() == []
+
+
+def test_an_instalment_is_chosen_by_its_number_not_its_place_in_a_list(chat: Any, now: Clock) -> None:
+    from desks.reminders import ident
+
+    chat.say("/start")
+    session = chat.session()
+    session.facts.update({**CREDITOR, "role": "debtor", "document": "agreement", "plan_months": "3",
+                          "first_payment_date": "2026-12-15"})
+    session.state = "documents.done"
+    chat.engine.store.save(session)
+    found = dl.deadlines("debtor", session.facts, TODAY)
+    assert [(d.kind, d.number) for d in found] == [("instalment_pay", 1), ("instalment_pay", 2), ("instalment_pay", 3)]
+    assert len({d.fingerprint for d in found}) == 1  # one schedule: the number tells them apart
+    chat.press_data(f"{session.turn}|Z|o:{ident(found[1])}")
+    assert "第2期" in chat.text
+    chat.press("7 天前")
+    chat.press("确定")
+    (row,) = ReminderStore(chat.engine.db).for_chat(chat.chat_id)
+    assert (row.kind, row.number, row.deadline, row.remind_on) == ("instalment_pay", 2, date(2027, 1, 15),
+                                                                    date(2027, 1, 8))
+    forged = ident(found[1]).rsplit(":", 1)[0] + ":xxxxxxxx"
+    chat.press_data(f"{session.turn}|Z|o:{forged}")  # a forged fingerprint: refused
+    assert chat.last[0].alert

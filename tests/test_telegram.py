@@ -124,8 +124,11 @@ def test_creditor_consultation_by_typing(botapi: FakeBotAPI, engine: Engine) -> 
     assert not any(t.startswith("✔️") and "\n" not in t.strip() for t in alice.fake.texts_in(alice.chat))
     # The result is ready when the turn ends: no "typing" round trip before it (requests per update).
     assert not botapi.calls_to("sendChatAction", action="typing")
+    calls = [c.method for c in botapi.calls if c.method in ("sendChatAction", "sendMessage")]
+    assert calls[-2:] == ["sendMessage", "sendMessage"]  # the result, the reminder offer
     keyboards = [m for m in alice.messages if m.keyboard]
-    assert len(keyboards) == 1 and "查看引用的法条" in keyboards[0].button_texts[0]
+    assert len(keyboards) == 2 and "查看引用的法条" in keyboards[0].button_texts[0]
+    assert keyboards[1].button_texts == ["⏰ 提醒我 1", "📅 加入日历 1"]
     assert all(c.params.get("parse_mode") == "HTML" for c in botapi.calls_to("sendMessage"))
 
 
@@ -431,7 +434,7 @@ def test_commands_are_registered_in_chinese(botapi: FakeBotAPI, engine: Engine) 
     run(scenario)
     private = botapi.commands({"type": "all_private_chats"}, language_code="zh")
     assert [c["command"] for c in private] == [
-        "start", "help", "back", "restart", "review", "law", "calc", "forget", "cancel"]
+        "start", "help", "back", "restart", "review", "law", "reminders", "calc", "forget", "cancel"]
     assert private == [{"command": c, "description": d} for c, d in PRIVATE_COMMANDS]
     assert [c["command"] for c in botapi.commands({"type": "all_group_chats"}, "zh")] == [
         c for c, _ in GROUP_COMMANDS]

@@ -136,7 +136,7 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def _reminders() -> None:
-    """The reminders templates (issue #19), not yet wired into the engine: rendered through their module."""
+    """The reminders templates (issue #19), rendered through their module (the desk's own pages too)."""
     from datetime import timedelta
 
     from reminders import messages as rm
@@ -154,6 +154,11 @@ def _reminders() -> None:
                    rm.cancelled(rows[0], "user"), rm.ics_caption(d, [30]),
                    rm.reminder_message(Due(rows[0], d.day - timedelta(days=30), late=False, deadline_passed=False))]:
         assert "12348" in screen.rendered.html
+    kind = rm.kinds()[d.kind]
+    assert "12348" in render("reminders/section.html.j2", d=rm.view(d), section="", todo=kind.todo,
+                             citations=list(kind.citations)).html
+    assert "12348" in render("reminders/gone.html.j2").html
+    assert "确定" in render("reminders/pick_first.html.j2").html
 
 
 def _group_tour(engine: Engine) -> None:

@@ -15,7 +15,9 @@ import os
 import secrets
 import sys
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import (
@@ -28,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+import clock
 from assembly import Engine
 from channels.tg import concurrency, group
 from channels.tg.checkpoints import background_checkpoints
@@ -47,6 +50,7 @@ from channels.tg.journal import delivery_request
 from channels.tg.keyboards import KeyboardTracker
 from channels.tg.menus import register_commands
 from channels.tg.redaction import configure_logging, install_redaction
+from channels.tg.reminders import POLL_SECONDS, start_reminders, stop_reminders
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +61,15 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 def build_application(engine: Engine, token: str | None = None, base_url: str | None = None, *,
                       builder: ApplicationBuilder | None = None, rate_limiter: bool = True,
+                      reminders_now: Callable[[], datetime] = clock.now, reminders_poll: float = POLL_SECONDS,
                       **builder_kwargs: Any) -> Application:
     """Build the Telegram ``Application`` for ``engine``.
 
     Give ``token`` (and optionally ``base_url``, the Bot API URL up to ``/bot``), or an ``builder``
     already configured (tests point one at a fake server). Other keyword arguments call the builder
-    method of that name, e.g. ``post_stop=callback``.
+    method of that name, e.g. ``post_stop=callback``. The periodic reminder sender starts with the application
+    (``post_init``) and stops with it (``post_shutdown``); ``reminders_now`` is its clock, ``reminders_poll`` the
+    longest it sleeps between passes (channels/tg/reminders.py).
     """
     # The default HTTP client gets the delivery journal's hooks (channels/tg/journal.py).
     builder = builder or ApplicationBuilder().request(
@@ -82,10 +89,11 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     async def post_init(app: Application) -> None:
         await group.learn_username(app, engine)
         await register_commands(app)
+        start_reminders(app, engine.db, now=reminders_now, poll=reminders_poll)
 
     # Chats at once, each in order; confirmed to Telegram only once handled (channels/tg/concurrency.py).
     ledger = concurrency.install(builder)
-    app = builder.post_init(post_init).build()
+    app = builder.post_init(post_init).post_shutdown(stop_reminders).build()
     concurrency.attach(app, ledger)
     background_checkpoints(app, engine.db)  # no WAL checkpoint inside a turn (storage/checkpoint.py)
     install_redaction(app.bot.token)

@@ -142,6 +142,22 @@ class WrittenMarks:
 
     COMPACT_BYTES = 256 * 1024  # rewrite the file with only the live lines once it is this large
 
+    @classmethod
+    def shared(cls, path: Path) -> WrittenMarks:
+        """The one instance for ``path`` in this process (the bot's deliveries and the reminder sender each
+        have a journal: they must share the file's state, or one would empty the file under the other)."""
+        key = str(path.resolve())
+        marks = _SHARED.get(key)
+        if marks is not None:
+            try:
+                if os.stat(path).st_ino == os.fstat(marks.fd).st_ino:
+                    return marks
+            except FileNotFoundError:
+                pass
+        marks = cls(path)
+        _SHARED[key] = marks
+        return marks
+
     def __init__(self, path: Path) -> None:
         """Open (creating it owner-only) the file at ``path`` and read the marks a stopped bot left."""
         self.path = path
@@ -228,6 +244,9 @@ class WrittenMarks:
         self.fd = fd
 
 
+_SHARED: dict[str, WrittenMarks] = {}
+
+
 class DeliveryJournal:
     """The ``delivery_steps`` and ``undeliverable`` tables (migration 0005) and the written marks: ids only."""
 
@@ -239,7 +258,7 @@ class DeliveryJournal:
         """
         self.db = db
         main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
-        self.written = WrittenMarks(Path(f"{main}.delivery-marks")) if main else None
+        self.written = WrittenMarks.shared(Path(f"{main}.delivery-marks")) if main else None
         self._who: dict[tuple[int, int], tuple[int, int]] = {}  # (update, step) → (chat, user), for mark()
 
     def step(self, update_id: int, step: int) -> dict[str, Any] | None:
