@@ -27,6 +27,8 @@ from channels.tg.app import Webhook, build_application
 from channels.tg.htmlsplit import split_html, utf16_len
 from channels.tg.menus import GROUP_COMMANDS, PRIVATE_COMMANDS
 from channels.tg.redaction import configure_logging, redact
+from channels.tg.replies import fold_typed_ack
+from flows.model import Button, Reply, ReplyKind
 from storage import SessionStore, open_database
 from testing import FakeBotAPI, Message, User, parse_html
 from testing import fixtures as botapi_fixtures
@@ -576,3 +578,18 @@ def test_bot_py_telegram_polls_answers_and_stops_on_sigterm(botapi: FakeBotAPI, 
     assert "我是债权人" in botapi.messages_in(chat)[-1].button_texts[0]
     assert "HTTP Request: POST" in err  # DEBUG logging was on...
     assert botapi.token not in err and botapi.token.split(":")[1] not in err  # ...and the token redacted
+
+
+def test_a_typed_answers_acknowledgement_is_folded_into_the_next_reply_only_when_it_fits() -> None:
+    ack = Reply("✔️ 金额：5,000.00元", kind=ReplyKind.ACK)
+    question = Reply("第3步/共10步\n对方现在是什么态度？", buttons=((Button("承认", "3|c|a"),),),
+                     kind=ReplyKind.QUESTION)
+    [folded] = fold_typed_ack([ack, question])
+    assert folded.html == f"{ack.html}\n\n{question.html}" and folded.buttons == question.buttons
+    assert folded.kind == ReplyKind.QUESTION
+    too_long = Reply("问" * 4096, kind=ReplyKind.QUESTION)
+    assert fold_typed_ack([ack, too_long]) == [ack, too_long]  # together over 4,096 characters
+    document = Reply("📄 已生成", files=(Path("x.docx"),), kind=ReplyKind.DOCUMENT)
+    assert fold_typed_ack([ack, document]) == [ack, document]  # a reply with a file stays on its own
+    notice = Reply("提示", kind=ReplyKind.NOTICE)
+    assert fold_typed_ack([notice, question]) == [notice, question]  # nothing to fold without an ack
