@@ -25,7 +25,8 @@ FULL = {
 }
 QUICK = {
     "engine": {"consultations": 6, "warmup": 2, "concurrent": 3},
-    "e2e": {"rounds": 1, "consultations": 2, "users": 2, "warmup": 1, "remote_consultations": 1},
+    "e2e": {"rounds": 1, "consultations": 2, "users": 2, "warmup": 1, "remote_consultations": 1,
+            "remote_users": (1, 2)},
     "memory": {"sizes": (20, 60), "returning": 4, "consultations": 2, "users": 2},
     "startup": {"runs": 1},
 }

@@ -4,8 +4,10 @@
 
 Every kind is a python-telegram-bot ``Application`` from the same ``ApplicationBuilder`` settings as the
 end-to-end tests (``testing.wiring.application_builder``: a 64-connection pool for requests, a
-separate one for getUpdates, the same timeouts), without a rate limiter, processing updates one at a
-time (PTB's default), polling with ``run_polling`` and the production ``allowed_updates``:
+separate one for getUpdates, the same timeouts), without a rate limiter, processing updates the way
+xiaoe does (``channels.tg.concurrency``: chats at once, each chat in order, at most 16 in flight, the
+confirmed offset held below the lowest unfinished update), polling with ``run_polling`` and the
+production ``allowed_updates``:
 
 * ``xiaoe``: ``channels.tg.app.build_application`` over the engine on a WAL file database;
 * ``echo``: one ``sendMessage`` with the text back, per message;
@@ -102,7 +104,11 @@ def build(kind: str, base_url: str, token: str, db: str | None) -> Application:
         engine = Engine(SessionStore(open_database(db)), clock=lambda: TODAY)
         app = build_application(engine, builder=builder, rate_limiter=False)
     else:
+        from channels.tg import concurrency
+
+        ledger = concurrency.install(builder)  # the same update processing as xiaoe's
         app = builder.build()
+        concurrency.attach(app, ledger)
         handler = _echo if kind == "echo" else _echo_k
         app.add_handler(MessageHandler(filters.TEXT, handler))
     app.add_handler(TypeHandler(Update, _done), group=1)

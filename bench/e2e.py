@@ -4,22 +4,24 @@ Three bot processes run side by side, each with its own fake Bot API server in t
 ``bench.botproc``): **xiaoe**, a bare **echo** bot, and **echo-k**, an echo bot that makes as many Bot API
 requests per update as xiaoe made for the same step. All three use the same ``ApplicationBuilder``
 settings, no rate limiter (it would cap every bot at Telegram's 30 messages/s and measure the limiter),
-sequential update processing (PTB's default, what xiaoe runs with) and the same simulated users.
+the same update processing (``channels.tg.concurrency``: chats at once, each in order) and the same simulated
+users.
 
 Simulated users work in a closed loop: ``users`` of them at a time, each playing a creditor or debtor
 script (``bench.scenarios``): send a step, wait until the bot has handled the update completely, send
 the next. Echo users type each step's text (a press becomes its button label). A finished user is
 replaced by a new one until the batch's consultations are done. Latency is from the moment the update
 is queued at the fake Bot API to the moment the bot has finished handling it (all its requests
-answered); with many users at once it includes the wait behind other users' updates (PTB handles one
-update at a time), so each round also plays one consultation with a lone user, whose latency is the
+answered); with many users at once it includes the wait for the CPU behind other users' updates, so each
+round also plays one consultation with a lone user, whose latency is the
 bot's own. Batches of the three kinds are interleaved round by round so that machine noise hits all of
 them alike; the fake Bot API's own work (in this process) is part of every measurement. The bot
 process's CPU time per update is reported too: it is what a busy machine distorts least.
 
 Finally xiaoe and the echo bot each play one batch against a fake Bot API that answers every request
-``REMOTE_LATENCY`` late, like a distant api.telegram.org: with one update handled at a time, the round
-trips, not CPU, set the pace there.
+``REMOTE_LATENCY`` late, like a distant api.telegram.org, and xiaoe plays one batch for each number of
+users in ``REMOTE_USERS`` (1, 5, 20, 50 at once) against such an API: there the round trips, not CPU, set
+the pace, and handling chats concurrently is what lets throughput grow with the number of users.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from bench.timing import percentile
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("xiaoe", "echo", "echo-k")
 REMOTE_LATENCY = 0.05  # seconds per Bot API request: roughly a round trip to api.telegram.org from afar
+REMOTE_USERS = (1, 5, 20, 50)  # users at once in the distant-API scaling runs
 
 
 @dataclass
@@ -73,6 +76,11 @@ class KindResult:
         return percentile(self.latencies_ns, 50) / 1e6
 
     @property
+    def p95_ms(self) -> float:
+        """95th percentile latency in ms."""
+        return percentile(self.latencies_ns, 95) / 1e6
+
+    @property
     def p99_ms(self) -> float:
         """99th percentile latency in ms."""
         return percentile(self.latencies_ns, 99) / 1e6
@@ -89,6 +97,7 @@ class E2EResult:
     consultations: int  # per batch
     calls_per_step: dict[str, list[int]]  # what xiaoe makes per script step (and echo-k copies)
     remote: dict[str, KindResult] = field(default_factory=dict)  # with REMOTE_LATENCY added to every request
+    remote_users: dict[int, KindResult] = field(default_factory=dict)  # xiaoe, REMOTE_LATENCY, by users at once
 
     def ratio(self, baseline: str) -> float:
         """xiaoe's throughput over a baseline's."""
@@ -277,7 +286,7 @@ def remote(directory: Path, user_ids: Iterator[int], consultations: int, users: 
     for kind in ("xiaoe", "echo"):
         bot = BotProcess(kind, directory, db=directory / f"remote-{kind}.db", latency=REMOTE_LATENCY)
         try:
-            batch = Batch(bot, consultations, users, user_ids)
+            batch = Batch(bot, max(consultations, users), users, user_ids)  # every user busy at the start
             updates, seconds, requests, cpu = batch.run(timeout=600)
         finally:
             bot.close()
@@ -285,8 +294,24 @@ def remote(directory: Path, user_ids: Iterator[int], consultations: int, users: 
     return results
 
 
+def remote_scaling(directory: Path, user_ids: Iterator[int], consultations: int,
+                   users: tuple[int, ...] = REMOTE_USERS) -> dict[int, KindResult]:
+    """xiaoe with ``REMOTE_LATENCY`` per request, for each number of users at once (one bot process; each
+    batch plays at least one consultation per user, so every user is busy at the start)."""
+    results = {}
+    bot = BotProcess("xiaoe", directory, db=directory / "remote-scaling.db", latency=REMOTE_LATENCY)
+    try:
+        for count in users:
+            batch = Batch(bot, max(consultations, count), count, user_ids)
+            updates, seconds, requests, cpu = batch.run(timeout=600)
+            results[count] = KindResult(updates, seconds, batch.latencies, requests, cpu)
+    finally:
+        bot.close()
+    return results
+
+
 def run(rounds: int = 4, consultations: int = 40, users: int = 20, warmup: int = 10, remote_consultations: int = 0,
-        directory: Path | None = None) -> E2EResult:
+        directory: Path | None = None, remote_users: tuple[int, ...] = REMOTE_USERS) -> E2EResult:
     """Warm each bot up, then ``rounds`` rounds of one batch per kind (order alternating); then, if
     ``remote_consultations``, xiaoe and the echo bot with a distant Bot API."""
     user_ids = itertools.count(200_000_000)
@@ -323,7 +348,9 @@ def run(rounds: int = 4, consultations: int = 40, users: int = 20, warmup: int =
             for bot in bots.values():
                 bot.close()
         far = remote(Path(tmp), user_ids, remote_consultations, users) if remote_consultations else {}
-    return E2EResult(results, solo, users, rounds, consultations, per_step, far)
+        scaling = (remote_scaling(Path(tmp), user_ids, remote_consultations, remote_users)
+                   if remote_consultations else {})
+    return E2EResult(results, solo, users, rounds, consultations, per_step, far, scaling)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@ Telegram), each playing a creditor or debtor script from ``bench.scenarios`` to 
 carries an update id, so the turn writes exactly what a Telegram turn writes (session, transcript rows,
 processed update) in one ``BEGIN IMMEDIATE`` transaction.
 
-Two passes over fresh databases:
+Three passes over fresh databases:
 
-1. **latency**: the plain code path, each ``handle`` call timed with ``perf_counter_ns``;
-2. **split**: the same turns with the machine, the template rendering and the storage calls wrapped by
+1. **latency**: the plain code path, each ``handle`` call timed with ``perf_counter_ns``, with SQLite's
+   automatic WAL checkpoint (inside the commit that passes 1,000 pages: the "before" p99);
+2. **background**: the same with ``storage.checkpoint.Checkpointer`` (automatic checkpoint off, PASSIVE
+   checkpoints from another thread every second), as the Telegram bot runs;
+3. **split**: the same turns with the machine, the template rendering and the storage calls wrapped by
    ``bench.timing.Split``, which gives each turn's exclusive time per component. The wrappers cost a
    little, so the split is reported as shares and per-turn medians of its own pass.
 """
@@ -45,6 +48,8 @@ class EngineResult:
     p99_ms: float
     split_ms: dict[str, float]  # median per turn, exclusive, from the split pass
     split_share: dict[str, float]  # share of all turn time in the split pass
+    background_p50_ms: float = float("nan")  # the same, WAL checkpoints in a background thread
+    background_p99_ms: float = float("nan")
 
 
 def _engine(path: Path) -> Any:
@@ -129,6 +134,18 @@ def run(consultations: int = 2000, warmup: int = 200, concurrent: int = 50,
         latencies = _play(engine, consultations, concurrent, 2_000_000)
         elapsed = time.perf_counter_ns() - started
 
+        # The same with the WAL checkpointed in the background (storage/checkpoint.py), as the bot runs.
+        from storage.checkpoint import Checkpointer
+
+        engine = _engine(Path(tmp) / "background.db")
+        checkpointer = Checkpointer(engine.store.db)
+        checkpointer.start()
+        try:
+            _play(engine, warmup, concurrent, 1_000_000)
+            background = _play(engine, consultations, concurrent, 2_000_000)
+        finally:
+            checkpointer.stop()
+
         engine = _engine(Path(tmp) / "split.db")
         _play(engine, warmup, concurrent, 1_000_000)
         split = Split()
@@ -142,6 +159,8 @@ def run(consultations: int = 2000, warmup: int = 200, concurrent: int = 50,
         p99_ms=percentile(latencies, 99) / 1e6,
         split_ms={k: v / 1e6 for k, v in split.medians(COMPONENTS).items()},
         split_share=split.shares(COMPONENTS),
+        background_p50_ms=percentile(background, 50) / 1e6,
+        background_p99_ms=percentile(background, 99) / 1e6,
     )
 
 

@@ -16,6 +16,9 @@ from bench.timing import median
 
 TARGET_ENGINE_P50_MS = 0.5
 TARGET_E2E_RATIO = 0.8
+TARGET_SAME_REQUESTS_RATIO = 0.9
+TARGET_REMOTE_PER_SECOND = 25
+REMOTE_TARGET_USERS = 20
 TARGET_MEMORY_GROWTH_MB = 20
 TARGET_STARTUP_S = 0.5
 
@@ -82,8 +85,11 @@ def table(machine: Machine, engine: EngineResult | None, e2e: E2EResult | None, 
         rows += [
             ("Engine", f"turns/s ({engine.consultations:,} consultations, {engine.turns:,} turns, WAL file)",
              f"{engine.turns_per_second:,.0f}", "", ""),
-            ("", "turn latency p50 / p99", f"{_ms(engine.p50_ms)} / {_ms(engine.p99_ms)}",
+            ("", "turn latency p50 / p99, SQLite's automatic WAL checkpoint (before)",
+             f"{_ms(engine.p50_ms)} / {_ms(engine.p99_ms)}",
              f"p50 ≤ {TARGET_ENGINE_P50_MS} ms", _met(engine.p50_ms <= TARGET_ENGINE_P50_MS)),
+            ("", "turn latency p50 / p99, WAL checkpoint in a background thread (as the bot runs)",
+             f"{_ms(engine.background_p50_ms)} / {_ms(engine.background_p99_ms)}", "", ""),
             ("", "split per turn (median ms; share of time): machine / rendering / storage / engine logic",
              " / ".join(f"{split[k]:.3f} ({share[k]:.0%})" for k in ("machine", "rendering", "storage", "other")),
              "", ""),
@@ -105,7 +111,8 @@ def table(machine: Machine, engine: EngineResult | None, e2e: E2EResult | None, 
              " / ".join(_ms(e2e.kinds[k].cpu_ms_per_update) for k in ("xiaoe", "echo", "echo-k")), "", ""),
             ("", "throughput ratio xiaoe / echo", f"{e2e.ratio('echo'):.2f}", f"≥ {TARGET_E2E_RATIO}",
              _met(e2e.ratio("echo") >= TARGET_E2E_RATIO)),
-            ("", "throughput ratio xiaoe / echo-k (same requests)", f"{e2e.ratio('echo-k'):.2f}", "", ""),
+            ("", "throughput ratio xiaoe / echo-k (same requests)", f"{e2e.ratio('echo-k'):.2f}",
+             f"≥ {TARGET_SAME_REQUESTS_RATIO}", _met(e2e.ratio("echo-k") >= TARGET_SAME_REQUESTS_RATIO)),
         ]
         if e2e.remote:
             x, echo = e2e.remote["xiaoe"], e2e.remote["echo"]
@@ -113,6 +120,15 @@ def table(machine: Machine, engine: EngineResult | None, e2e: E2EResult | None, 
                              "(requests/s); Telegram accepts ~30 messages/s",
                          f"{x.per_second:.1f} ({x.requests / x.seconds:.0f}) / {echo.per_second:.1f} "
                          f"({echo.requests / echo.seconds:.0f})", "", ""))
+        for count, r in e2e.remote_users.items():
+            target = count == REMOTE_TARGET_USERS
+            rows.append(("", f"with {REMOTE_LATENCY * 1000:.0f} ms per Bot API request, {count} user"
+                             f"{'s' if count > 1 else ''} at once: xiaoe updates/s, latency p50 / p95, "
+                             "requests per update, bot CPU busy",
+                         f"{r.per_second:.1f}/s, {_ms(r.p50_ms)} / {_ms(r.p95_ms)}, "
+                         f"{r.requests / r.updates:.2f}, {r.cpu_seconds / r.seconds:.0%}",
+                         f"≥ {TARGET_REMOTE_PER_SECOND}/s" if target else "",
+                         _met(r.per_second >= TARGET_REMOTE_PER_SECOND) if target else ""))
     if memory is not None:
         small, large = memory.runs[0], memory.runs[-1]
         growth_mb = (large.rss_kib - small.rss_kib) * 1024 / 1e6

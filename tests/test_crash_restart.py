@@ -13,6 +13,7 @@ update processed once and delivered, and the fake Bot API every button press ans
 from __future__ import annotations
 
 import asyncio
+import bisect
 import difflib
 import os
 import random
@@ -118,8 +119,11 @@ class BotProcess:
         self.started_at = 0.0
         self.kills = 0
         self.killer: subprocess.Popen | None = None
+        self.fake = fake
+        self.starts: list[int] = []  # the fake's call count at each start: which process made which call
 
     def start(self) -> None:
+        self.starts.append(len(self.fake.calls))
         with open(self.log, "ab") as err:
             self.proc = subprocess.Popen([PYTHON, "bot.py", "telegram"], cwd=ROOT, env=self.env,
                                          stdout=subprocess.DEVNULL, stderr=err)
@@ -242,13 +246,16 @@ async def reference_views(users: list[SimUser], db_path: Path) -> dict[str, list
         return {sim.name: chat_view(fake, chat) for sim, _, chat in replicas}
 
 
-def handed_out_counts(fake: FakeBotAPI) -> Counter[int]:
-    """How many getUpdates answers carried each update id."""
-    counts: Counter[int] = Counter()
-    for call in fake.calls_to("getUpdates", ok=True):
-        for update in call.result or []:
-            counts[update["update_id"]] += 1
-    return counts
+def handed_out_counts(fake: FakeBotAPI, starts: list[int]) -> Counter[int]:
+    """How many bot processes got each update id from getUpdates (one process polls the unfinished
+    updates' neighbours again while it works; a count above 1 means the update came again after a kill)."""
+    processes: dict[int, set[int]] = {}
+    for index, call in enumerate(fake.calls):
+        if call.method == "getUpdates" and call.ok:
+            process = bisect.bisect_right(starts, index)
+            for update in call.result or []:
+                processes.setdefault(update["update_id"], set()).add(process)
+    return Counter({update_id: len(seen) for update_id, seen in processes.items()})
 
 
 @pytest.mark.slow
@@ -269,7 +276,7 @@ def test_sigkill_under_load_loses_nothing_and_repeats_nothing(tmp_path: Path,
         crash_views = {sim.name: chat_view(fake, sim.chat) for sim in users}
         violations = fake.take_violations()
         unanswered = fake.unanswered_callback_queries()
-        handed_out = handed_out_counts(fake)
+        handed_out = handed_out_counts(fake, bot.starts)
         cut_off = Counter(method for method, _ in fake.incomplete_requests)
         presses = len([a for sim in users for a in sim.actions if a[0] == "press"])
 
@@ -302,6 +309,11 @@ def test_sigkill_under_load_loses_nothing_and_repeats_nothing(tmp_path: Path,
     ins = Counter(r["update_id"] for r in store.db["transcript"].rows_where("direction = 'in'"))
     processed_twice = sorted(uid for uid, n in ins.items() if n > 1)
     never_processed = [uid for uid in pushed if ins[uid] == 0]
+    # Per-chat order (updates of different chats run concurrently): each chat's turns in update order.
+    turns_by_chat: dict[int, list[int]] = {}
+    for row in store.db["transcript"].rows_where("direction = 'in'", order_by="id"):
+        turns_by_chat.setdefault(row["chat_id"], []).append(row["update_id"])
+    out_of_order = [chat for chat, ids in turns_by_chat.items() if ids != sorted(ids)]
     unfinished = [sim.name for sim in users
                   if (s := store.current(sim.chat.id, sim.user.id)) is None or s.state not in FINAL_STATES]
     leftover_steps = store.db["delivery_steps"].count
@@ -320,7 +332,8 @@ def test_sigkill_under_load_loses_nothing_and_repeats_nothing(tmp_path: Path,
         print(f"\nCrash test (seed {SEED}): {bot.kills} SIGKILLs survived, {len(users)} users, "
               f"{sum(s.consultations for s in users)} consultations, {len(pushed)} updates ({presses} presses) "
               f"in {figures['load_seconds']:.1f} s; {redelivered} updates delivered again after a kill; "
-              f"processed twice: {len(processed_twice)}; turns lost: {len(never_processed) + len(not_delivered)}; "
+              f"processed twice: {len(processed_twice)}; chats out of order: {len(out_of_order)} of "
+              f"{len(turns_by_chat)}; turns lost: {len(never_processed) + len(not_delivered)}; "
               f"messages lost: {lost}; duplicate messages: {duplicated} (presses answered twice: "
               f"{len(answered_twice)}); changed messages: {changed}; requests "
               f"cut off mid-way by a kill (never carried out): {sum(cut_off.values())}; older messages still showing "
@@ -331,6 +344,7 @@ def test_sigkill_under_load_loses_nothing_and_repeats_nothing(tmp_path: Path,
     assert bot.kills >= 20
     assert not unfinished, unfinished
     assert not never_processed and not processed_twice and not not_delivered
+    assert not out_of_order and len(turns_by_chat) == len(users), (out_of_order, len(turns_by_chat))
     assert (lost, changed, live_keyboard_wrong) == (0, 0, 0), (lost, changed, live_keyboard_wrong)
     # A message that left just before a kill has an id the bot never learnt: its buttons cannot be removed
     # later (pressing one only gets "expired"). That is the only way an older message may keep buttons.

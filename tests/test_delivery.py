@@ -13,7 +13,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from channels.tg.delivery import Delivery, HandledUpdateQueue
+from channels.tg.delivery import Delivery
 from channels.tg.journal import DeliveryJournal, JournaledBot, delivery_request
 from storage import open_database
 from testing import FakeBotAPI
@@ -52,25 +52,6 @@ async def deliver_turn(bot: Any) -> None:
 @pytest.fixture
 def delivery(tmp_path: Path) -> Delivery:
     return Delivery(open_database(tmp_path / "d.db"), attempts=3, backoff=(0.01, 0.01))
-
-
-def test_handled_update_queue_put_waits_for_the_handling() -> None:
-    async def scenario() -> list[str]:
-        queue, events = HandledUpdateQueue(), []
-
-        async def consumer() -> None:
-            item = await queue.get()
-            await asyncio.sleep(0.05)
-            events.append(f"handled {item}")
-            queue.task_done()
-
-        task = asyncio.create_task(consumer())
-        await queue.put("u1")
-        events.append("put returned")
-        await task
-        return events
-
-    assert asyncio.run(scenario()) == ["handled u1", "put returned"]
 
 
 def test_a_delivery_cut_short_resumes_without_repeating_what_went_out(delivery: Delivery) -> None:
@@ -198,3 +179,19 @@ def test_written_marks_survive_a_restart_in_an_owner_only_file(tmp_path: Path) -
     assert after_restart.step(21, 1)["status"] == "sending"
     after_restart.finish(21)
     assert marks.stat().st_size == 0 and after_restart.step(21, 0) is None  # emptied once nothing is under way
+
+
+def test_two_journals_on_one_database_share_the_marks_file(tmp_path: Path) -> None:
+    # The bot's deliveries and the reminder sender each have a journal over the same database: one
+    # finishing must not empty the file while the other's call has left and awaits its answer.
+    db_path = tmp_path / "shared.db"
+    updates, reminders = DeliveryJournal(open_database(db_path)), DeliveryJournal(open_database(db_path))
+    updates.begin(5, 0, 1, 1)
+    updates.mark_written(5, 0)
+    reminders.begin(2**60 + 1, 0, 1, 1)
+    reminders.done(2**60 + 1, 0, 77)
+    reminders.finish(2**60 + 1)
+    assert DeliveryJournal(open_database(db_path)).step(5, 0)["status"] == "written"
+    assert "+ 5 0" in Path(f"{db_path}.delivery-marks").read_text()
+    updates.finish(5)
+    assert Path(f"{db_path}.delivery-marks").read_text() == ""

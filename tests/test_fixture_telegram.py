@@ -86,8 +86,20 @@ def check_turn(expected: list[BotReply], shown: list[Shown]) -> str | None:
     if [a.text for a in alerts] != [html_to_text(r.html)[:MAX_ALERT_LENGTH] for r in want_alerts[:1]]:
         return f"alerts {[a.text for a in alerts]} ≠ expected {[r.html for r in want_alerts]}"
     at = 0
+    folded = ""  # the rest of a message that carried a typed answer's acknowledgement and the next reply
     for reply in (r for r in expected if r.kind != "stale"):
         want = _plain(reply.html)
+        if folded:
+            collected, folded = folded, ""
+            while at < len(visible) and visible[at].how == "send" and len(collected) < len(_squash(want)):
+                last = visible[at]
+                collected += _squash(visible[at].text)
+                at += 1
+            if collected != _squash(want):
+                return f"folded {collected[:120]!r}\n  expected {want[:120]!r}"
+            if last.buttons != _expected_buttons(reply):
+                return f"buttons {last.buttons} ≠ expected {_expected_buttons(reply)}"
+            continue
         if at >= len(visible):
             return f"reply never shown: {want[:80]!r}"
         item = visible[at]
@@ -96,6 +108,10 @@ def check_turn(expected: list[BotReply], shown: list[Shown]) -> str | None:
                 return f"edited message {item.text[-80:]!r} does not end with {want[:80]!r}"
             last = item
             at += 1
+        elif reply.kind == "ack" and _squash(item.text).startswith(_squash(want)) and len(item.text) > len(want):
+            folded, last = _squash(item.text)[len(_squash(want)):], item  # one message: ack, then the next reply
+            at += 1
+            continue
         else:
             collected, last = "", item
             while at < len(visible) and visible[at].how == "send" and len(_squash(collected)) < len(_squash(want)):

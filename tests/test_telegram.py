@@ -27,6 +27,8 @@ from channels.tg.app import Webhook, build_application
 from channels.tg.htmlsplit import split_html, utf16_len
 from channels.tg.menus import GROUP_COMMANDS, PRIVATE_COMMANDS
 from channels.tg.redaction import configure_logging, redact
+from channels.tg.replies import fold_typed_ack
+from flows.model import Button, Reply, ReplyKind
 from storage import SessionStore, open_database
 from testing import FakeBotAPI, Message, User, parse_html
 from testing import fixtures as botapi_fixtures
@@ -118,10 +120,14 @@ def test_creditor_consultation_by_typing(botapi: FakeBotAPI, engine: Engine) -> 
     run(scenario)
     assert alice.state == "creditor.result"
     assert "《民法典》第一百八十八条" in alice.text and "12348" in alice.text
-    assert "✔️ 欠款金额（本金）：3,500.00元" in alice.fake.texts_in(alice.chat)  # typed answers: ack sent
+    # A typed answer's acknowledgement goes out in one message with the next question (one request, not two).
+    acked = [t for t in alice.fake.texts_in(alice.chat) if t.startswith("✔️ 欠款金额（本金）：3,500.00元")]
+    assert len(acked) == 1 and acked[0] != "✔️ 欠款金额（本金）：3,500.00元" and "\n\n" in acked[0]
+    assert not any(t.startswith("✔️") and "\n" not in t.strip() for t in alice.fake.texts_in(alice.chat))
+    # The result is ready when the turn ends: no "typing" round trip before it (requests per update).
+    assert not botapi.calls_to("sendChatAction", action="typing")
     calls = [c.method for c in botapi.calls if c.method in ("sendChatAction", "sendMessage")]
-    assert calls[-3:] == ["sendChatAction", "sendMessage", "sendMessage"]  # the result, the reminder offer
-    assert botapi.last_call("sendChatAction").params["action"] == "typing"
+    assert calls[-2:] == ["sendMessage", "sendMessage"]  # the result, the reminder offer
     keyboards = [m for m in alice.messages if m.keyboard]
     assert len(keyboards) == 2 and "查看引用的法条" in keyboards[0].button_texts[0]
     assert keyboards[1].button_texts == ["⏰ 提醒我 1", "📅 加入日历 1"]
@@ -332,7 +338,7 @@ def test_bot_restarted_mid_consultation_continues_at_the_same_step(botapi: FakeB
 
     run(after)
     assert alice.state == "creditor.evidence"
-    assert "✔️ 欠款金额（本金）：3,500.00元" in botapi.texts_in(alice.chat)
+    assert any(t.startswith("✔️ 欠款金额（本金）：3,500.00元\n") for t in botapi.texts_in(alice.chat))
     assert botapi.message(alice.chat, live.message_id).keyboard == []  # the new process removed it
 
 
@@ -346,13 +352,13 @@ def test_redelivered_update_is_processed_once(botapi: FakeBotAPI, engine: Engine
             await alice.say("1")
             sends = len(botapi.calls_to("sendMessage"))
             update_id = await alice.say("个人借款")
-            assert len(botapi.calls_to("sendMessage")) == sends + 2  # ack + next question
+            assert len(botapi.calls_to("sendMessage")) == sends + 1  # the ack folded into the next question
             await botapi.wait_until_confirmed_async(update_id)
             botapi.redeliver(update_id)
             await botapi.wait_until_confirmed_async(update_id)
             marker = await alice.say("/review")  # processed after the redelivered update
             assert marker > update_id
-            assert len([c for c in botapi.calls_to("sendMessage")][sends:]) == 2 + 2  # nothing for the copy
+            assert len([c for c in botapi.calls_to("sendMessage")][sends:]) == 1 + 2  # nothing for the copy
 
     run(scenario)
     assert alice.state == "creditor.amount"
@@ -520,7 +526,7 @@ def test_turn_latency(botapi: FakeBotAPI, engine: Engine, capsys: pytest.Capture
                 await alice.say(answer)
             for i in range(50):
                 text = "三千五" if i % 2 == 0 else "返回"
-                expected = len(botapi.calls_to("sendMessage")) + (2 if i % 2 == 0 else 1)
+                expected = len(botapi.calls_to("sendMessage")) + 1  # typed answer: ack folded into the question
                 started = time.monotonic()
                 update_id = botapi.send_text(alice.chat, alice.user, text)
                 calls = await botapi.wait_for_calls_async("sendMessage", n=expected)
@@ -572,3 +578,18 @@ def test_bot_py_telegram_polls_answers_and_stops_on_sigterm(botapi: FakeBotAPI, 
     assert "我是债权人" in botapi.messages_in(chat)[-1].button_texts[0]
     assert "HTTP Request: POST" in err  # DEBUG logging was on...
     assert botapi.token not in err and botapi.token.split(":")[1] not in err  # ...and the token redacted
+
+
+def test_a_typed_answers_acknowledgement_is_folded_into_the_next_reply_only_when_it_fits() -> None:
+    ack = Reply("✔️ 金额：5,000.00元", kind=ReplyKind.ACK)
+    question = Reply("第3步/共10步\n对方现在是什么态度？", buttons=((Button("承认", "3|c|a"),),),
+                     kind=ReplyKind.QUESTION)
+    [folded] = fold_typed_ack([ack, question])
+    assert folded.html == f"{ack.html}\n\n{question.html}" and folded.buttons == question.buttons
+    assert folded.kind == ReplyKind.QUESTION
+    too_long = Reply("问" * 4096, kind=ReplyKind.QUESTION)
+    assert fold_typed_ack([ack, too_long]) == [ack, too_long]  # together over 4,096 characters
+    document = Reply("📄 已生成", files=(Path("x.docx"),), kind=ReplyKind.DOCUMENT)
+    assert fold_typed_ack([ack, document]) == [ack, document]  # a reply with a file stays on its own
+    notice = Reply("提示", kind=ReplyKind.NOTICE)
+    assert fold_typed_ack([notice, question]) == [notice, question]  # nothing to fold without an ack

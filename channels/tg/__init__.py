@@ -15,6 +15,8 @@ Modules, each with one job:
 * ``delivery`` / ``journal`` — at most once per call, at least once per reply, through crashes and faults.
 * ``group`` — group specifics: membership updates, new members, admin checks, the bot's username.
 * ``menus`` — the command menus; ``redaction`` — the token and webhook secret never reach a log.
+* ``concurrency`` — chats at once, each chat in order; an update confirmed only when it and all before it are
+  handled; at most 16 in flight. ``checkpoints`` — SQLite WAL checkpoints in the background while it runs.
 
 This package may import python-telegram-bot, ``flows`` (the engine's public surface), ``messages`` and
 ``storage``; nothing imports it but ``bot.py``. (The package is ``tg``, not ``telegram``, so it can never

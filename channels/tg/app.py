@@ -32,8 +32,9 @@ from telegram.ext import (
 
 import clock
 from assembly import Engine
-from channels.tg import group
-from channels.tg.delivery import Delivery, HandledUpdateQueue
+from channels.tg import concurrency, group
+from channels.tg.checkpoints import background_checkpoints
+from channels.tg.delivery import Delivery
 from channels.tg.handlers import (
     DELIVERY_KEY,
     ENGINE_KEY,
@@ -71,7 +72,8 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     longest it sleeps between passes (channels/tg/reminders.py).
     """
     # The default HTTP client gets the delivery journal's hooks (channels/tg/journal.py).
-    builder = builder or ApplicationBuilder().request(delivery_request())
+    builder = builder or ApplicationBuilder().request(
+        delivery_request(connection_pool_size=concurrency.pool_size()))
     if token is not None:
         builder = builder.token(token)
     if base_url is not None:
@@ -89,8 +91,11 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
         await register_commands(app)
         start_reminders(app, engine.db, now=reminders_now, poll=reminders_poll)
 
-    # Confirm each update to Telegram only once it is handled (channels/tg/delivery.py).
-    app = builder.post_init(post_init).post_shutdown(stop_reminders).update_queue(HandledUpdateQueue()).build()
+    # Chats at once, each in order; confirmed to Telegram only once handled (channels/tg/concurrency.py).
+    ledger = concurrency.install(builder)
+    app = builder.post_init(post_init).post_shutdown(stop_reminders).build()
+    concurrency.attach(app, ledger)
+    background_checkpoints(app, engine.db)  # no WAL checkpoint inside a turn (storage/checkpoint.py)
     install_redaction(app.bot.token)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[KEYBOARDS_KEY] = KeyboardTracker(engine.db)

@@ -3,18 +3,22 @@ crashes and Bot API faults.
 
 Three mechanisms, each closing a gap found by killing the bot under load (``tests/test_crash_restart.py``):
 
-1. **Confirm an update only after it was handled** (:class:`HandledUpdateQueue`). python-telegram-bot's
+1. **Confirm an update only after it was handled** (``channels/tg/concurrency.py``). python-telegram-bot's
    updater confirms a batch of updates to Telegram (the next ``getUpdates`` offset) as soon as it has
    *queued* them, before any is handled. A bot killed in between lost those updates for good: Telegram
-   never sent them again. With this queue ``put`` returns only once the update has been handled, so the
-   offset moves past an update only after its turn was committed and its replies went out; a killed
+   never sent them again. The ``getUpdates`` offset is therefore held at the lowest unfinished update
+   (webhook: the HTTP answer waits for the handling), so Telegram is told an update was handled only
+   after its turn was committed and its replies went out — and after every earlier update's; a killed
    bot gets every unfinished update again, and the engine's processed-updates table makes the second
    run return the stored replies instead of playing the turn twice.
-2. **A journal of the non-idempotent calls** (``channels/tg/journal.py``, table ``delivery_steps``). When a
+2. **A journal of the non-idempotent calls** (``channels/tg/journal.py``: the ``<db>.delivery-marks`` file,
+   and table ``delivery_steps`` for calls Telegram never answered). When a
    redelivered update's replies are sent again, the calls that already went out (a message sent, a
    button press answered) are skipped; edits are simply repeated. What no Bot API client can close (there
    is no idempotency key): a kill in the few microseconds between a request leaving and the journal
    noting it, or a retried timeout, sends that one message again — at least once, never lost.
+   The delivery ends with one transaction (:meth:`Delivery._finish`): the update marked delivered, the
+   keyboards its replies left (``channels/tg/keyboards.py``) and the journal's rows, then the marks go.
 3. **Bounded retries, then a record** (:meth:`Delivery.deliver`). Timeouts, dropped connections, 5xx and
    429 (after the rate limiter's own retries) are retried a few times with back-off, honouring
    ``retry_after``; thanks to the journal a retry never repeats what already went out. A user who blocked
@@ -22,8 +26,8 @@ Three mechanisms, each closing a gap found by killing the bot under load (``test
    table (ids and the error type, never text) and are not retried again. The session is never touched by
    delivery, so nothing the user answered is lost either way: their next message shows the current step.
 
-Updates are handled one at a time (see ``channels/tg/handlers.py``), so a chat in trouble delays the
-others by at most its retry budget (a few seconds), then everyone is served again.
+Chats are served concurrently (``channels/tg/concurrency.py``): a chat in trouble holds up only its own
+later updates, for at most its retry budget (a few seconds); the other chats go on meanwhile.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from sqlite_utils import Database
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from channels.tg.journal import DeliveryCounters, DeliveryJournal, JournaledBot
+from storage.db import immediate
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +51,6 @@ DEFAULT_ATTEMPTS = 4
 DEFAULT_BACKOFF = (0.5, 1.5, 3.0)  # seconds before the 2nd, 3rd, 4th attempt
 MAX_RETRY_AFTER = 30.0
 
-
-
-class HandledUpdateQueue(asyncio.Queue):
-    """An update queue whose ``put`` returns only once every queued update has been handled.
-
-    Give it to ``ApplicationBuilder.update_queue``. The updater puts each fetched update and only then
-    moves the ``getUpdates`` offset (which confirms the batch to Telegram), so confirmation now follows
-    handling. In webhook mode the HTTP answer to Telegram likewise waits for the handling. Relies on the
-    application calling ``task_done()`` after each update, which python-telegram-bot does.
-    """
-
-    async def put(self, item: Any) -> None:
-        """Queue ``item`` and wait until it (and everything before it) has been handled."""
-        await super().put(item)
-        await self.join()
 
 
 def _retry_after_seconds(err: RetryAfter) -> float:
@@ -89,8 +79,10 @@ class Delivery:
 
         ``send`` must make the same calls in the same order each time (it is re-run on retries and after
         restarts). Exceptions other than Telegram's network errors propagate (a bug, not a fault).
-        ``finished`` records that the update needs no more delivery (the engine's ``mark_delivered``); it
-        runs before the journal is cleared, so a bot stopped in between never sends the replies again.
+        ``finished`` records that the update needs no more delivery (the engine's ``mark_delivered``, and
+        whatever else the delivery decided, e.g. the keyboards it left): it runs inside the delivery's one
+        final transaction, with the journal's rows and the undeliverable record, and the written marks are
+        dropped only after that commit — so a bot stopped in between never sends the replies again.
         """
         reason, error = "", ""
         attempt = 0
@@ -118,15 +110,21 @@ class Delivery:
                 self.counters.retried += 1
                 await asyncio.sleep(wait)
                 continue
-            finished()
-            self.journal.finish(update_id)
+            self._finish(update_id, finished)
             self.counters.delivered += 1
             return True
-        self.journal.undeliverable(update_id, chat_id, user_id, reason, error, attempt)
-        finished()
-        self.journal.finish(update_id)
+        self._finish(update_id, finished, lambda: self.journal.undeliverable_row(update_id, chat_id, user_id,
+                                                                                  reason, error, attempt))
         self.counters.undeliverable[reason] = self.counters.undeliverable.get(reason, 0) + 1
         if reason == "retries_exhausted":
             log.warning("update %s: replies to chat %s undeliverable after %s attempts (%s)",
                         update_id, chat_id, attempt, error)
         return False
+
+    def _finish(self, update_id: int, *steps: Callable[[], None]) -> None:
+        """The delivery's one final transaction: ``steps``, then the journal's rows; then the marks go."""
+        with immediate(self.journal.db):
+            for step in steps:
+                step()
+            self.journal.finish_rows(update_id)
+        self.journal.release(update_id)

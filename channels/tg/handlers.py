@@ -4,9 +4,10 @@ Each handler is named after what it handles (``on_message``, ``on_press``, ...),
 :class:`~flows.model.Inbound` (or decides the bot stays silent) and calls :func:`play_turn`, which runs the engine
 and hands its replies to the delivery (``channels/tg/delivery.py``, ``channels/tg/replies.py``).
 
-Updates are processed sequentially (PTB's default, no ``concurrent_updates``): a chat's messages are handled
-in the order Telegram numbered them, one turn commits before the next starts, and the engine's single SQLite
-connection is never used by two turns at once.
+Chats are served concurrently, each chat's updates strictly in the order Telegram numbered them (in a group:
+per member, and per group for what posts there; ``channels/tg/concurrency.py``). An engine turn is synchronous
+(well under a millisecond, one SQLite transaction) and runs in the event loop, so two turns never use the
+engine's single SQLite connection at once; the waiting is on the network.
 """
 
 from __future__ import annotations
@@ -128,6 +129,15 @@ async def play_turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound:
         delivery.journal.finish(update.update_id)  # in case the bot stopped before clearing it
         return
     # Retries, the journal of what went out and the undeliverable record: see channels/tg/delivery.py.
-    await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id,
-                           lambda bot: deliver_replies(bot, update, inbound, replies, tracker, engine.session_of),
-                           finished=lambda: engine.mark_delivered(update.update_id))
+    # The keyboard changes are written with the update marked delivered, in one transaction.
+    keyboards = tracker.batch()
+
+    async def send(bot: Any) -> None:
+        keyboards.reset()  # each attempt (and a replay after a restart) makes the same changes again
+        await deliver_replies(bot, update, inbound, replies, keyboards, engine.session_of)
+
+    def finished() -> None:
+        keyboards.write()
+        engine.store.mark_delivered(update.update_id)
+
+    await delivery.deliver(context.bot, update.update_id, inbound.chat_id, inbound.user_id, send, finished)

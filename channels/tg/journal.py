@@ -2,12 +2,22 @@
 
 Each call of a delivery that the user would see twice (a message sent) or that Telegram refuses twice (a
 button press answered) is numbered — the delivery of stored replies makes the same calls in the same
-order — and recorded in ``delivery_steps``: ``sending`` before; ``written`` the moment the whole request
-has been handed to the socket (the request body reports it through :func:`delivery_request`, into
-:class:`WrittenMarks`); ``sent`` with Telegram's answer and the message id. Replaying a delivery through a
-:class:`JournaledBot` skips every call that is ``sent`` or ``written``: a request that left the process is
-carried out by Telegram whether or not the sender is still there to read the answer. Edits are
-idempotent and simply repeated.
+order — and recorded: ``written`` the moment the whole request has been handed to the socket (the request
+body reports it through :func:`delivery_request`); ``sent`` with Telegram's answer and the message id.
+Both go to :class:`WrittenMarks`, an append-only file (a few microseconds a line, against a database
+transaction per call: the journal used to cost two SQLite writes per message, the largest part of the
+channel's own cost). Replaying a delivery through a :class:`JournaledBot` skips every call that is
+``sent`` or ``written``: a request that left the process is carried out by Telegram whether or not the
+sender is still there to read the answer. Edits are idempotent and simply repeated.
+
+Before a call, a ``sending`` line goes to the same file (it used to be a database row): a call found
+``sending`` after a restart had not left and is made now — and logged as such, which is how the crash
+test tells the one unavoidable repeat (a kill between the bytes leaving and the ``written`` line) from a
+bug. A call with no record at all was never begun and is made too. Rows in ``delivery_steps`` remain
+for the exceptional states only:
+``uncertain`` (no answer from Telegram, see below), and every state for an in-memory database (no file);
+the row removal at the end of a delivery runs inside the caller's one final transaction
+(:meth:`DeliveryJournal.finish_rows`, see ``channels/tg/delivery.py``).
 
 What stays open, as with any Bot API client (there is no idempotency key): a kill in the few
 microseconds between a request leaving and its ``written`` mark sends it again after the restart; a
@@ -117,132 +127,239 @@ class SentBefore:
 
 
 class WrittenMarks:
-    """An append-only file of the calls whose request has left the process: ``+<update id> <step>`` lines.
+    """An append-only file of a delivery's calls: ``s <update id> <step>`` before the call (and again when
+    Telegram refused it), ``+ <update id> <step>`` when the request was handed to the socket,
+    ``= <update id> <step> [<message id>]`` when Telegram answered it, ``- ...`` to withdraw all (the
+    delivery is over). The last line about a call is its state.
 
-    This record is written between a request leaving and Telegram's answer, and its duration is the one
+    The ``+`` line is written between a request leaving and Telegram's answer, and its duration is the one
     window in which a kill repeats a message: appending a line to a file (a few microseconds) is much
-    shorter than a database transaction. It holds ids only and is emptied whenever no delivery is under
-    way. A SIGKILL does not lose what was written (it is in the operating system's cache).
+    shorter than a database transaction. The file holds ids only and is emptied whenever no delivery is
+    under way (rewritten smaller when it grows under a load that never pauses). A SIGKILL does not lose
+    what was written (it is in the operating system's cache) — the same durability as the database's
+    commits with ``synchronous=NORMAL`` (``storage/checkpoint.py``).
     """
+
+    COMPACT_BYTES = 256 * 1024  # rewrite the file with only the live lines once it is this large
+
+    @classmethod
+    def shared(cls, path: Path) -> WrittenMarks:
+        """The one instance for ``path`` in this process (the bot's deliveries and the reminder sender each
+        have a journal: they must share the file's state, or one would empty the file under the other)."""
+        key = str(path.resolve())
+        marks = _SHARED.get(key)
+        if marks is not None:
+            try:
+                if os.stat(path).st_ino == os.fstat(marks.fd).st_ino:
+                    return marks
+            except FileNotFoundError:
+                pass
+        marks = cls(path)
+        _SHARED[key] = marks
+        return marks
 
     def __init__(self, path: Path) -> None:
         """Open (creating it owner-only) the file at ``path`` and read the marks a stopped bot left."""
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        self.marks: set[tuple[int, int]] = set()
+        self.sending: set[tuple[int, int]] = set()  # about to go out (or refused): not left
+        self.marks: set[tuple[int, int]] = set()  # written, no answer yet
+        self.sent: dict[tuple[int, int], int | None] = {}  # answered: the message id, if the call made one
         with open(path, encoding="ascii", errors="replace") as existing:
             for line in existing:
                 sign, _, rest = line.strip().partition(" ")
                 ids = rest.split()
-                if sign in ("+", "-") and len(ids) == 2 and all(i.isdigit() for i in ids):
+                if not ids or not all(i.lstrip("-").isdigit() for i in ids):
+                    continue  # a line cut short by a kill
+                if sign in ("s", "+", "-") and len(ids) == 2:
                     key = (int(ids[0]), int(ids[1]))
-                    (self.marks.add if sign == "+" else self.marks.discard)(key)
+                    self.sent.pop(key, None)
+                    self.marks.discard(key)
+                    self.sending.discard(key)
+                    if sign != "-":
+                        (self.sending if sign == "s" else self.marks).add(key)
+                elif sign == "=" and len(ids) in (2, 3):
+                    key = (int(ids[0]), int(ids[1]))
+                    self.marks.discard(key)
+                    self.sent[key] = int(ids[2]) if len(ids) == 3 else None
+
+    def begin(self, update_id: int, step: int) -> None:
+        """Record that call ``step`` is about to go out (or, after a refusal, did not)."""
+        key = (update_id, step)
+        os.write(self.fd, b"s %d %d\n" % key)
+        self.marks.discard(key)
+        self.sent.pop(key, None)
+        self.sending.add(key)
 
     def add(self, update_id: int, step: int) -> None:
         """Record that the request of call ``step`` has left."""
         os.write(self.fd, b"+ %d %d\n" % (update_id, step))
+        self.sending.discard((update_id, step))
         self.marks.add((update_id, step))
+
+    def answered(self, update_id: int, step: int, message_id: int | None) -> None:
+        """Record that Telegram answered call ``step`` (and the message it created)."""
+        tail = b" %d" % message_id if message_id is not None else b""
+        os.write(self.fd, b"= %d %d%s\n" % (update_id, step, tail))
+        self.marks.discard((update_id, step))
+        self.sent[(update_id, step)] = message_id
 
     def discard(self, update_id: int, step: int) -> None:
         """Withdraw a mark (a new attempt of the call starts, or Telegram refused it)."""
-        if (update_id, step) in self.marks:
-            os.write(self.fd, b"- %d %d\n" % (update_id, step))
-            self.marks.discard((update_id, step))
+        key = (update_id, step)
+        if key in self.marks or key in self.sent or key in self.sending:
+            os.write(self.fd, b"- %d %d\n" % key)
+            self.marks.discard(key)
+            self.sending.discard(key)
+            self.sent.pop(key, None)
+
+    def release(self, update_id: int) -> None:
+        """The delivery of ``update_id`` is over: drop its lines; empty (or shrink) the file when possible."""
+        self.marks = {k for k in self.marks if k[0] != update_id}
+        self.sending = {k for k in self.sending if k[0] != update_id}
+        self.sent = {k: v for k, v in self.sent.items() if k[0] != update_id}
+        if not self.marks and not self.sent and not self.sending:
+            self.clear()
+        elif os.fstat(self.fd).st_size > self.COMPACT_BYTES:
+            self._compact()
 
     def clear(self) -> None:
         """No delivery is under way: empty the file."""
-        if self.marks or os.fstat(self.fd).st_size:
+        if self.marks or self.sent or self.sending or os.fstat(self.fd).st_size:
             os.ftruncate(self.fd, 0)
         self.marks.clear()
+        self.sending.clear()
+        self.sent.clear()
+
+    def _compact(self) -> None:
+        """Rewrite the file with the live lines only; the rename makes the switch atomic."""
+        lines = [b"s %d %d\n" % k for k in sorted(self.sending)]
+        lines += [b"+ %d %d\n" % k for k in sorted(self.marks)]
+        lines += [b"= %d %d%s\n" % (*k, b" %d" % v if v is not None else b"") for k, v in sorted(self.sent.items())]
+        fresh = self.path.with_name(self.path.name + ".new")
+        fd = os.open(fresh, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, b"".join(lines))
+        os.replace(fresh, self.path)
+        os.close(self.fd)
+        self.fd = fd
+
+
+_SHARED: dict[str, WrittenMarks] = {}
 
 
 class DeliveryJournal:
     """The ``delivery_steps`` and ``undeliverable`` tables (migration 0005) and the written marks: ids only."""
 
     def __init__(self, db: Database) -> None:
-        """Use the engine's database connection (the bot handles one update at a time).
+        """Use the engine's database connection (turns and deliveries share the event loop's one thread).
 
         The written marks go to ``<database file>.delivery-marks`` (in the database itself for an
         in-memory database).
         """
         self.db = db
         main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
-        self.written = WrittenMarks(Path(f"{main}.delivery-marks")) if main else None
+        self.written = WrittenMarks.shared(Path(f"{main}.delivery-marks")) if main else None
+        self._who: dict[tuple[int, int], tuple[int, int]] = {}  # (update, step) → (chat, user), for mark()
 
     def step(self, update_id: int, step: int) -> dict[str, Any] | None:
-        """The recorded state of call ``step`` of ``update_id``'s delivery, if any."""
+        """The recorded state of call ``step`` of ``update_id``'s delivery, if any: ``status`` (``sent``,
+        ``written``, ``uncertain``) and ``message_id``. The marks file (the latest attempt) wins over a row."""
+        key = (update_id, step)
+        if self.written is not None:
+            if key in self.written.sent:
+                return {"update_id": update_id, "step": step, "status": "sent", "message_id": self.written.sent[key]}
+            if key in self.written.marks:
+                return {"update_id": update_id, "step": step, "status": "written", "message_id": None}
         rows = list(self.db["delivery_steps"].rows_where("update_id = ? and step = ?", [update_id, step]))
-        if not rows:
-            return None
-        row = rows[0]
-        if row["status"] == "sending" and self.written is not None and (update_id, step) in self.written.marks:
-            row["status"] = "written"
-        return row
+        if rows:
+            return rows[0]
+        if self.written is not None and key in self.written.sending:
+            return {"update_id": update_id, "step": step, "status": "sending", "message_id": None}
+        return None
 
     def mark_written(self, update_id: int, step: int) -> None:
         """The request of call ``step`` has been handed to the socket."""
         if self.written is not None:
             self.written.add(update_id, step)
         else:
-            self.mark(update_id, step, "written", only_if="sending")
+            self.mark(update_id, step, "written")
 
     def unmark_written(self, update_id: int, step: int) -> None:
         """Telegram refused the request (an error status): it did not go out after all."""
         if self.written is not None:
-            self.written.discard(update_id, step)
+            self.written.begin(update_id, step)  # back to "sending": it did not go out
         else:
-            self.mark(update_id, step, "sending", only_if="written")
+            with immediate(self.db):
+                self.db.execute("delete from delivery_steps where update_id = ? and step = ? and status = 'written'",
+                                [update_id, step])
 
     def begin(self, update_id: int, step: int, chat_id: int, user_id: int) -> None:
-        """Record that call ``step`` is about to go out."""
+        """Call ``step`` is about to go out (again): a ``sending`` line replaces what an earlier attempt left.
+        Nothing is written to the database (see the module docstring)."""
+        self._who[(update_id, step)] = (chat_id, user_id)
         if self.written is not None:
-            self.written.discard(update_id, step)
+            self.written.begin(update_id, step)
+
+    def mark(self, update_id: int, step: int, status: str) -> None:
+        """Record call ``step`` as ``status`` in ``delivery_steps`` (``uncertain``; any state without a file)."""
+        if self.written is not None:
+            self.written.discard(update_id, step)  # this state replaces what the file said of the call
+        chat_id, user_id = self._who.get((update_id, step), (0, 0))
         with immediate(self.db):
             self.db.execute(
                 "insert into delivery_steps (update_id, step, chat_id, user_id, status, created_at) "
-                "values (?, ?, ?, ?, 'sending', ?) on conflict(update_id, step) do update set status = 'sending'",
-                [update_id, step, chat_id, user_id, now_iso()],
+                "values (?, ?, ?, ?, ?, ?) on conflict(update_id, step) do update set status = excluded.status",
+                [update_id, step, chat_id, user_id, status, now_iso()],
             )
-
-    def mark(self, update_id: int, step: int, status: str, *, only_if: str | None = None) -> None:
-        """Set the status of call ``step`` (``written``, ``uncertain``...), optionally only from ``only_if``."""
-        with immediate(self.db):
-            self.db.execute("update delivery_steps set status = ? where update_id = ? and step = ?"
-                            + (" and status = ?" if only_if else ""),
-                            [status, update_id, step, *([only_if] if only_if else [])])
 
     def done(self, update_id: int, step: int, message_id: int | None) -> None:
         """Record that call ``step`` went out (and the message it created)."""
+        if self.written is not None:
+            self.written.answered(update_id, step, message_id)
+            return
+        self.mark(update_id, step, "sent")
         with immediate(self.db):
-            self.db.execute("update delivery_steps set status = 'sent', message_id = ? "
-                            "where update_id = ? and step = ?", [message_id, update_id, step])
+            self.db.execute("update delivery_steps set message_id = ? where update_id = ? and step = ?",
+                            [message_id, update_id, step])
 
     def clear_step(self, update_id: int, step: int) -> None:
         """Forget call ``step`` (Telegram refused it, so it certainly did not go out)."""
         if self.written is not None:
             self.written.discard(update_id, step)
-        with immediate(self.db):
-            self.db.execute("delete from delivery_steps where update_id = ? and step = ?", [update_id, step])
+        if self.db.execute("select 1 from delivery_steps where update_id = ? and step = ?",
+                           [update_id, step]).fetchone():
+            with immediate(self.db):
+                self.db.execute("delete from delivery_steps where update_id = ? and step = ?", [update_id, step])
 
     def finish(self, update_id: int) -> None:
-        """The delivery of ``update_id`` is over: its steps are no longer needed."""
+        """The delivery of ``update_id`` is over: its steps are no longer needed (one transaction)."""
         with immediate(self.db):
-            self.db.execute("delete from delivery_steps where update_id = ?", [update_id])
+            self.finish_rows(update_id)
+        self.release(update_id)
+
+    def finish_rows(self, update_id: int) -> None:
+        """Inside the caller's transaction: remove ``update_id``'s rows. Call :meth:`release` after the commit."""
+        self.db.execute("delete from delivery_steps where update_id = ?", [update_id])
+
+    def release(self, update_id: int) -> None:
+        """After the delivery's final commit: drop ``update_id``'s marks (emptying the file when none is left)."""
+        self._who = {k: v for k, v in self._who.items() if k[0] != update_id}
         if self.written is not None:
-            if self.db["delivery_steps"].count == 0:
-                self.written.clear()
-            else:
-                for key in [k for k in self.written.marks if k[0] == update_id]:
-                    self.written.discard(*key)
+            self.written.release(update_id)
+
+    def undeliverable_row(self, update_id: int, chat_id: int, user_id: int, reason: str, error: str,
+                          attempts: int) -> None:
+        """Inside the caller's transaction: record replies that could not be delivered (see :meth:`undeliverable`)."""
+        self.db.table("undeliverable").insert({
+            "update_id": update_id, "chat_id": chat_id, "user_id": user_id, "reason": reason,
+            "error": error, "attempts": attempts, "created_at": now_iso(),
+        })
 
     def undeliverable(self, update_id: int, chat_id: int, user_id: int, reason: str, error: str,
                       attempts: int) -> None:
         """Record replies that could not be delivered (``reason``: blocked, rejected, retries_exhausted)."""
         with immediate(self.db):
-            self.db.table("undeliverable").insert({
-                "update_id": update_id, "chat_id": chat_id, "user_id": user_id, "reason": reason,
-                "error": error, "attempts": attempts, "created_at": now_iso(),
-            })
+            self.undeliverable_row(update_id, chat_id, user_id, reason, error, attempts)
 
 
 class JournaledBot:
@@ -291,6 +408,7 @@ class JournaledBot:
             log.warning("update %s: call %s (%s) got no answer from Telegram; making it again",
                         self._update_id, step, name)
         elif status == "sending":
+            # Begun before without a trace of leaving: it had not left.
             self._counters.resent_unsent += 1
             log.info("update %s: call %s (%s) had not left when the bot stopped; making it now",
                      self._update_id, step, name)
@@ -319,7 +437,7 @@ class DeliveryCounters:
     retried: int = 0
     skipped: int = 0  # journaled calls not repeated because they went out before a restart
     written_before_stop: int = 0  # ...of which Telegram's answer was lost with the stopped process
-    resent_unsent: int = 0  # calls that had not left when the bot stopped, made after the restart
+    resent_unsent: int = 0  # calls begun before in this process that had not left, made again
     resent_uncertain: int = 0  # calls made again after an attempt with no answer from Telegram
     undeliverable: dict[str, int] = field(default_factory=dict)
 

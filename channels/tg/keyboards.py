@@ -6,6 +6,11 @@ keyboard whose turn is no longer the session's current turn (or whose session ha
 ``editMessageReplyMarkup``. The rule mirrors the engine's own test for stale presses, so a keyboard is removed
 exactly when pressing it would be refused. Keeping it in SQLite (not in memory) means a restarted bot still
 cleans up the keyboards the old process sent.
+
+A delivery does not write each change at once: it collects them in a :class:`KeyboardBatch` (which reads
+through to the table) and writes them in its one final transaction, with the update marked delivered
+(``channels/tg/delivery.py``). A bot stopped before that commit delivers the update again after the restart,
+and the replay makes the same changes: the delivery journal returns the ids of the messages that went out.
 """
 
 from __future__ import annotations
@@ -51,10 +56,64 @@ class KeyboardTracker:
 
     def stale(self, chat_id: int, current_turn: int | None) -> list[int]:
         """Message ids in ``chat_id`` whose buttons no longer match ``current_turn`` (None: no session)."""
-        rows = self.db.execute(
+        return [mid for mid, turn in self.rows(chat_id) if current_turn is None or turn != current_turn]
+
+    def rows(self, chat_id: int) -> list[tuple[int, int]]:
+        """(message id, turn) of every recorded keyboard in ``chat_id``, by message id."""
+        return [(mid, turn) for mid, turn in self.db.execute(
             "select message_id, turn from telegram_keyboards where chat_id = ? order by message_id", [chat_id]
-        ).fetchall()
-        return [mid for mid, turn in rows if current_turn is None or turn != current_turn]
+        ).fetchall()]
+
+    def batch(self) -> KeyboardBatch:
+        """A batch of changes for one delivery (see the module docstring)."""
+        return KeyboardBatch(self)
+
+
+class KeyboardBatch:
+    """One delivery's keyboard changes, kept until :meth:`write`; reads see the table with them applied."""
+
+    def __init__(self, tracker: KeyboardTracker) -> None:
+        """Collect changes to ``tracker``'s table."""
+        self.tracker = tracker
+        self.changes: dict[tuple[int, int], int | None] = {}  # (chat, message) → turn; None: forget
+
+    def remember(self, chat_id: int, message_id: int, turn: int) -> None:
+        """``message_id`` shows buttons of session turn ``turn`` (written with the batch)."""
+        self.changes[(chat_id, message_id)] = turn
+
+    def forget(self, chat_id: int, message_id: int) -> None:
+        """The message no longer shows buttons (written with the batch)."""
+        self.changes[(chat_id, message_id)] = None
+
+    def stale(self, chat_id: int, current_turn: int | None) -> list[int]:
+        """Like :meth:`KeyboardTracker.stale`, with this batch's changes applied."""
+        rows = dict(self.tracker.rows(chat_id))
+        for (chat, message_id), turn in self.changes.items():
+            if chat != chat_id:
+                continue
+            if turn is None:
+                rows.pop(message_id, None)
+            else:
+                rows[message_id] = turn
+        return [mid for mid, turn in sorted(rows.items()) if current_turn is None or turn != current_turn]
+
+    def reset(self) -> None:
+        """Drop the collected changes (a delivery attempt starts over and makes them again)."""
+        self.changes.clear()
+
+    def write(self) -> None:
+        """Write the changes, inside the caller's transaction."""
+        db = self.tracker.db
+        for (chat_id, message_id), turn in self.changes.items():
+            if turn is None:
+                db.execute("delete from telegram_keyboards where chat_id = ? and message_id = ?",
+                           [chat_id, message_id])
+            else:
+                db.execute(
+                    "insert into telegram_keyboards (chat_id, message_id, turn, created_at) values (?, ?, ?, ?) "
+                    "on conflict(chat_id, message_id) do update set turn = excluded.turn",
+                    [chat_id, message_id, turn, now_iso()],
+                )
 
 
 def keyboard_turn(reply: Reply) -> int | None:

@@ -5,9 +5,9 @@ Each reminder is sent as its own "delivery" in :mod:`channels.tg.journal`, under
 never meet, and the id stays positive, as the journal's written-marks file requires. The order of writes:
 
 1. ``claim``: the row goes ``pending`` → ``sending`` (committed);
-2. the ``send_message`` call goes through a :class:`~channels.tg.journal.JournaledBot`, which records the call in
-   ``delivery_steps`` before it leaves and ``sent`` when Telegram answers (the written-marks file covers the
-   moment in between);
+2. the ``send_message`` call goes through a :class:`~channels.tg.journal.JournaledBot`, which records the call
+   in the journal's marks file (shared with the bot's own deliveries) as ``sending`` before it leaves,
+   ``written`` once it has left and ``sent`` when Telegram answers;
 3. ``mark_sent``: the row becomes ``sent`` and its journal steps are deleted, in one transaction.
 
 A bot stopped anywhere in between finds the row ``sending`` at start-up: it runs the same delivery again,

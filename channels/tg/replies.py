@@ -5,6 +5,10 @@
   (first reply of kind ``ack``) is folded into the pressed question: the message is edited to show the
   question plus "✔️ answer" and loses its keyboard, so the chat reads like a filled-in form. Multi-choice
   toggles (``meta["replace_pressed"]``) edit the pressed message's text and keyboard in place.
+* **Typed answers.** The acknowledgement of a typed answer (first reply of kind ``ack``, no buttons, no
+  files) goes out in one message with the reply after it (the next question, the review…): "✔️ answer",
+  a blank line, then that reply with its keyboard — one request instead of two. Not when together they
+  would pass 4,096 characters, or the next reply carries files.
 * **No stale keyboards.** After each private turn the buttons the engine would now refuse are removed
   (``channels/tg/keyboards.py``).
 * **Long replies** are split at paragraph boundaries above 4,096 characters (``channels/tg/htmlsplit.py``),
@@ -14,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -27,8 +32,8 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest
 
 from channels.tg.htmlsplit import MAX_MESSAGE_LENGTH, split_html, utf16_len
-from channels.tg.keyboards import KeyboardTracker, keyboard_turn, markup, not_modified, strip_keyboard
-from flows.model import Inbound, Reply
+from channels.tg.keyboards import KeyboardBatch, keyboard_turn, markup, not_modified, strip_keyboard
+from flows.model import Inbound, Reply, ReplyKind
 from messages import html_to_text
 from storage.sessions import Session
 
@@ -42,7 +47,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: list[Reply],
-                          tracker: KeyboardTracker, session_of: SessionOf) -> None:
+                          tracker: KeyboardBatch, session_of: SessionOf) -> None:
     """Send one turn's ``replies`` to ``inbound``'s chat through ``bot`` (see the module docstring).
 
     ``session_of`` (the engine's) tells which session turn is current, to remove the keyboards that went stale.
@@ -67,13 +72,15 @@ async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: l
     elif pressed is not None and replies and replies[0].meta.get("replace_pressed"):
         await replace_pressed(bot, chat_id, pressed, replies[0], tracker)
         replies = replies[1:]
+    elif pressed is None:
+        replies = fold_typed_ack(replies)
     if inbound.is_private and (replies or not alerts):
         await remove_stale_keyboards(bot, inbound, tracker, session_of)
     for reply in replies:
         await send_reply(bot, chat_id, reply, tracker)
 
 
-async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker: KeyboardTracker) -> bool:
+async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker: KeyboardBatch) -> bool:
     """Edit the pressed question to show the chosen answer, without buttons; False if it cannot be done."""
     question = pressed.text_html if pressed.text else ""
     text = f"{question}\n\n{ack.html}" if question else ack.html
@@ -90,7 +97,23 @@ async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker
     return True
 
 
-async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply, tracker: KeyboardTracker) -> None:
+FOLDABLE = frozenset({ReplyKind.QUESTION, ReplyKind.REVIEW, ReplyKind.RESULT, ReplyKind.MESSAGE, ReplyKind.NOTICE})
+
+
+def fold_typed_ack(replies: list[Reply]) -> list[Reply]:
+    """A typed answer's ``ack`` and the reply after it as one reply (see the module docstring)."""
+    if len(replies) < 2:
+        return replies
+    ack, following = replies[0], replies[1]
+    if ack.kind != ReplyKind.ACK or ack.buttons or ack.files or following.files or following.kind not in FOLDABLE:
+        return replies
+    html = f"{ack.html}\n\n{following.html}"
+    if utf16_len(html) > MAX_MESSAGE_LENGTH:
+        return replies
+    return [dataclasses.replace(following, html=html), *replies[2:]]
+
+
+async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply, tracker: KeyboardBatch) -> None:
     """Show ``reply`` in the pressed message itself (multi-choice toggles)."""
     try:
         await bot.edit_message_text(reply.html, chat_id=chat_id, message_id=pressed.message_id,
@@ -106,7 +129,7 @@ async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply
         tracker.remember(chat_id, pressed.message_id, turn)
 
 
-async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardTracker,
+async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardBatch,
                                  session_of: SessionOf) -> None:
     """Remove the buttons the engine would now refuse (see ``channels/tg/keyboards.py``)."""
     session = session_of(inbound.chat_id, inbound.user_id)
@@ -116,10 +139,9 @@ async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardTr
         tracker.forget(inbound.chat_id, message_id)
 
 
-async def send_reply(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardTracker) -> None:
+async def send_reply(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardBatch) -> None:
     """Send one reply: split over 4,096 characters, the keyboard under the last part, then its files."""
-    if reply.kind == "result":
-        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    # No "typing…" before a result: the text is ready, so it would be one more round trip the user never sees.
     parts = split_html(reply.html) or ["…"]
     sent: Message | None = None
     for index, part in enumerate(parts):
