@@ -32,6 +32,8 @@ class Action(StrEnum):
     DRAFT = "W"
     ANOTHER = "O"
     DROP_DETAILS = "X"
+    # Intake: yes / no / "this one is wrong" on a reading held for confirmation (a story, an uncertain answer).
+    HOLD = "H"
 
 
 class GroupAction(StrEnum):
