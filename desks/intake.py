@@ -38,6 +38,7 @@ from text.normalise import normalise
 from understanding import Ask, Confirm, Unknown, Value, read_answer, read_story
 from understanding.intake import (
     QUESTION_MARKS,
+    asked_topics,
     is_no,
     is_yes,
     restatement,
@@ -110,10 +111,7 @@ class IntakeDesk(Desk):
             session.pending.held = None  # typed something else: the held reading is dropped, the text read
         if word in TYPED_INTENTS:
             return False
-        if session is None:
-            node = self.registry.node(self.registry.initial)
-        else:
-            node = self.registry.node(session.state)
+        node = self.registry.node(self.registry.initial if session is None else session.state)
         if node.kind == "result" and node.flow in FLOWS:
             return self._question_after_result(ctx, text)
         if not node.is_question or node.flow not in FLOWS:
@@ -266,35 +264,27 @@ class IntakeDesk(Desk):
     # ------------------------------------------------------------------------------------------ questions
 
     def _topic_answer(self, ctx: TurnContext, text: str) -> bool:
-        """A question typed out of turn: its quick topic's answer then the current step, or — when it is
+        """A question typed out of turn: its quick topics' answers then the current step, or — when it is
         clearly a question nobody here can answer — say so, with 12348."""
         cleaned = normalise(text)
         if not any(mark in cleaned for mark in QUESTION_MARKS):
             return False
-        try:
-            topic = str(read_typed(self.registry.node("topics.topic"), cleaned, ctx.today())["topic"])
-        except ParseError:
-            ctx.say("intake/cannot_answer.html.j2", question=cleaned)
-            ctx.show()
-            return True
-        ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
+        self._answer_questions(ctx, [cleaned], unanswered="intake/cannot_answer.html.j2")
         ctx.show()
         return True
+
+    def _answer_questions(self, ctx: TurnContext, questions: list[str], unanswered: str) -> None:
+        """Each question answered by the quick topics it names (two at most), or said unanswerable."""
+        for question in questions[:3]:
+            topics = asked_topics(self.registry, question)
+            if not topics:
+                ctx.say(unanswered, question=question)
+            for topic in topics[:2]:
+                ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
 
     def _question_after_result(self, ctx: TurnContext, text: str) -> bool:
         """After the result, a typed question is answered; anything else is left to the result screen."""
         return self._topic_answer(ctx, text)
-
-    def _questions_in_story(self, ctx: TurnContext, questions: list[str]) -> None:
-        """The user's own questions from the story: each answered by a quick topic, or said unanswerable."""
-        for question in questions[:3]:
-            cleaned = normalise(question)
-            try:
-                topic = str(read_typed(self.registry.node("topics.topic"), cleaned, ctx.today())["topic"])
-            except ParseError:
-                ctx.say("intake/question_kept.html.j2", question=cleaned)
-                continue
-            ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
 
     # ------------------------------------------------------------------------------------------ yes / no
 
@@ -311,7 +301,7 @@ class IntakeDesk(Desk):
             self._record(ctx, self.registry.node(session.state), facts)
             return
         questions = list(facts.pop("questions", None) or [])
-        self._questions_in_story(ctx, questions)
+        self._answer_questions(ctx, [normalise(q) for q in questions], unanswered="intake/question_kept.html.j2")
         node = self.registry.node(session.state)
         if node.id in facts:
             ctx.answer(facts)

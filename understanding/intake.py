@@ -13,6 +13,7 @@ from typing import Any
 
 from flows.answers import display
 from flows.spec import FlowRegistry, Node
+from text.normalise import normalise
 from understanding.lexicon import story_labels
 from understanding.model import Reading
 
@@ -139,3 +140,22 @@ def restatement(registry: FlowRegistry, facts: dict[str, Any], known: dict[str, 
             continue
         lines.append((key, line) if keyed else line)
     return lines
+
+
+def asked_topics(registry: FlowRegistry, text: str) -> list[str]:
+    """The quick topics a typed question names ("不还会坐牢吗" → jail), in menu order.
+
+    A name inside a longer name of another topic does not count (执行 inside 强制执行 is one topic).
+    """
+    folded = normalise(text).lower()
+    spans: list[tuple[int, int, str]] = []
+    for option in registry.node("topics.topic").choice_options():
+        for name in {option.label, *option.aliases}:
+            n = normalise(name).lower()
+            at = folded.find(n) if n else -1
+            while at != -1:
+                spans.append((at, at + len(n), option.value))
+                at = folded.find(n, at + 1)
+    named = {t for b, e, t in spans
+             if not any(ob <= b and e <= oe and oe - ob > e - b and o != t for ob, oe, o in spans)}
+    return [o.value for o in registry.node("topics.topic").choice_options() if o.value in named]
