@@ -21,6 +21,7 @@ transition, so 返回 works. Wording lives in ``messages/templates/intake/``; st
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from core.context import TurnContext
@@ -39,6 +40,7 @@ from understanding import Ask, Confirm, Unknown, Value, read_answer, read_story
 from understanding.intake import (
     QUESTION_MARKS,
     asked_topics,
+    conflict_lines,
     is_no,
     is_yes,
     restatement,
@@ -133,7 +135,7 @@ class IntakeDesk(Desk):
         session = ctx.session
         known = dict(session.facts) if session is not None else {}
         facts = story_facts(self.registry, read_story(cleaned, ctx.today()), known)
-        main = [k for k in facts if "__" not in k and k not in {"questions"}]
+        main = [k for k in facts if "__" not in k and k not in {"questions", "conflicts"}]
         if len(main) < 2 and not (at_start and main and main != ["role"]):
             return False
         if session is None:
@@ -146,9 +148,10 @@ class IntakeDesk(Desk):
     def _restate(self, ctx: TurnContext, session: Session) -> None:
         held = session.pending.held or {}
         lines = restatement(self.registry, dict(held.get("facts") or {}), session.facts)
+        notes = conflict_lines(dict(held.get("facts") or {}))
         buttons = ((Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
                    (Button("✏️ 有不对的", cb.encode(session.turn, Action.HOLD, HOLD_WRONG)),))
-        ctx.reply(screens.notice("intake/restate.html.j2", session, buttons=buttons, lines=lines))
+        ctx.reply(screens.notice("intake/restate.html.j2", session, buttons=buttons, lines=lines, notes=notes))
 
     def _pick_wrong(self, ctx: TurnContext) -> None:
         session = ctx.session
@@ -168,7 +171,7 @@ class IntakeDesk(Desk):
                  if k != key and not k.startswith(f"{key}__")}
         session.pending.held = {**session.pending.held, "facts": facts}
         session.turn += 1
-        if not [k for k in facts if "__" not in k and k != "questions"]:
+        if not [k for k in facts if "__" not in k and k not in {"questions", "conflicts"}]:
             session.pending.held = None
             ctx.say("intake/dropped_all.html.j2")
             ctx.show()
@@ -195,7 +198,8 @@ class IntakeDesk(Desk):
             ctx.reply(screens.notice("intake/confirm.html.j2", session, buttons=buttons, why=reading.why,
                                      parts=list(reading.parts), label=node.label, answer=display(node, facts)))
         elif isinstance(reading, Unknown):
-            self._record(ctx, node, {node.id: "unknown"})
+            # 不知道 at an optional question is a skip (None, as /skip); elsewhere the fact "unknown".
+            self._record(ctx, node, {node.id: None if node.optional else "unknown"})
         elif reading.kind in {"explain", "why"}:
             self._explain(ctx, node, reading.kind)
         elif reading.kind == "follow_up":
@@ -276,7 +280,8 @@ class IntakeDesk(Desk):
     def _answer_questions(self, ctx: TurnContext, questions: list[str], unanswered: str) -> None:
         """Each question answered by the quick topics it names (two at most), or said unanswerable."""
         for question in questions[:3]:
-            topics = asked_topics(self.registry, question)
+            clauses = [c for c in re.split(r"[,，;；]", question) if any(m in c for m in QUESTION_MARKS)]
+            topics = asked_topics(self.registry, "，".join(clauses)) or asked_topics(self.registry, question)
             if not topics:
                 ctx.say(unanswered, question=question)
             for topic in topics[:2]:
@@ -301,6 +306,7 @@ class IntakeDesk(Desk):
             self._record(ctx, self.registry.node(session.state), facts)
             return
         questions = list(facts.pop("questions", None) or [])
+        facts.pop("conflicts", None)
         self._answer_questions(ctx, [normalise(q) for q in questions], unanswered="intake/question_kept.html.j2")
         node = self.registry.node(session.state)
         if node.id in facts:

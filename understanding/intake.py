@@ -73,6 +73,15 @@ def _valid(node: Node, value: Any) -> bool:
     return False
 
 
+def conflicts(facts: dict[str, Any], known: dict[str, Any]) -> list[tuple[str, str]]:
+    """Pairs of facts that cannot both be true (还没有逾期 and 正在被催收), from the story or the session."""
+    both = {**known, **facts}
+    found = []
+    if both.get("overdue_since") == "not_overdue" and both.get("stage") and both.get("role") == "debtor":
+        found.append(("overdue_since", "stage"))
+    return found
+
+
 def story_facts(registry: FlowRegistry, readings: list[Reading], known: dict[str, Any]) -> dict[str, Any]:
     """The facts of a story a flow can store (sure or not: the restatement confirms them all).
 
@@ -86,9 +95,16 @@ def story_facts(registry: FlowRegistry, readings: list[Reading], known: dict[str
     if "role" in raw and known.get("role") and raw["role"] != known["role"]:
         del raw["role"]
     role = role_of(raw, known)
+    for a, b in conflicts(raw, known):
+        raw.pop(a, None)
+        raw.pop(b, None)
+        raw.setdefault("conflicts", []).append(f"{a}|{b}")
     facts: dict[str, Any] = {}
     for key, value in raw.items():
         if "__" in key:
+            continue
+        if key == "conflicts":
+            facts[key] = value
             continue
         node = flow_node(registry, key, role)
         if node is not None:
@@ -125,7 +141,7 @@ def restatement(registry: FlowRegistry, facts: dict[str, Any], known: dict[str, 
     labels = dict(_labels().get("labels") or {})
     lines: list[Any] = []
     for key, value in facts.items():
-        if "__" in key or key == "questions":
+        if "__" in key or key in {"questions", "conflicts"}:
             continue
         node = flow_node(registry, key, role)
         if node is not None and node.flow != "start":
@@ -140,6 +156,12 @@ def restatement(registry: FlowRegistry, facts: dict[str, Any], known: dict[str, 
             continue
         lines.append((key, line) if keyed else line)
     return lines
+
+
+def conflict_lines(facts: dict[str, Any]) -> list[str]:
+    """The contradictions a story held, worded from the data file ("还没有逾期" / "已经在被催收")."""
+    words = dict(_labels().get("conflicts") or {})
+    return [str(words.get(pair, words.get("default", ""))) for pair in facts.get("conflicts") or []]
 
 
 def asked_topics(registry: FlowRegistry, text: str) -> list[str]:
