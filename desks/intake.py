@@ -46,7 +46,7 @@ from understanding.intake import (
     restatement,
     story_facts,
 )
-from understanding.lexicon import explanations, question_words
+from understanding.lexicon import explanations, question_words, story_labels
 
 FLOWS = frozenset({"start", "creditor", "debtor"})
 STORY_MIN_CHARS = 20  # a typed answer this long that carries several facts is read as a story
@@ -71,6 +71,22 @@ class IntakeDesk(Desk):
         if node.flow in FLOWS - {"start"} and node.is_question and node.id in session.facts:
             return {}
         return None
+
+    def produce(self, ctx: TurnContext) -> None:
+        """After the role was answered for a story told without one: read the story again and restate it."""
+        session = ctx.session
+        if session is None or not session.pending.held or session.pending.held.get("kind") != "story_norole":
+            return
+        text = str(session.pending.held.get("text") or "")
+        session.pending.held = None
+        if "role" not in session.facts or not self.registry.node(session.state).is_question:
+            return
+        cue = str((story_labels().get("role_cue") or {}).get(session.facts["role"], ""))
+        facts = story_facts(self.registry, read_story(f"{cue}。{text}", ctx.today()), dict(session.facts))
+        if not [k for k in facts if "__" not in k and k not in {"questions", "conflicts"}]:
+            return
+        session.pending.held = {"kind": "story", "facts": facts, "state": session.state}
+        self._restate(ctx, session, turn=session.turn + 1)  # the move's arrive() counts this turn
 
     def press(self, ctx: TurnContext, press: Press) -> None:
         """对 / 不对 / 有不对的 / the fact that is wrong, on a held reading."""
@@ -100,7 +116,7 @@ class IntakeDesk(Desk):
         word = normalise(text).lower().rstrip("。.!！")
         if session is not None and session.pending.resume:
             return False
-        if session is not None and session.pending.held is not None:
+        if session is not None and session.pending.held is not None and session.pending.held.get("kind") != "story_norole":
             if is_yes(word):
                 self._accept(ctx)
                 return True
@@ -134,8 +150,17 @@ class IntakeDesk(Desk):
             return False
         session = ctx.session
         known = dict(session.facts) if session is not None else {}
-        facts = story_facts(self.registry, read_story(cleaned, ctx.today()), known)
+        readings = read_story(cleaned, ctx.today())
+        facts = story_facts(self.registry, readings, known)
         main = [k for k in facts if "__" not in k and k not in {"questions", "conflicts"}]
+        if at_start and "role" not in facts and len({r.key for r in readings if "__" not in r.key}) >= 2:
+            # A story without a role: ask the role first, then read the story again for that role.
+            if session is None:
+                session = ctx.open_session()
+            session.pending.held = {"kind": "story_norole", "text": cleaned, "state": session.state}
+            ctx.say("intake/need_role.html.j2")
+            ctx.show()
+            return True
         if len(main) < 2 and not (at_start and main and main != ["role"]):
             return False
         if session is None:
@@ -145,12 +170,13 @@ class IntakeDesk(Desk):
         self._restate(ctx, session)
         return True
 
-    def _restate(self, ctx: TurnContext, session: Session) -> None:
+    def _restate(self, ctx: TurnContext, session: Session, turn: int | None = None) -> None:
         held = session.pending.held or {}
+        turn = session.turn if turn is None else turn
         lines = restatement(self.registry, dict(held.get("facts") or {}), session.facts)
         notes = conflict_lines(dict(held.get("facts") or {}))
-        buttons = ((Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
-                   (Button("✏️ 有不对的", cb.encode(session.turn, Action.HOLD, HOLD_WRONG)),))
+        buttons = ((Button("✅ 对", cb.encode(turn, Action.HOLD, HOLD_YES)),),
+                   (Button("✏️ 有不对的", cb.encode(turn, Action.HOLD, HOLD_WRONG)),))
         ctx.reply(screens.notice("intake/restate.html.j2", session, buttons=buttons, lines=lines, notes=notes))
 
     def _pick_wrong(self, ctx: TurnContext) -> None:

@@ -135,6 +135,12 @@ def display(node: Node, facts: dict[str, Any]) -> str:
         d = date.fromisoformat(value)
         text = f"{d.year}年{d.month}月{d.day}日"
         if facts.get(f"{node.id}__approx"):
-            text = f"{d.year}年{d.month}月（按当月1日计）"
+            precision = facts.get(f"{node.id}__precision", "month")
+            if precision == "month" and d.day == 1:
+                text = f"{d.year}年{d.month}月（按当月1日计）"
+            elif precision == "year" and d.month == 1 and d.day == 1:
+                text = f"{d.year}年（按1月1日计）"
+            else:
+                text = f"约{text}"
         return text
     return str(value)

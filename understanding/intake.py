@@ -107,6 +107,8 @@ def story_facts(registry: FlowRegistry, readings: list[Reading], known: dict[str
             facts[key] = value
             continue
         node = flow_node(registry, key, role)
+        if node is None and role and key != "loan_date" and flow_node(registry, key, None) is not None:
+            continue  # a question of the other role's flow (a creditor's 起诉 is not a debtor's 收到传票)
         if node is not None:
             if role is None and node.flow != "start":
                 continue  # without a role, amount and stage mean different questions
