@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assembly import Engine  # noqa: E402
+from assembly import Engine, replay_engine  # noqa: E402
 from flows.model import Inbound, InboundKind  # noqa: E402
 from recordings import format as fixture_format  # noqa: E402
 from recordings.export import SECRET_KEY, conversation_from_rows, fill_scrubbed, rows_for_user  # noqa: E402
@@ -60,7 +60,7 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
         "选好了", "没有约定", "从未催要过", "不回", "否", "跳过", "确认",
     ]),
     "creditor_goods_denies_sued": ("供货方·货款·对方否认·已起诉", [
-        "/start", ("press", "债权人"), ("press", "货款"), ("press", "正在审理"), "12万", ("press", "聊天记录"),
+        "/start", ("press", "债权人"), ("press", "货款"), ("press", "返回"), ("press", "货款"), ("press", "正在审理"), "12万", ("press", "聊天记录"),
         ("press", "证人"), ("press", "选好了"), "2025-09-30", "2025-10-15", ("press", "否认"), ("press", "是"), "广东省",
         ("press", "确认无误"),
     ]),
@@ -83,8 +83,8 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
         "四川", "确认",
     ]),
     "creditor_wages_employment": ("劳动者·单位拖欠工资", [
-        "/start", ("press", "债权人"), ("press", "工资"), ("press", "劳动关系"), ("press", "是"), ("press", "还没起诉"),
-        "9800", ("press", "转账"), ("press", "聊天"), ("press", "选好了"), "2026-10-15", "2026-11-01",
+        "/start", ("press", "债权人"), ("press", "工资"), ("press", "劳动关系"), ("press", "是"), ("press", "返回"), ("press", "是"),
+        ("press", "还没起诉"), "9800", ("press", "转账"), ("press", "聊天"), ("press", "选好了"), "2026-10-15", "2026-11-01",
         ("press", "不回应"), ("press", "是"), "江苏", ("press", "确认无误"),
     ]),
     "creditor_wages_service_back": ("打零工·劳务报酬·在分支上返回", [
@@ -122,24 +122,25 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
     # ------------------------------------------------------------------ debtors
     "debtor_card_collection": ("信用卡逾期·正在被催收·想分期", [*DEBTOR_CARD, ("press", "确认无误")]),
     "debtor_card_typed_summons": ("信用卡·收到传票（打字回答）", [
-        "/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "前几天", "对", "不知道", "能分期", "是", "确认",
+        "/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "记不清", "不知道", "能分期", "是", "确认",
     ]),
     "debtor_platform_not_overdue": ("花呗借呗·还没逾期·担心上征信", [
-        "/start", "我欠了花呗的钱", "对", "8000", "还没逾期", "能一次还清", "否", "确认",
+        "/start", "我欠了花呗的钱", "对", "8000", "还没逾期", "返回", "还没逾期", "能一次还清", "否", "确认",
     ]),
     "debtor_online_lender_harassed": ("网贷·暴力催收·暂时无力偿还", [
-        "/start", ("press", "债务人"), ("press", "网贷"), ("press", "不知道"), "1.2万", "2025年6月", ("press", "催收"),
+        "/start", ("press", "债务人"), ("press", "网贷"), ("press", "返回"), ("press", "网贷"), ("press", "不知道"), "1.2万", "2025年6月", ("press", "催收"),
         ("press", "无力偿还"), ("press", "是"), ("press", "确认无误"), "他们说不还就要坐牢，是真的吗？", "会上征信吗",
     ]),
     "debtor_person_judged": ("欠朋友钱·已经判决", [
-        "/start", "债务人", "朋友", "5万", "2024-03-01", "判决", "2026-10-08", "判决书", "一审终审", "2026-10-20", "分期",
-        "否", "确认",
+        "/start", "债务人", "朋友", "5万", "2024-03-01", "判决", "返回", "判决", "2026-10-08", "返回", "2026-10-08", "判决书",
+        "返回", "判决书", "一审终审", "返回", "一审终审", "2026-10-20", "返回", "2026-10-20", "分期", "否", "确认",
     ]),
     "debtor_company_enforced": ("欠公司货款·被强制执行", [
-        "/start", "我欠别人钱", "公司", "3万", "2023-08-08", "被强制执行", "工资被冻结了", "没钱", "否", "确认",
+        "/start", "我欠别人钱", "公司", "3万", "2023-08-08", "被强制执行", "返回", "被强制执行", "工资被冻结了", "返回", "还没有",
+        "没钱", "否", "确认",
     ]),
     "debtor_restricted": ("已被限高/列入失信名单", [
-        "/start", "债务人", "网贷", "持牌", "20万", "2022-01-10", "限高", "限高，失信", "有钱不还", "分期", "是", "确认",
+        "/start", "债务人", "网贷", "持牌", "20万", "2022-01-10", "限高", "限高，失信", "有钱不还", "返回", "有钱不还", "分期", "是", "确认",
     ]),
     "debtor_back_every_step": ("债务人·每一步都先回答再返回", [
         "/start", ("press", "债务人"), ("press", "返回"), ("press", "债务人"), ("press", "个人"), ("press", "返回"),
@@ -219,7 +220,7 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
         "2026-10-20", "9800", ("press", "返回"), "9800", ("press", "转账"), ("press", "选好了"), "2026-08-31",
         "2026-11-01", ("press", "不回应"), ("press", "是"), "江苏",
         *[step for label, answer in (
-            ("离职", "2026-08-31"), ("收到判决书", "2026-10-09"), ("法院文书", ("press", "裁定书")),
+            ("离职", ("press", "不知道")), ("收到判决书", "2026-10-09"), ("法院文书", ("press", "裁定书")),
             ("是否按小额诉讼", ("press", "不是小额")), ("判决确定的履行期限", "2026-10-21"), ("现在是否还在", ("press", "是")),
         ) for step in (("press", f"修改：{label}"), answer, ("press", "返回"), ("press", "返回"))],
         ("press", "修改：欠款类型"), ("press", "个人借款"), "2024-02-02", ("press", "返回"), "2024-02-02",
@@ -401,7 +402,7 @@ def record(name: str, title: str, steps: Sequence[Step], db_path: Path, user_id:
     store.db.close()
     for index in reopen_at:
         conversation.turns.insert(index, Turn("reopen"))
-    fill_scrubbed(conversation, db_path.parent)
+    fill_scrubbed(conversation, db_path.parent, replay_engine)
     fixture_format.save(FIXTURES / f"{name}.yaml", [conversation])
     print(f"{name}: {len(conversation.turns)} turns")
 
