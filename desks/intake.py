@@ -209,9 +209,14 @@ class IntakeDesk(Desk):
 
     def _answer(self, ctx: TurnContext, node: Node, text: str) -> bool:
         session = ctx.session
+        fresh = session is None
         if session is None:
             session = ctx.open_session()
         reading = read_answer(node.state, text, ctx.today())
+        if fresh and isinstance(reading, Ask) and reading.kind == "clarify":
+            ctx.say("welcome.html.j2", restarted=False)  # "你好" as a first message: the greeting
+            ctx.show()
+            return True
         if isinstance(reading, Value):
             self._record(ctx, node, dict(reading.facts))
         elif isinstance(reading, Confirm):

@@ -295,6 +295,8 @@ def _amount_facts(node: Node, value: Decimal, approx: bool, **extra: Any) -> dic
 def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | None:
     if _NEGATIVE_AMOUNT.search(s):
         return Ask("clarify", "amount_not_positive")
+    if re.search(r"\d[eE][+-]?\d", s):
+        return Ask("clarify", "unreadable")  # 1e999: a float, not money
     if re.search(r"\d{11,}", s.replace(",", "")):
         return Ask("clarify", "amount_too_large")
     if re.fullmatch(r"0+(?:\.0+)?\s*(?:元|块)?", s):
