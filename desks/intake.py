@@ -161,8 +161,10 @@ class IntakeDesk(Desk):
             ctx.say("intake/need_role.html.j2")
             ctx.show()
             return True
-        if len(main) < 2 and not (at_start and main and main != ["role"]):
+        if at_start and len(main) < 2 and not (main and main != ["role"]):
             return False
+        if not at_start and len([k for k in main if k != node.id]) < 2:
+            return False  # a long answer to this question, not a story: read as the answer
         if session is None:
             session = ctx.open_session()
         session.turn += 1

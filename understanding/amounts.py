@@ -23,7 +23,7 @@ _RUN = re.compile(
 )
 # What follows a number that is not money: dates, durations, counts, rates, percentages.
 _NOT_MONEY_AFTER = re.compile(
-    r"^(?:年|月|日|号|个|天|期|次|岁|点|%|％|分|周|星期|人|家|张|笔|成|倍|楼|栋|号线|小时|w?多?个月)"
+    r"^(?:年|月|日|号|个|天|期|次|岁|点|%|％|分|周|星期|人|家|张|笔|成|倍|楼|栋|幢|单元|室|层|户|号线|小时|w?多?个月)"
 )
 _NOT_MONEY_BEFORE = ("第", "星期", "周", "初", "廿", "腊月", "正月")
 _LONG_DIGITS = re.compile(r"\d{11,}")
