@@ -209,7 +209,7 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
     ]),
     "story_debtor_declined_and_mid_flow": ("债务人·先不认复述·中途再讲一段", [
         "/start", "我欠同事一万块，今年8月就该还了，还没还上", "不对", ("press", "债务人"), ("press", "个人"),
-        "我欠同事一万块，今年8月就该还了，他还没催我，我能分期还", ("press", "对"), ("press", "逾期"), "否",
+        "我欠同事一万块，今年8月开始逾期的，现在他天天催我，我能分期还", ("press", "对"), "否",
         ("press", "确认无误"),
     ]),
     "new_questions_back_and_edit_creditor": ("债权人·新增问题逐个返回再修改", [
