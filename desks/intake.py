@@ -116,7 +116,8 @@ class IntakeDesk(Desk):
         word = normalise(text).lower().rstrip("。.!！")
         if session is not None and session.pending.resume:
             return False
-        if session is not None and session.pending.held is not None and session.pending.held.get("kind") != "story_norole":
+        held = session.pending.held if session is not None else None
+        if session is not None and held is not None and held.get("kind") != "story_norole":
             if is_yes(word):
                 self._accept(ctx)
                 return True

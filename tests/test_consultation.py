@@ -62,7 +62,8 @@ def test_wage_arrears_point_to_labour_arbitration(chat: Chat) -> None:
 
 
 def test_creditor_without_evidence_or_identity_is_warned(chat: Chat) -> None:
-    run(chat, ["/start", "1", "1", "不知道", "1", "2万", "没有书面证据", "没有约定", "从未催要过", "联系不上", "否", "跳过"])
+    run(chat, ["/start", "1", "1", "不知道", "1", "2万", "没有书面证据", "没有约定", "从未催要过", "联系不上", "否",
+               "跳过"])
     chat.press("确认无误")
     result = chat.text
     assert "明确的被告" in result and "《民事诉讼法》第一百二十二条" in result

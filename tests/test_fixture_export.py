@@ -32,7 +32,8 @@ def record(db_path: Path, user_id: int, steps: list[str]) -> Engine:
 @pytest.fixture
 def recorded(tmp_path: Path) -> Path:
     db = tmp_path / "xiaoe.db"
-    engine = record(db, 5_551_234_567, ["/start", "债权人", "借款", "不知道", "还没起诉", PERSONAL_TEXT, "3500", "借条", "选好了"])
+    engine = record(db, 5_551_234_567, ["/start", "债权人", "借款", "不知道", "还没起诉", PERSONAL_TEXT, "3500",
+                                        "借条", "选好了"])
     record(db, 5_559_999_999, ["/start", "债务人", "信用卡"])
     engine.store.db.close()
     return db

@@ -33,7 +33,8 @@ from testing.wiring import application_builder, running
 botapi = botapi_fixtures.botapi
 
 # Alice's answers carry words found nowhere else, so any trace of them in the database can be seen.
-ALICE_ANSWERS = ["/start", "1", "个人借款", "2023年5月", "1", "37651", "1,2", "2023-05-17", "2025年3月", "1", "是", "江苏"]
+ALICE_ANSWERS = ["/start", "1", "个人借款", "2023年5月", "1", "37651", "1,2", "2023-05-17", "2025年3月", "1", "是",
+                 "江苏"]
 ALICE_WORDS = ["37651", "37,651", "2023-05-17", "2023年5月17日"]
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from flows.answers import normalise_multi, read_typed
 from flows.spec import Node, load_registry
-from text.choices import match_choice, match_choices, parse_yes_no
 from text.amounts import MAX_AMOUNT
+from text.choices import match_choice, match_choices, parse_yes_no
 from text.dates import parse_date
 from text.errors import ParseError
 from text.normalise import normalise
