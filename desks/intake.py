@@ -124,7 +124,7 @@ class IntakeDesk(Desk):
             if is_no(word):
                 self._decline(ctx)
                 return True
-            if word in {"有不对的", "有不对", "不全对"} and session.pending.held.get("kind") == "story":
+            if word in {"有不对的", "有不对", "不全对"} and held.get("kind") == "story":
                 self._pick_wrong(ctx)
                 return True
             session.pending.held = None  # typed something else: the held reading is dropped, the text read

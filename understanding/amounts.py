@@ -88,13 +88,13 @@ def find_amounts(text: str) -> list[AmountReading]:
         pair = None if approx_word else _RANGE_PAIR.match(num)
         if pair:  # 三五千 = 3000 to 5000
             scale = _magnitude_value(pair.group(3))
-            low, high = _CN_ONE[pair.group(1)] * scale, _CN_ONE[pair.group(2)] * scale
-            found.append(AmountReading(Decimal(low), True, False, m.group(0)[skip:], m.start() + skip, Decimal(high)))
+            low, top = _CN_ONE[pair.group(1)] * scale, _CN_ONE[pair.group(2)] * scale
+            found.append(AmountReading(Decimal(low), True, False, m.group(0)[skip:], m.start() + skip, Decimal(top)))
             continue
         value = _parse_prefix(num, "" if mag2 else unit or "")
         if value is None:
             continue
-        high = None
+        high: Decimal | None = None
         if mag2:
             value = (value * _magnitude_value(mag2)).quantize(Decimal("0.01"))
         if approx_word == "几":  # 十几万 = 10万 to 20万
