@@ -131,7 +131,7 @@ class IntakeDesk(Desk):
         if word in TYPED_INTENTS:
             return False
         node = self.registry.node(self.registry.initial if session is None else session.state)
-        if node.kind == "result" and node.flow in FLOWS:
+        if node.kind in {"review", "result"} and node.flow in FLOWS:
             return self._question_after_result(ctx, text)
         if not node.is_question or node.flow not in FLOWS:
             return False
@@ -322,7 +322,7 @@ class IntakeDesk(Desk):
                 ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
 
     def _question_after_result(self, ctx: TurnContext, text: str) -> bool:
-        """After the result, a typed question is answered; anything else is left to the result screen."""
+        """On the review and result screens a typed question is answered; anything else is left to them."""
         return self._topic_answer(ctx, text)
 
     # ------------------------------------------------------------------------------------------ yes / no
