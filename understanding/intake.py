@@ -142,7 +142,9 @@ def restatement(registry: FlowRegistry, facts: dict[str, Any], known: dict[str, 
     role = role_of(facts, known)
     labels = dict(_labels().get("labels") or {})
     lines: list[Any] = []
-    for key, value in facts.items():
+    order = ["role", *(n.id for n in registry.flows[role].questions)] if role else ["role"]
+    ranked = sorted(facts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    for key, value in ranked:
         if "__" in key or key in {"questions", "conflicts"}:
             continue
         node = flow_node(registry, key, role)
