@@ -28,7 +28,7 @@ CREDITOR_VARIANTS = {
 }
 DEBTOR_VARIANTS = {
     "kind": ["1", "2", "3", "4", "5"],
-    "overdue": ["2020-01-01", "还没有逾期"],
+    "overdue": ["2020-01-01", "2024年3月"],  # not overdue (no stage question): a run of its own below
     "stage": ["1", "2", "3", "4", "5", "6"],
     "ability": ["1", "2", "3"],
     "harassment": ["是", "否"],
@@ -87,6 +87,7 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
             *(itertools.islice(itertools.cycle(v), 6) for v in DEBTOR_VARIANTS.values()), strict=True
         )
     ]
+    debtor_runs.append(["/start", "2", "1", "8000", "还没有逾期", "1", "否"])
     _results(engine, 2, debtor_runs)
     chat = Chat(engine, chat_id=3, user_id=3)
     chat.say("/start")
@@ -160,6 +161,9 @@ def _intake(engine: Engine) -> None:
     chat.say("/restart")
     chat.say(story)
     chat.say("不对")  # story declined
+    chat.say("/restart")
+    chat.say("法院终本了，同事借我两万多一直不还，怎么办")  # no role: asked first
+    chat.press("债权人")
     chat.say("/restart")
     chat.say("我借给朋友两万块钱")
     for _ in range(3):
