@@ -314,10 +314,10 @@ class IntakeDesk(Desk):
     def _answer_questions(self, ctx: TurnContext, questions: list[str], unanswered: str) -> None:
         """Each question answered by the quick topics it names (two at most), or said unanswerable."""
         for question in questions[:3]:
-            clauses = [c for c in re.split(r"[,，;；]", question) if any(m in c for m in QUESTION_MARKS)]
+            clauses = [c for c in re.split(r"[,，;；\s]+", question) if any(m in c for m in QUESTION_MARKS)]
             topics = asked_topics(self.registry, "，".join(clauses)) or asked_topics(self.registry, question)
             if not topics:
-                ctx.say(unanswered, question=question)
+                ctx.say(unanswered, question=clauses[-1] if clauses else question)
             for topic in topics[:2]:
                 ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
 
