@@ -117,6 +117,8 @@ class IntakeDesk(Desk):
         if session is not None and session.pending.resume:
             return False
         held = session.pending.held if session is not None else None
+        if session is not None and held is not None and held.get("state") != session.state:
+            session.pending.held = held = None  # the user moved on (a button, 返回): the held reading is dropped
         if session is not None and held is not None and held.get("kind") != "story_norole":
             if is_yes(word):
                 self._accept(ctx)
