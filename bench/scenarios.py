@@ -40,9 +40,9 @@ def _steps(*pairs: tuple[str, str]) -> tuple[Step, ...]:
 CREDITOR = Script(
     "creditor",
     _steps(
-        (SAY, "/start"), (PRESS, "我是债权人"), (SAY, "个人借款"), (SAY, "三千五"), (PRESS, "借条"),
-        (PRESS, "转账记录"), (PRESS, "选好了"), (SAY, "2023-05-01"), (SAY, "2025年3月"), (PRESS, "承认欠款"),
-        (SAY, "是"), (SAY, "江苏"), (PRESS, "还没起诉"), (PRESS, "确认无误"),
+        (SAY, "/start"), (PRESS, "我是债权人"), (SAY, "个人借款"), (PRESS, "不知道"), (PRESS, "还没起诉"),
+        (SAY, "三千五"), (PRESS, "借条"), (PRESS, "转账记录"), (PRESS, "选好了"), (SAY, "2023-05-01"),
+        (SAY, "2025年3月"), (PRESS, "承认欠款"), (SAY, "是"), (SAY, "江苏"), (PRESS, "确认无误"),
     ),
     "creditor.result",
 )
@@ -50,7 +50,8 @@ DEBTOR = Script(
     "debtor",
     _steps(
         (SAY, "/start"), (PRESS, "我是债务人"), (PRESS, "信用卡"), (SAY, "2.6万"), (SAY, "2025-01-15"),
-        (PRESS, "法院传票"), (PRESS, "能分期还"), (PRESS, "是"), (PRESS, "确认无误"),
+        (PRESS, "法院传票"), (PRESS, "不知道"), (PRESS, "不知道"), (PRESS, "能分期还"), (PRESS, "是"),
+        (PRESS, "确认无误"),
     ),
     "debtor.result",
 )

@@ -133,7 +133,8 @@ class DocumentDesk(Desk):
             return None
         if not node.asked(session.facts):
             return {}
-        if node.id in DEBT_FACTS and node.id in session.facts:
+        if node.id in DEBT_FACTS and session.facts.get(node.id, "unknown") != "unknown" and not session.facts.get(
+                f"{node.id}__approx"):
             return {}  # answered for an earlier document of this consultation
         if node.id == CONSENT:
             return None if self.details.temporary_fields(session.user_id) else {}

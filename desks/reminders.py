@@ -112,7 +112,7 @@ class ReminderDesk(Desk):
     """Reminders for the deadlines a consultation computed (see the module docstring)."""
 
     name = "reminders"
-    priority = 850  # takes no typed text; after documents (whose file comes first), before the consultation
+    priority = 870  # no typed text; after documents (their file first) and intake, before the consultation
     actions: ClassVar[frozenset[Action]] = frozenset({Action.REMINDERS})
     # A sent reminder's button and /reminders' cancel buttons outlive any screen; each press is checked itself.
     any_turn_actions: ClassVar[frozenset[Action]] = frozenset({Action.REMINDERS})

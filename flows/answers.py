@@ -122,17 +122,25 @@ def display(node: Node, facts: dict[str, Any]) -> str:
     value = facts[node.id]
     if value is None:
         return "（已跳过）"
+    if value == "unknown" and "unknown" not in {o.value for o in node.options}:
+        return "不知道"
     if node.kind == "multi":
         return "、".join(node.option_label(v) for v in value) or "（无）"
     if node.kind in {"choice", "yesno"} or (node.options and value in {o.value for o in node.options}):
         return node.option_label(value)
     if node.kind == "amount":
         amount = Decimal(value)
-        return f"{amount:,.2f}元"
+        return f"{'约' if facts.get(f'{node.id}__approx') else ''}{amount:,.2f}元"
     if node.kind == "date":
         d = date.fromisoformat(value)
         text = f"{d.year}年{d.month}月{d.day}日"
         if facts.get(f"{node.id}__approx"):
-            text = f"{d.year}年{d.month}月（按当月1日计）"
+            precision = facts.get(f"{node.id}__precision", "month")
+            if precision == "month" and d.day == 1:
+                text = f"{d.year}年{d.month}月（按当月1日计）"
+            elif precision == "year" and d.month == 1 and d.day == 1:
+                text = f"{d.year}年（按1月1日计）"
+            else:
+                text = f"约{text}"
         return text
     return str(value)

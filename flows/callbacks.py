@@ -34,6 +34,8 @@ class Action(StrEnum):
     DROP_DETAILS = "X"
     # Reminders: offer, choose, confirm, calendar file, cancel, back to the section (the value says which).
     REMINDERS = "Z"
+    # Intake: yes / no / "this one is wrong" on a reading held for confirmation (a story, an uncertain answer).
+    HOLD = "H"
 
 
 class GroupAction(StrEnum):

@@ -18,7 +18,9 @@ class Pending:
     "delete everything?" was asked; ``editing``: the user is changing an answer from the review screen;
     ``picked``: the options ticked so far at a multi-choice question (None: not picking);
     ``details_kept``: personal details are saved for later documents (the screen offers to drop them);
-    ``documents_made``: how many files of each name this consultation wrote (the next one is numbered "(2)"…).
+    ``documents_made``: how many files of each name this consultation wrote (the next one is numbered "(2)"…);
+    ``held``: a reading that waits for the user's yes/no before it is recorded (intake desk: a story's
+    restatement or an uncertain answer); ``tries``: failed readings at the state ``tries_at``.
     """
 
     resume: bool = False
@@ -27,6 +29,9 @@ class Pending:
     picked: list[str] | None = None
     details_kept: bool = False
     documents_made: dict[str, int] = field(default_factory=dict)
+    held: dict[str, Any] | None = None
+    tries: int = 0
+    tries_at: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pending:
@@ -35,7 +40,8 @@ class Pending:
         return cls(resume=bool(data.get("resume")), forget=bool(data.get("forget")),
                    editing=bool(data.get("editing")), picked=None if picked is None else list(picked),
                    details_kept=bool(data.get("details_kept")),
-                   documents_made={str(k): int(v) for k, v in (data.get("documents_made") or {}).items()})
+                   documents_made={str(k): int(v) for k, v in (data.get("documents_made") or {}).items()},
+                   held=data.get("held"), tries=int(data.get("tries") or 0), tries_at=str(data.get("tries_at") or ""))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object to store: only what is set."""
@@ -45,6 +51,10 @@ class Pending:
             data["picked"] = list(self.picked)
         if self.documents_made:
             data["documents_made"] = dict(self.documents_made)
+        if self.held is not None:
+            data["held"] = self.held
+        if self.tries:
+            data["tries"], data["tries_at"] = self.tries, self.tries_at
         return data
 
 

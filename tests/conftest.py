@@ -149,8 +149,10 @@ def chat(engine: Engine) -> Chat:
     return Chat(engine)
 
 
-CREDITOR_ANSWERS = ["/start", "1", "个人借款", "三千五", "1,2", "2023-05-01", "2025年3月", "1", "是", "江苏", "1"]
-DEBTOR_ANSWERS = ["/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "能分期", "是"]
+CREDITOR_ANSWERS = ["/start", "1", "个人借款", "2023年5月", "1", "三千五", "1,2", "2023-05-01", "2025年3月", "1", "是",
+                    "江苏"]
+DEBTOR_ANSWERS = ["/start", "2", "信用卡", "2.6万", "2025-01-15", "我收到传票了", "2026-11-01", "不知道", "能分期",
+                  "是"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

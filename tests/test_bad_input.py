@@ -104,12 +104,12 @@ def test_ordinary_text_without_a_session_gets_the_greeting(engine: Engine, befor
 
 AT_ROLE = ["/start"]
 AT_DEBT_TYPE = CREDITOR_ANSWERS[:2]
-AT_AMOUNT = CREDITOR_ANSWERS[:3]
-AT_EVIDENCE = CREDITOR_ANSWERS[:4]
-AT_DUE = CREDITOR_ANSWERS[:5]
-AT_DEMAND = CREDITOR_ANSWERS[:6]
-AT_ATTITUDE = CREDITOR_ANSWERS[:7]
-AT_PROVINCE = CREDITOR_ANSWERS[:9]
+AT_AMOUNT = CREDITOR_ANSWERS[:5]
+AT_EVIDENCE = CREDITOR_ANSWERS[:6]
+AT_DUE = CREDITOR_ANSWERS[:7]
+AT_DEMAND = CREDITOR_ANSWERS[:8]
+AT_ATTITUDE = CREDITOR_ANSWERS[:9]
+AT_PROVINCE = CREDITOR_ANSWERS[:11]
 AT_REVIEW = CREDITOR_ANSWERS
 NOT_UNDERSTOOD = "没看懂这个回答"
 UNKNOWN_BUTTON = "无法识别"
@@ -130,8 +130,9 @@ class Bad:
 
 TABLE = [
     # amounts
-    Bad("amount-vague", "amount", AT_AMOUNT, "三千多", "具体的数字"),
-    Bad("amount-roughly", "amount", AT_AMOUNT, "大概5000", "具体的数字"),
+    # an approximate amount is held and restated as a yes/no before anything is recorded (issue 15)
+    Bad("amount-vague", "amount", AT_AMOUNT, "三千多", "约3,000.00元"),
+    Bad("amount-roughly", "amount", AT_AMOUNT, "大概5000", "约5,000.00元"),
     Bad("amount-negative", "amount", AT_AMOUNT, "-500", "金额需要大于 0"),
     Bad("amount-zero", "amount", AT_AMOUNT, "0", "金额需要大于 0"),
     Bad("amount-rounds-to-zero", "amount", AT_AMOUNT, "0.001", "金额需要大于 0"),

@@ -52,7 +52,8 @@ def test_debtor_consultation_sued_credit_card(chat: Chat) -> None:
 
 
 def test_wage_arrears_point_to_labour_arbitration(chat: Chat) -> None:
-    run(chat, ["/start", "1", "工资", "单位拖欠工资", "8000", "3", "没有约定", "从未催要过", "2", "否", "跳过", "1"])
+    run(chat, ["/start", "1", "工资", "单位拖欠工资", "是", "1", "8000", "3", "没有约定", "从未催要过", "2", "否",
+               "跳过"])
     chat.press("确认无误")
     result = chat.text
     assert "劳动仲裁" in result and "《劳动争议调解仲裁法》第五条" in result
@@ -61,7 +62,8 @@ def test_wage_arrears_point_to_labour_arbitration(chat: Chat) -> None:
 
 
 def test_creditor_without_evidence_or_identity_is_warned(chat: Chat) -> None:
-    run(chat, ["/start", "1", "1", "2万", "没有书面证据", "没有约定", "从未催要过", "联系不上", "否", "跳过", "1"])
+    run(chat, ["/start", "1", "1", "不知道", "1", "2万", "没有书面证据", "没有约定", "从未催要过", "联系不上", "否",
+               "跳过"])
     chat.press("确认无误")
     result = chat.text
     assert "明确的被告" in result and "《民事诉讼法》第一百二十二条" in result
@@ -71,7 +73,7 @@ def test_creditor_without_evidence_or_identity_is_warned(chat: Chat) -> None:
 
 
 def test_debtor_restricted_gets_lifting_rules(chat: Chat) -> None:
-    run(chat, ["/start", "2", "个人", "5000", "2022-01-01", "限高", "暂时无力偿还", "否"])
+    run(chat, ["/start", "2", "个人", "5000", "2022-01-01", "限高", "限高", "暂时无力偿还", "否"])
     chat.press("确认无误")
     result = chat.text
     assert "G字头动车组列车全部座位" in result and "《限制消费规定》第九条" in result
@@ -94,7 +96,7 @@ def test_quick_topics(chat: Chat) -> None:
 def test_expired_limitation_changes_the_checklist(chat: Chat) -> None:
     # Due 2020-01-01, last demand 2024-06-01 (after the period ran out on 2023-01-03): the result must not
     # tell the user a demand will interrupt it, and must point to an acknowledgement (诉讼时效规定第十九条).
-    run(chat, ["/start", "1", "1", "5000", "1", "2020-01-01", "2024-06-01", "1", "是", "江苏", "1"])
+    run(chat, ["/start", "1", "1", "2019-06-01", "1", "5000", "1", "2020-01-01", "2024-06-01", "1", "是", "江苏"])
     chat.press("确认无误")
     result = chat.text
     assert "可能</b>已经届满" in chat.last[-1].html
@@ -103,7 +105,7 @@ def test_expired_limitation_changes_the_checklist(chat: Chat) -> None:
 
 
 def test_question_in_the_middle_of_a_consultation(chat: Chat) -> None:
-    run(chat, CREDITOR_ANSWERS[:5])
+    run(chat, CREDITOR_ANSWERS[:7])
     assert chat.state == "creditor.due_date"
     chat.say("支付令是什么？")
     assert "《民事诉讼法》第二百二十五条" in chat.text and chat.state == "creditor.due_date"

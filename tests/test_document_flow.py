@@ -25,10 +25,12 @@ from desks import documents as dialogue
 from flows.model import Inbound
 from storage import SessionStore, open_database
 
-GOODS_ANSWERS = ["/start", "1", "货款", "5000", "1", "2024-01-01", "2025-03-01", "1", "是", "江苏", "1"]
-JUDGED_ANSWERS = ["/start", "1", "个人借款", "5000", "1", "2023-05-01", "2025-03-01", "1", "是", "江苏", "3"]
+GOODS_ANSWERS = ["/start", "1", "货款", "1", "5000", "1", "2024-01-01", "2025-03-01", "1", "是", "江苏"]
+JUDGED_ANSWERS = ["/start", "1", "个人借款", "不知道", "3", *["不知道"] * 4, "5000", "1", "2023-05-01", "2025-03-01",
+                  "1",
+                  "是", "江苏"]
 PERSON_DEBTOR = ["/start", "2", "个人", "8000", "2025-01-15", "1", "1", "否"]
-JUDGED_DEBTOR = ["/start", "2", "信用卡", "8000", "2025-01-15", "4", "2", "否"]
+JUDGED_DEBTOR = ["/start", "2", "信用卡", "8000", "2025-01-15", "4", *["不知道"] * 4, "2", "否"]
 NAME, ID_NUMBER, THEIR_NAME = "王晓明", "320106198503120413", "李建国"
 
 

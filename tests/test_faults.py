@@ -33,8 +33,8 @@ from testing.wiring import application_builder, running
 Action = tuple[str, str]
 CREDITOR: list[Action] = [("say", a) for a in CREDITOR_ANSWERS] + [("say", "确认")]
 DEBTOR: list[Action] = [("say", "/start"), ("press", "我是债务人"), ("press", "信用卡"), ("say", "2.6万"),
-                        ("say", "2025-01-15"), ("press", "法院传票"), ("press", "能分期还"), ("press", "是"),
-                        ("press", "确认无误")]
+                        ("say", "2025-01-15"), ("press", "法院传票"), ("press", "不知道"), ("press", "不知道"),
+                        ("press", "能分期还"), ("press", "是"), ("press", "确认无误")]
 TYPED_DEBTOR: list[Action] = [("say", a) for a in DEBTOR_ANSWERS] + [("say", "确认")]
 FINAL = {"creditor.result", "debtor.result"}
 

@@ -32,7 +32,8 @@ def record(db_path: Path, user_id: int, steps: list[str]) -> Engine:
 @pytest.fixture
 def recorded(tmp_path: Path) -> Path:
     db = tmp_path / "xiaoe.db"
-    engine = record(db, 5_551_234_567, ["/start", "债权人", "借款", PERSONAL_TEXT, "3500", "借条", "选好了"])
+    engine = record(db, 5_551_234_567, ["/start", "债权人", "借款", "不知道", "还没起诉", PERSONAL_TEXT, "3500",
+                                        "借条", "选好了"])
     record(db, 5_559_999_999, ["/start", "债务人", "信用卡"])
     engine.store.db.close()
     return db
@@ -58,7 +59,7 @@ def test_export_one_session_anonymised_and_replayable(recorded: Path, tmp_path: 
     assert "甲某" in text and "13800000001" in text and "某省某市某区某路1号" in text
     (conversation,) = fixture_format.load(out)
     assert conversation.title == "测试" and conversation.today == TODAY
-    assert conversation.user.startswith("user-") and len(conversation.turns) == 7
+    assert conversation.user.startswith("user-") and len(conversation.turns) == 9
     assert [t.action for t in conversation.turns[:3]] == ["user", "user", "user"]
     assert conversation.turns[-1].state == "creditor.due_date"
     assert not replay(conversation, tmp_path / "replay.db", engine_factory=replay_engine).mismatches

@@ -250,8 +250,9 @@ def test_deep_link_hands_over_to_private_chats_and_two_consultations_stay_apart(
     world = World(botapi, tmp_path)
     group = botapi.group("欠薪维权群")
     alice, bob = Member(world, group, "Alice"), Member(world, group, "Bob")
-    alice_answers = ["1", "个人借款", "八千八百", "1,2", "2023年3月3日", "2025年1月", "1", "是", "浙江", "1", "确认"]
-    bob_answers = ["2", "信用卡", "4.7万", "2024年2月14日", "我收到传票了", "能分期", "是", "确认"]
+    alice_answers = ["1", "个人借款", "不知道", "1", "八千八百", "1,2", "2023年3月3日", "2025年1月", "1", "是", "浙江",
+                     "确认"]
+    bob_answers = ["2", "信用卡", "4.7万", "2024年2月14日", "我收到传票了", "不知道", "不知道", "能分期", "是", "确认"]
 
     async def scenario() -> None:
         async with running(world.app):

@@ -6,30 +6,33 @@ from conftest import CREDITOR_ANSWERS, Chat
 
 
 def test_back_undoes_the_last_answer(chat: Chat) -> None:
-    for answer in ["/start", "1", "个人借款", "5000"]:
+    for answer in ["/start", "1", "货款", "1", "5000"]:
         chat.say(answer)
     assert chat.state == "creditor.evidence"
     chat.say("返回")
     assert chat.state == "creditor.amount"
     assert "amount" not in chat.session().facts
     chat.press("返回上一步")
-    assert chat.state == "creditor.debt_type" and "debt_type" not in chat.session().facts
+    assert chat.state == "creditor.stage" and "stage" not in chat.session().facts
     chat.say("/back")
+    assert chat.state == "creditor.debt_type" and "debt_type" not in chat.session().facts
     chat.say("/back")
     assert chat.state == "start.role"
     assert "第一步" in chat.say("返回")[0].html
 
 
 def test_back_over_a_conditional_branch(chat: Chat) -> None:
-    for answer in ["/start", "1", "工资", "不确定", "3000"]:
+    for answer in ["/start", "1", "工资", "不确定", "是", "1", "3000"]:
         chat.say(answer)
     assert chat.state == "creditor.evidence"
-    chat.say("返回")
+    for _ in range(3):
+        chat.say("返回")
+    assert chat.state == "creditor.still_employed"
     chat.say("返回")
     assert chat.state == "creditor.wage_relation"
     chat.say("返回")
     chat.say("个人借款")
-    assert chat.state == "creditor.amount" and "wage_relation" not in chat.session().facts
+    assert chat.state == "creditor.loan_date" and "wage_relation" not in chat.session().facts
 
 
 def test_progress_counts_the_path(chat: Chat) -> None:
@@ -41,17 +44,21 @@ def test_progress_counts_the_path(chat: Chat) -> None:
 
 
 def test_skip_only_optional_questions(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:9]:
+    for answer in CREDITOR_ANSWERS[:11]:
         chat.say(answer)
     assert chat.state == "creditor.province"
     chat.say("跳过")
-    assert chat.state == "creditor.stage" and chat.session().facts["province"] is None
+    assert chat.state == "creditor.review" and chat.session().facts["province"] is None
+    chat.say("返回")
+    chat.say("不知道")  # 不知道 at an optional question is a skip
+    assert chat.state == "creditor.review" and chat.session().facts["province"] is None
+    chat.press("修改：目前进展")
     chat.say("跳过")
     assert chat.state == "creditor.stage" and "不能跳过" in chat.text
 
 
 def test_restart_starts_a_new_session(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         chat.say(answer)
     old = chat.session().id
     chat.say("重新开始")
@@ -59,7 +66,7 @@ def test_restart_starts_a_new_session(chat: Chat) -> None:
 
 
 def test_help_at_any_step_keeps_the_step(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         chat.say(answer)
     chat.say("帮助")
     assert "使用帮助" in chat.text and chat.state == "creditor.evidence"
@@ -90,14 +97,14 @@ def test_edit_that_opens_a_new_question_asks_it_then_returns(chat: Chat) -> None
 
 
 def test_review_command_lists_answers_without_moving(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         chat.say(answer)
     chat.say("/review")
     assert "3,500.00元" in chat.text and chat.state == "creditor.evidence"
 
 
 def test_multi_choice_toggles_and_exclusive_option(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         chat.say(answer)
     chat.press("借条")
     chat.press("聊天记录")
@@ -109,7 +116,7 @@ def test_multi_choice_toggles_and_exclusive_option(chat: Chat) -> None:
 
 
 def test_multi_choice_done_with_nothing_picked(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         chat.say(answer)
     chat.press("选好了")
     assert "至少选择一项" in chat.text and chat.state == "creditor.evidence"
@@ -135,10 +142,10 @@ def test_forged_button_data_is_refused(chat: Chat) -> None:
 
 
 def test_returning_user_is_asked_to_continue(chat: Chat) -> None:
-    for answer in CREDITOR_ANSWERS[:5]:
+    for answer in CREDITOR_ANSWERS[:7]:
         chat.say(answer)
     chat.say("/start")
-    assert "欢迎回来" in chat.text and "第5步/共10步" in chat.text
+    assert "欢迎回来" in chat.text and "第7步/共11步" in chat.text
     chat.press("继续上次")
     assert chat.state == "creditor.due_date" and chat.session().facts["amount"] == "3500.00"
     chat.say("/start")

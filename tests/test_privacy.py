@@ -33,7 +33,8 @@ from testing.wiring import application_builder, running
 botapi = botapi_fixtures.botapi
 
 # Alice's answers carry words found nowhere else, so any trace of them in the database can be seen.
-ALICE_ANSWERS = ["/start", "1", "个人借款", "37651", "1,2", "2023-05-17", "2025年3月", "1", "是", "江苏", "1"]
+ALICE_ANSWERS = ["/start", "1", "个人借款", "2023年5月", "1", "37651", "1,2", "2023-05-17", "2025年3月", "1", "是",
+                 "江苏"]
 ALICE_WORDS = ["37651", "37,651", "2023-05-17", "2023年5月17日"]
 
 
@@ -99,7 +100,7 @@ def test_forget_over_telegram_leaves_no_row_about_the_user(botapi: FakeBotAPI, e
 def test_every_table_with_user_rows_is_in_the_forget_registry(engine: Engine,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     chat = Chat(engine, 4242, 4242)
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         chat.say(answer)
     db = engine.store.db
     # Another feature adds a table of its own (documents, group data...): registered, it is covered.
@@ -140,7 +141,7 @@ def _age(db: Database, table: str, column: str, days: int) -> None:
 def test_retention_purges_old_transcripts_and_keeps_open_consultations(tmp_path: Path) -> None:
     engine = Engine(SessionStore(open_database(tmp_path / "r.db")), clock=lambda: TODAY)
     old, new = Chat(engine, 1, 1), Chat(engine, 2, 2)
-    for answer in CREDITOR_ANSWERS[:4]:
+    for answer in CREDITOR_ANSWERS[:6]:
         old.say(answer)
     old.say("/restart")  # the first consultation is closed, a new one open
     old.say("2")
@@ -148,7 +149,7 @@ def test_retention_purges_old_transcripts_and_keeps_open_consultations(tmp_path:
     _age(db, "transcript", "created_at", 40)
     _age(db, "processed_updates", "processed_at", 40)
     _age(db, "sessions", "updated_at", 40)
-    for answer in CREDITOR_ANSWERS[:3]:
+    for answer in CREDITOR_ANSWERS[:5]:
         new.say(answer)  # fresh rows, today
     fresh = db["transcript"].count_where("user_id = 2")
     now = clock.now_utc()
@@ -173,7 +174,7 @@ def test_retention_runs_at_start_up_and_in_the_turn_path(tmp_path: Path, monkeyp
     path = tmp_path / "s.db"
     engine = Engine(SessionStore(open_database(path)), clock=lambda: TODAY)
     chat = Chat(engine, 5, 5)
-    for answer in CREDITOR_ANSWERS[:3]:
+    for answer in CREDITOR_ANSWERS[:5]:
         chat.say(answer)
     _age(engine.store.db, "transcript", "created_at", 8)
     engine.store.db.close()
@@ -322,7 +323,7 @@ def test_export_for_admins_sends_an_anonymised_fixture(tmp_path: Path, monkeypat
     monkeypatch.setenv("XIAOE_ADMIN_IDS", "7")
     engine = Engine(SessionStore(open_database(tmp_path / "a.db")), clock=lambda: TODAY)
     user, admin_chat = Chat(engine, 424242, 424242), Chat(engine, 7, 7)
-    for answer in ["/start", "债权人", "借款", "我借给朋友张三5000，他电话13912345678"]:
+    for answer in ["/start", "债权人", "借款", "不知道", "还没起诉", "我借给朋友张三5000，他电话13912345678"]:
         user.say(answer)
     user.say("/export")
     assert "仅供本机器人的管理员" in user.text and not any(r.files for r in user.last)

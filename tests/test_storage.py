@@ -36,7 +36,7 @@ def test_transcript_records_every_message_with_states(chat: Chat) -> None:
     ins = [r for r in rows if r["direction"] == "in"]
     assert [r["text"] for r in ins] == ["/start", "1", "个人借款"]
     last_in = ins[-1]
-    assert (last_in["state_before"], last_in["state_after"]) == ("creditor.debt_type", "creditor.amount")
+    assert (last_in["state_before"], last_in["state_after"]) == ("creditor.debt_type", "creditor.loan_date")
     assert any(r["direction"] == "out" and r["kind"] == "question" for r in rows)
 
 

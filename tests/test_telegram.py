@@ -152,6 +152,8 @@ def test_debtor_consultation_by_buttons_folds_answers_into_questions(botapi: Fak
             await bob.say("2.6万")
             await bob.say("2025-01-15")
             await bob.press("法院传票")
+            await bob.press("不知道")
+            await bob.press("不知道")
             await bob.press("能分期还")
             await bob.press("是")
             assert bob.state == "debtor.review"
@@ -162,7 +164,7 @@ def test_debtor_consultation_by_buttons_folds_answers_into_questions(botapi: Fak
     assert bob.state == "debtor.result"
     assert "12348" in bob.text and "《" in bob.text
     answers = [c.params for c in botapi.calls_to("answerCallbackQuery")]
-    assert len(answers) == 6 and not any(a.get("show_alert") for a in answers)
+    assert len(answers) == 8 and not any(a.get("show_alert") for a in answers)
     assert botapi.unanswered_callback_queries() == []
 
 
@@ -172,7 +174,7 @@ def test_multi_choice_back_review_edit_and_restart(botapi: FakeBotAPI, engine: E
 
     async def scenario() -> None:
         async with running(app):
-            for answer in CREDITOR_ANSWERS[:4]:  # up to the evidence question (multi-choice)
+            for answer in CREDITOR_ANSWERS[:6]:  # up to the evidence question (multi-choice)
                 await alice.say(answer)
             assert alice.state == "creditor.evidence"
             evidence_id, _ = alice.button("借条")
@@ -190,7 +192,7 @@ def test_multi_choice_back_review_edit_and_restart(botapi: FakeBotAPI, engine: E
             assert alice.state == "creditor.evidence"
             alice.assert_one_live_keyboard()
             await alice.say("1")
-            for answer in CREDITOR_ANSWERS[5:]:
+            for answer in CREDITOR_ANSWERS[7:]:
                 await alice.say(answer)
             assert alice.state == "creditor.review"
             await alice.press("修改：欠款金额")
@@ -234,7 +236,7 @@ def test_text_with_markup_characters_is_escaped(botapi: FakeBotAPI, engine: Engi
 
     async def scenario() -> None:
         async with running(app):
-            for answer in CREDITOR_ANSWERS[:9]:
+            for answer in CREDITOR_ANSWERS[:11]:
                 await alice.say(answer)
             assert alice.state == "creditor.province"
             await alice.say("<b>&")
@@ -321,7 +323,7 @@ def test_bot_restarted_mid_consultation_continues_at_the_same_step(botapi: FakeB
 
     async def before() -> None:
         async with running(make_app(botapi, first)):
-            for answer in CREDITOR_ANSWERS[:3]:
+            for answer in CREDITOR_ANSWERS[:5]:
                 await alice.say(answer)
 
     run(before)
@@ -361,7 +363,7 @@ def test_redelivered_update_is_processed_once(botapi: FakeBotAPI, engine: Engine
             assert len([c for c in botapi.calls_to("sendMessage")][sends:]) == 1 + 2  # nothing for the copy
 
     run(scenario)
-    assert alice.state == "creditor.amount"
+    assert alice.state == "creditor.loan_date"
 
 
 def test_a_server_error_mid_delivery_is_retried_without_repeating_what_went_out(
@@ -405,7 +407,7 @@ def test_blocked_user_does_not_crash_and_others_are_served(botapi: FakeBotAPI, e
             await alice.say("个人借款")  # writing again unblocks; the consultation goes on
 
     run(scenario)
-    assert alice.state == "creditor.amount"
+    assert alice.state == "creditor.loan_date"
     assert any("blocked the bot" in r.getMessage() for r in caplog.records)
     refused = [c for c in botapi.calls if c.status == 403]
     assert len(refused) == 1 and refused[0].params["chat_id"] == alice.chat.id
@@ -522,7 +524,7 @@ def test_turn_latency(botapi: FakeBotAPI, engine: Engine, capsys: pytest.Capture
 
     async def scenario() -> None:
         async with running(app):
-            for answer in CREDITOR_ANSWERS[:3]:
+            for answer in CREDITOR_ANSWERS[:5]:
                 await alice.say(answer)
             for i in range(50):
                 text = "三千五" if i % 2 == 0 else "返回"

@@ -16,7 +16,8 @@ from messages.render import TEMPLATES_DIR, environment
 from storage import SessionStore, open_database
 
 CREDITOR_VARIANTS = {
-    "debt": [["1"], ["工资", "单位拖欠工资"], ["工资", "不确定"]],
+    "debt": [["1", "2023-05-01"], ["工资", "单位拖欠工资", "是"], ["工资", "不确定", "否", "2025-03-31"], ["2"],
+             ["1", "不知道"]],
     "evidence": ["1,2,3,4", "没有书面证据", "证人"],
     "due": ["2023-05-01", "没有约定", "2027-06-01"],
     "demand": ["2025-03-01", "从未催要过"],
@@ -27,11 +28,15 @@ CREDITOR_VARIANTS = {
 }
 DEBTOR_VARIANTS = {
     "kind": ["1", "2", "3", "4", "5"],
-    "overdue": ["2020-01-01", "还没有逾期"],
+    "overdue": ["2020-01-01", "2024年3月"],  # not overdue (no stage question): a run of its own below
     "stage": ["1", "2", "3", "4", "5", "6"],
     "ability": ["1", "2", "3"],
     "harassment": ["是", "否"],
 }
+
+
+JUDGED = ["2025-05-20", "判决书", "不知道", "2025-06-10"]  # service date, kind, small claims, performance end
+DEBTOR_STAGE_EXTRA = {"3": ["2025-05-01", "不知道"], "4": JUDGED, "5": ["1"], "6": ["2,3", "1"]}
 
 
 def _loaded_templates(monkeypatch: pytest.MonkeyPatch) -> set[str]:
@@ -67,21 +72,27 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     for debt, evidence, due, demand, attitude, identity, province, stage in zip(
         *(itertools.islice(itertools.cycle(v), 6) for v in CREDITOR_VARIANTS.values()), strict=True
     ):
-        creditor_runs.append(["/start", "1", *debt, "5000", evidence, due, demand, attitude, identity, province, stage])
+        extra = JUDGED if stage == "3" else []
+        creditor_runs.append(["/start", "1", *debt, stage, *extra, "5000", evidence, due, demand, attitude, identity,
+                              province])
     for stage in CREDITOR_VARIANTS["stage"]:
-        creditor_runs.append(["/start", "1", "1", "12万", "1", "2022-01-01", "从未催要过", "1", "是", "上海", stage])
+        extra = JUDGED if stage == "3" else []
+        creditor_runs.append(["/start", "1", "1", "2020-01-01", stage, *extra, "12万", "1", "2022-01-01", "从未催要过",
+                              "1", "是", "上海"])
     _results(engine, 1, creditor_runs)
     debtor_runs = [
-        ["/start", "2", kind, "2.6万", overdue, stage, ability, harassment]
+        ["/start", "2", kind, *(["不知道"] if kind == "4" else []), "2.6万", overdue, stage,
+         *DEBTOR_STAGE_EXTRA.get(stage, []), ability, harassment]
         for kind, overdue, stage, ability, harassment in zip(
             *(itertools.islice(itertools.cycle(v), 6) for v in DEBTOR_VARIANTS.values()), strict=True
         )
     ]
+    debtor_runs.append(["/start", "2", "1", "8000", "还没有逾期", "1", "否"])
     _results(engine, 2, debtor_runs)
     chat = Chat(engine, chat_id=3, user_id=3)
     chat.say("/start")
     chat.say("3")
-    for topic in range(1, 12):
+    for topic in range(1, 14):
         chat.say(str(topic))
         assert chat.state == "topics.answer", chat.text
         chat.press("其他话题")
@@ -96,6 +107,8 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat.say("/start")
     chat.say("1")
     chat.say("1")
+    chat.say("2023-01-01")  # loan date
+    chat.say("1")  # stage: not sued
     chat.say("5000")
     chat.say("9")
     chat.press("选好了")
@@ -104,9 +117,9 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         chat.say(bad)  # due date: too far, too early, impossible, unreadable
     chat.say("2023-01-01")
     chat.say("2030-01-01")  # demand in the future
-    for text in ["从未催要过", "1", "是", "香港", "火星", "跳过"]:
+    for text in ["从未催要过", "1", "是", "香港", "火星"]:
         chat.say(text)
-    assert chat.state == "creditor.stage"
+    assert chat.state == "creditor.province"
     chat.press_data("0|a|zz")
     chat.press_data("garbage")
     from desks.admin import AdminGate
@@ -122,17 +135,61 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     engine.handle(Inbound.typed(-5, 3, "hi", is_private=False))
     chat.say("/law 民法典 第一百八十八条")
     chat.press("民法典")
-    chat.say("1")  # last step of the creditor flow → review
+    chat.say("跳过")  # last step of the creditor flow → review
     chat.say("随便说说")
     chat.press("确认无误")
     chat.press("查看引用的法条")
     render("internal_error.html.j2")
     _reminders()
+    _intake(engine)
     _group_tour(engine)
     _documents(engine)
     all_templates = {str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.j2")}
     missing = all_templates - seen
     assert not missing, f"templates never rendered: {sorted(missing)}"
+
+
+def _intake(engine: Engine) -> None:
+    """The intake desk's notices: a story restated, corrected and declined; held answers; explanations;
+    the 1st/2nd/3rd failed try; questions out of turn."""
+    story = "朋友去年3月借了我两万，说好去年年底还，一直拖着，我上个月还催过他，有转账记录。能起诉吗？"
+    chat = Chat(engine, chat_id=6, user_id=6)
+    chat.say(story)
+    chat.press("有不对的")
+    chat.press("欠款金额")
+    chat.press("对")  # restatement → 对: recorded
+    chat.say("/restart")
+    chat.say(story)
+    chat.say("不对")  # story declined
+    chat.say("/restart")
+    chat.say("法院终本了，同事借我两万多一直不还，怎么办")  # no role: asked first
+    chat.press("债权人")
+    chat.say("/restart")
+    chat.say("我借给朋友两万块钱")
+    for _ in range(3):
+        chat.press("有不对的")
+        chat.press("❌")
+    chat.say("/restart")
+    chat.say("1")
+    chat.say("1")
+    chat.say("去年腊月")
+    chat.say("不对")  # a held date declined
+    chat.say("什么意思")
+    chat.say("为什么问这个")
+    chat.say("1")
+    for text in ["2", "是", "两万多", "对", "1万和5000", "对"]:
+        chat.say(text)
+    for bad in ["asdf", "qwer", "zxcv"]:
+        chat.say(bad)
+    chat.say("能起诉吗")
+    chat.say("会坐牢吗")
+    other = Chat(engine, chat_id=7, user_id=7)
+    for text in ["/start", "1", "2", "1", "5000"]:
+        other.say(text)
+    other.say("他现在一直已读不回，说好去年6月还的，我上个月还催过他一次")  # a story mid-way: noted
+    for text in ["对", "1,2", "知道名字"]:
+        other.say(text)
+    assert other.state == "creditor.identity_known", other.text
 
 
 def _reminders() -> None:
@@ -209,7 +266,8 @@ def _group_tour(engine: Engine) -> None:
 def _documents(engine: Engine) -> None:
     """Every documents question, the made/done/dropped notices and a refused identity number."""
     creditor = Chat(engine, chat_id=4, user_id=4)
-    for answer in ["/start", "1", "1", "5000", "1", "2024-01-01", "2025-03-01", "1", "是", "江苏", "1", "确认"]:
+    for answer in ["/start", "1", "1", "不知道", "1", "5000", "1", "2024-01-01", "2025-03-01", "1", "是", "江苏",
+                   "确认"]:
         creditor.say(answer)
     creditor.press("生成文书")
     for answer in ["1", "张三", "南京市鼓楼区中山北路1号", "13812345678", "李四", "杭州市西湖区文三路2号",
@@ -227,7 +285,7 @@ def _documents(engine: Engine) -> None:
         creditor.say(answer)
     assert creditor.state == "documents.done", creditor.text
     debtor = Chat(engine, chat_id=5, user_id=5)
-    for answer in ["/start", "2", "信用卡", "2.6万", "2025-01-15", "2", "2", "否", "确认"]:
+    for answer in ["/start", "2", "信用卡", "2.6万", "2025-01-15", "2", "2", "否", "确认"]:  # 正在被催收: no extra
         debtor.say(answer)
     debtor.press("生成文书")
     for answer in ["1", "跳过", "跳过", "跳过", "某某银行", "6688", "12期", "2027-01-10", "失业", "找工作中", "1"]:

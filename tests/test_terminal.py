@@ -59,7 +59,7 @@ def test_killed_process_resumes_at_the_same_step(tmp_path: Path) -> None:
     assert proc.stdin and proc.stdout
     proc.stdout.readline()  # welcome
     proc.stdout.readline()  # first question
-    for answer in CREDITOR_ANSWERS[1:6]:
+    for answer in CREDITOR_ANSWERS[1:8]:
         proc.stdin.write(answer + "\n")
         proc.stdin.flush()
         ack = json.loads(proc.stdout.readline())
@@ -70,7 +70,7 @@ def test_killed_process_resumes_at_the_same_step(tmp_path: Path) -> None:
     proc.wait(timeout=10)
     # A new process on the same database: offered to continue, then the same step and facts.
     out = _jsonl(tmp_path, ["继续"], user="carol")
-    assert "欢迎回来" in out[0]["text"] and "第6步/共10步" in out[0]["text"]
+    assert "欢迎回来" in out[0]["text"] and "第8步/共11步" in out[0]["text"]
     assert out[-1]["state"] == "creditor.last_demand"
     out = _jsonl(tmp_path, ["/review"], user="carol")
     joined = "\n".join(m["text"] for m in out)

@@ -56,7 +56,8 @@ def test_every_transition_fires() -> None:
 def test_first_matching_branch_wins() -> None:
     registry = load_registry()
     assert registry.next_state("creditor.debt_type", {"debt_type": "wages"}) == "creditor.wage_relation"
-    assert registry.next_state("creditor.debt_type", {"debt_type": "loan"}) == "creditor.amount"
+    assert registry.next_state("creditor.debt_type", {"debt_type": "loan"}) == "creditor.loan_date"
+    assert registry.next_state("creditor.debt_type", {"debt_type": "goods"}) == "creditor.stage"
     assert registry.next_state("start.role", {"role": "debtor"}) == "debtor.creditor_kind"
 
 

@@ -38,6 +38,12 @@ class Figures:
     story_facts: int = 0
     story_facts_right: int = 0
     story_wrong_silent: int = 0
+    engine_answers: int = 0
+    engine_recorded: int = 0
+    engine_wrong_silent: int = 0
+    engine_stories: int = 0
+    engine_story_silent: int = 0
+    engine_story_confirmed: int = 0
     misses: list[str] = field(default_factory=list)
 
 
@@ -66,6 +72,13 @@ class _Summary:
                     f"stories: {f.stories}, facts {f.story_facts_right}/{f.story_facts} read as expected "
                     f"({f.story_facts_right / f.story_facts:.1%}); wrong facts recorded without confirmation: "
                     f"{f.story_wrong_silent}"
+                )
+            if f.engine_answers:
+                terminalreporter.write_line(
+                    f"through the engine (intake desk): {f.engine_answers} answers typed at their question, "
+                    f"{f.engine_recorded} recorded at once, wrong facts recorded without confirmation: "
+                    f"{f.engine_wrong_silent}; {f.engine_stories} stories: facts recorded before 对: "
+                    f"{f.engine_story_silent}, facts recorded after 对: {f.engine_story_confirmed}"
                 )
             for miss in f.misses[:40]:
                 terminalreporter.write_line(f"  miss: {miss}")
@@ -180,6 +193,104 @@ def test_stories_read_as_expected(set_name: str):
     assert figures.story_facts
     assert wrong_silent == []
     assert figures.story_facts_right / figures.story_facts >= floor, figures.misses
+
+
+# ------------------------------------------------------------------------------ end to end, through the engine
+_BOOKKEEPING = ("__approx", "__precision", "__high")
+_SETUP = {"creditor.wage_relation": {"debt_type": "wages"}, "creditor.still_employed": {"debt_type": "wages"}}
+
+
+def _engine(tmp_path: Path, today: date):
+    from assembly import Engine
+    from storage import SessionStore, open_database
+
+    return Engine(SessionStore(open_database(tmp_path / "corpus.db")), clock=lambda: today, group_clock=lambda: 1e9,
+                  documents_dir=tmp_path / "out")
+
+
+def _typed(engine: Any, user: int, text: str) -> None:
+    from flows.model import Inbound
+
+    engine.handle(Inbound.typed(user, user, text))
+
+
+def _recorded(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in after.items() if before.get(k) != v and not k.endswith(_BOOKKEEPING)}
+
+
+@pytest.mark.parametrize("set_name", list(SETS))
+def test_answers_through_the_engine_record_nothing_unconfirmed(set_name: str, tmp_path: Path):
+    """Every corpus answer at a consultation question, typed to the real intake desk at that question:
+    what the session records in that turn must be what the corpus expects (a held reading records nothing)."""
+    files, _floor = SETS[set_name]
+    figures = FIGURES[set_name]
+    wrong: list[str] = []
+    user = 1000
+    for name in files:
+        data = _load(name)
+        today = date.fromisoformat(str(data["today"]))
+        engine = _engine(tmp_path / name, today)
+        for qid, case in _answer_cases(name):
+            flow = qid.split(".")[0]
+            if flow not in {"start", "creditor", "debtor"}:
+                continue
+            user += 1
+            _typed(engine, user, "/start")
+            session = engine.store.current(user, user)
+            session.state, session.facts = qid, ({} if flow == "start" else {"role": flow, **_SETUP.get(qid, {})})
+            engine.store.save(session)
+            before = dict(session.facts)
+            _typed(engine, user, str(case["text"]))
+            after = engine.store.current(user, user)
+            new = _recorded(before, after.facts if after else {})
+            node_id = qid.split(".")[1]
+            figures.engine_answers += 1
+            figures.engine_recorded += bool(new)
+            if "value" in case:
+                bad = {k: v for k, v in new.items() if k in case["value"] and v != case["value"][k]}
+                if node_id in new and node_id not in case["value"] and not bad:
+                    bad = {node_id: new[node_id]}
+            elif case.get("unknown"):
+                bad = {k: v for k, v in new.items() if k == node_id and v not in ("unknown", None)}
+            else:  # confirm / ask: nothing may be recorded before the user's yes
+                bad = {k: v for k, v in new.items() if k == node_id or k in case.get("confirm", {})}
+            if bad:
+                wrong.append(f"{qid} {case['text']!r} recorded {bad}")
+    figures.engine_wrong_silent = len(wrong)
+    assert figures.engine_answers
+    assert wrong == []
+
+
+@pytest.mark.parametrize("set_name", list(SETS))
+def test_stories_through_the_engine_are_recorded_only_after_yes(set_name: str, tmp_path: Path):
+    """Every corpus story typed as a first message to the real engine: nothing is recorded before 对
+    (except a sure one-fact answer to the role question)."""
+    files, _floor = SETS[set_name]
+    figures = FIGURES[set_name]
+    user = 5000
+    early: list[str] = []
+    for name in files:
+        data = _load(name)
+        today = date.fromisoformat(str(data["today"]))
+        engine = _engine(tmp_path / f"stories-{name}", today)
+        for story in data.get("stories") or []:
+            user += 1
+            _typed(engine, user, str(story["text"]))
+            session = engine.store.current(user, user)
+            recorded = _recorded({}, dict(session.facts) if session else {})
+            figures.engine_stories += 1
+            # A one-fact message ("有人欠我钱不还") is a plain answer to the role question: recorded when sure
+            # and right. Anything else recorded before 对 is a fact recorded without confirmation.
+            wrong = {k: v for k, v in recorded.items()
+                     if k not in story["facts"] or not _story_value_matches(k, story["facts"][k], v)}
+            if wrong or len(recorded) > 1:
+                early.append(f"story {story['id']}: {recorded}")
+            _typed(engine, user, "对")
+            session = engine.store.current(user, user)
+            figures.engine_story_confirmed += len(_recorded({}, session.facts if session else {}))
+    figures.engine_story_silent = len(early)
+    assert figures.engine_stories
+    assert early == []
 
 
 def test_every_question_is_explained():

@@ -23,9 +23,11 @@ _RUN = re.compile(
 )
 # What follows a number that is not money: dates, durations, counts, rates, percentages.
 _NOT_MONEY_AFTER = re.compile(
-    r"^(?:年|月|日|号|个|天|期|次|岁|点|%|％|分|周|星期|人|家|张|笔|成|倍|楼|栋|号线|小时|w?多?个月)"
+    r"^(?:年|月|日|号|个|天|期|次|岁|点|%|％|分|周|星期|人|家|张|笔|成|倍|楼|栋|幢|单元|室|层|户|号线|小时|w?多?个月)"
 )
 _NOT_MONEY_BEFORE = ("第", "星期", "周", "初", "廿", "腊月", "正月")
+_LONG_DIGITS = re.compile(r"\d{11,}")
+_NOT_MONEY_CUES = ("电话", "手机", "号码", "手机号", "卡号", "身份证", "微信号", "QQ", "qq")
 _RANGE_PAIR = re.compile(rf"^([一二两三四五六七八九])([一二两三四五六七八九])([{_MAGNITUDE}]+)$")
 _VAGUE_BEFORE = ("大概", "大约", "差不多", "约", "估计", "可能", "好像", "将近", "快")
 _CN_ONE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -67,6 +69,11 @@ def find_amounts(text: str) -> list[AmountReading]:
     for m in _RUN.finditer(s):
         num, approx_word, unit, after = m.group("num"), m.group("approx"), m.group("unit"), m.group("after")
         mag2 = m.group("mag2") or ""
+        if _LONG_DIGITS.search(num) or any(s[max(0, m.start() - 4) : m.start()].endswith(w) for w in _NOT_MONEY_CUES):
+            continue  # a phone, card or ID number, not money
+        lead = re.match(rf"[{_NUMERAL}]+(?=\d)", num)
+        skip = lead.end() if lead and not set(lead.group(0)) & _MAGNITUDE else 0
+        num = num[skip:]  # "张三3500": the 三 belongs to the name
         rest = s[m.end() :] if not (unit or after) else ""
         if not approx_word and not mag2:
             rest = s[m.end("num") :]
@@ -81,20 +88,20 @@ def find_amounts(text: str) -> list[AmountReading]:
         pair = None if approx_word else _RANGE_PAIR.match(num)
         if pair:  # 三五千 = 3000 to 5000
             scale = _magnitude_value(pair.group(3))
-            low, high = _CN_ONE[pair.group(1)] * scale, _CN_ONE[pair.group(2)] * scale
-            found.append(AmountReading(Decimal(low), True, False, m.group(0), m.start(), Decimal(high)))
+            low, top = _CN_ONE[pair.group(1)] * scale, _CN_ONE[pair.group(2)] * scale
+            found.append(AmountReading(Decimal(low), True, False, m.group(0)[skip:], m.start() + skip, Decimal(top)))
             continue
         value = _parse_prefix(num, "" if mag2 else unit or "")
         if value is None:
             continue
-        high = None
+        high: Decimal | None = None
         if mag2:
             value = (value * _magnitude_value(mag2)).quantize(Decimal("0.01"))
         if approx_word == "几":  # 十几万 = 10万 to 20万
             high = value * 2
         approx = bool(approx_word or after) or any(w in s[max(0, m.start() - 4) : m.start()] for w in _VAGUE_BEFORE)
         bare = not unit and not has_magnitude and "." not in num
-        found.append(AmountReading(value, approx, bare, m.group(0), m.start(), high))
+        found.append(AmountReading(value, approx, bare, m.group(0)[skip:], m.start() + skip, high))
     return _join_ranges(s, found)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flows.answers import normalise_multi, read_typed
 from flows.spec import Node, load_registry
+from text.amounts import MAX_AMOUNT
 from text.choices import match_choice, match_choices, parse_yes_no
 from text.dates import parse_date
 from text.errors import ParseError
@@ -32,6 +33,7 @@ WHY: tuple[str, ...] = tuple(_WORDS["why"])
 _WHY = re.compile(r"为(?:什么|啥|何)(?:要|你要|还要)?(?:问|知道|填)")
 _NEGATIVE_AMOUNT = re.compile(r"(?:^|[^\d])[-−负]\s*[\d一二两三四五六七八九]")
 SMALL_AMOUNT = Decimal(100)
+_APPROX_WORDS = re.compile(r"大概|大约|左右|差不多|估计|上下|来块")
 _REPAID = re.compile(r"还了|还过|已还|还回|还上了|还掉")
 
 
@@ -293,14 +295,24 @@ def _amount_facts(node: Node, value: Decimal, approx: bool, **extra: Any) -> dic
 def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | None:
     if _NEGATIVE_AMOUNT.search(s):
         return Ask("clarify", "amount_not_positive")
+    if re.search(r"\d[eE][+-]?\d", s):
+        return Ask("clarify", "unreadable")  # 1e999: a float, not money
+    if re.search(r"\d{11,}", s.replace(",", "")):
+        return Ask("clarify", "amount_too_large")
+    if re.fullmatch(r"0+(?:\.0+)?\s*(?:元|块)?", s):
+        return Ask("clarify", "amount_not_positive")
     amounts = find_amounts(s)
     if not amounts:
         return None
+    if any(a.value >= MAX_AMOUNT for a in amounts):
+        return Ask("clarify", "amount_too_large")
+    if any(a.value <= 0 for a in amounts):
+        return Ask("clarify", "amount_not_positive")
     if len(amounts) == 1:
         a = amounts[0]
         if a.high is not None:
             return Confirm(_amount_facts(node, a.value, True, **{f"{node.id}__high": str(a.high)}), "range", (a.text,))
-        if a.approx:
+        if a.approx or _APPROX_WORDS.search(s):
             return Confirm(_amount_facts(node, a.value, True), "approximate", (a.text,))
         if a.bare and a.value < SMALL_AMOUNT:
             return Confirm(_amount_facts(node, a.value, False), "small_amount", (a.text,))

@@ -95,14 +95,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "lunar",
         re.compile(
-            rf"(?P<ry>今年|去年|前年|明年)?(?:农历|阴历)?(?P<lm>正月|腊月|冬月|(?<=农历){_NUM}月|(?<=阴历){_NUM}月)"
+            rf"(?P<ry>今年|去年|前年|明年|\d{{4}}年)?(?:农历|阴历)?(?P<lm>正月|腊月|冬月|(?<=农历){_NUM}月|(?<=阴历){_NUM}月)"
             r"(?P<ld>初[一二三四五六七八九十]|二十[一二三四五六七八九]?|十[一二三四五六七八九]|廿[一二三四五六七八九]|三十)?"
         ),
     ),
     (
         "festival",
         re.compile(
-            r"(?P<ry>今年|去年|前年|明年)?(?P<f>春节前|春节后|过年前|过年后|年前|年后|过完年|春节|过年|除夕|大年三十)"
+            r"(?P<ry>今年|去年|前年|明年|\d{4}年)?(?P<f>春节前|春节后|过年前|过年后|年前|年后|过完年|春节|过年|除夕|大年三十)"
         ),
     ),
     (
@@ -226,6 +226,13 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
         return None
 
 
+def _named_lunar_year(word: str, this_year: int) -> int:
+    """The lunar year a year word names: 今年/去年/前年/明年 against this lunar year, or "2020年" itself."""
+    if word[:-1].isdigit():
+        return int(word[:-1])
+    return this_year + {"今年": 0, "去年": -1, "前年": -2, "明年": 1}[word]
+
+
 def _read_lunar(name: str, g: dict[str, str], text: str, start: int, today: date, future: bool) -> DateReading | None:
     """Lunar months, days and festivals (raises ValueError for a lunar date that does not exist)."""
     if name == "lunar":
@@ -233,7 +240,7 @@ def _read_lunar(name: str, g: dict[str, str], text: str, start: int, today: date
         day = _lunar_day(g["ld"]) if g.get("ld") else 1
         ly = _lunar_year_of(today)
         if g.get("ry"):
-            ly += {"今年": 0, "去年": -1, "前年": -2, "明年": 1}[g["ry"]]
+            ly = _named_lunar_year(g["ry"], ly)
             d = _lunar_to_solar(ly, month, day)
         else:
             d = _lunar_to_solar(ly, month, day)
@@ -245,7 +252,7 @@ def _read_lunar(name: str, g: dict[str, str], text: str, start: int, today: date
     if name == "festival" and g["f"] in {"除夕", "大年三十"}:
         ly = _lunar_year_of(today)
         if g.get("ry"):  # 除夕 belongs to the lunar year it closes: 去年除夕 is the eve of this 春节
-            ly += {"今年": 0, "去年": -1, "前年": -2, "明年": 1}[g["ry"]]
+            ly = _named_lunar_year(g["ry"], ly)
             return DateReading(_lunar_to_solar(ly + 1, 1, 1) - timedelta(days=1), "day", "lunar", text, start)
         eves = [_lunar_to_solar(y, 1, 1) - timedelta(days=1) for y in (ly - 1, ly, ly + 1, ly + 2)]
         past = [e for e in eves if e <= today]
@@ -256,7 +263,7 @@ def _read_lunar(name: str, g: dict[str, str], text: str, start: int, today: date
         word = g["f"]
         ly = _lunar_year_of(today)
         if g.get("ry"):
-            ly += {"今年": 0, "去年": -1, "前年": -2, "明年": 1}[g["ry"]]
+            ly = _named_lunar_year(g["ry"], ly)
         elif future and _lunar_to_solar(ly, 1, 1) < today:
             ly += 1
         elif not future and _lunar_to_solar(ly, 1, 1) > today:

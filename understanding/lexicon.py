@@ -50,3 +50,12 @@ def question_words(question_id: str) -> dict[str, Any]:
     """The synonyms entry of one question (empty when it has none)."""
     entry = synonyms().get(question_id) or {}
     return dict(entry)
+
+
+LABELS_FILE = Path(__file__).parent / "data" / "story_labels.yaml"
+
+
+@cache
+def story_labels() -> dict[str, Any]:
+    """understanding/data/story_labels.yaml: restatement labels and value words for story facts."""
+    return _load(LABELS_FILE)

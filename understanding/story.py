@@ -133,6 +133,9 @@ def _amount_readings(text: str, role: str | None) -> list[Reading]:
     return readings
 
 
+_FUTURE_KEYS = frozenset({"hearing_date", "performance_end"})
+
+
 def _date_key(text: str, d: DateReading, role: str | None) -> str | None:
     """The key of the nearest date cue in the same clause (after the date wins a tie)."""
     following = text[d.start + len(d.text) : d.start + len(d.text) + 2]
@@ -157,10 +160,13 @@ def _date_key(text: str, d: DateReading, role: str | None) -> str | None:
 def _date_readings(text: str, today: date, role: str | None) -> list[Reading]:
     readings: list[Reading] = []
     seen: set[str] = set()
+    ahead = {r.start: r for r in find_dates(text, today, future=True)}
     for d in find_dates(text, today):
         key = _date_key(text, d, role)
         if key is None or key in seen:
             continue
+        if key in _FUTURE_KEYS and d.start in ahead:
+            d = ahead[d.start]  # "12月20号开庭": the next 20 December, not the last one
         seen.add(key)
         sure = d.how == "explicit" and d.precision in {"day", "month"}
         readings.append(Reading(key, d.value.isoformat(), sure, d.text))

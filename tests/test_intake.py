@@ -1,0 +1,162 @@
+"""The intake desk (issue 15): stories restated before anything is kept, answers in the user's words,
+doubts, failed tries, stage questions and questions asked out of turn."""
+
+from __future__ import annotations
+
+from conftest import Chat
+
+
+def _facts(chat: Chat) -> dict:
+    return {k: v for k, v in chat.session().facts.items() if "__" not in k}
+
+
+STORY = "朋友去年3月借了我两万，说好去年年底还，到现在一直拖着，我上个月还催过他，有微信转账记录，没有借条。他在东莞。"
+
+
+def test_a_story_is_restated_once_and_kept_only_after_yes(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    assert chat.text.startswith("我理解的是") and "对吗" in chat.text
+    assert [label for label, _ in chat.buttons] == ["✅ 对", "✏️ 有不对的"]
+    assert _facts(chat) == {}  # nothing recorded before 对
+    chat.press("对")
+    facts = _facts(chat)
+    assert facts["role"] == "creditor" and facts["amount"] == "20000.00" and facts["evidence"] == ["transfer"]
+    assert facts["province"] == "广东" and facts["attitude"] == "admits"
+    # Only what the story did not say is asked: the stage (debt type and loan date were told).
+    assert chat.state == "creditor.stage"
+    chat.say("还没起诉")
+    assert chat.state == "creditor.identity_known"  # amount … attitude were told: passed without asking
+    chat.say("返回")  # the skipped questions were real steps: back goes over them to the last answer
+    assert chat.state == "creditor.stage"
+
+
+def test_a_wrong_fact_is_dropped_and_then_asked(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.press("有不对的")
+    assert "哪一项不对" in chat.text
+    chat.press("欠款金额")
+    assert "amount" not in chat.session().pending.held["facts"]
+    chat.press("对")
+    assert "amount" not in chat.session().facts and chat.state == "creditor.stage"
+    chat.say("还没起诉")
+    assert chat.state == "creditor.amount"  # the dropped fact is asked
+    chat.say("5000")
+    assert chat.session().facts["amount"] == "5000.00"
+
+
+def test_a_story_without_a_role_asks_the_role_first(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("法院终本了，同事借我两万多一直不还，怎么办")
+    assert "你是哪一方" in chat.text and _facts(chat) == {}
+    chat.press("债权人")
+    assert "我理解的是" in chat.text and "约20,000.00元" in chat.text
+    chat.say("对")
+    assert chat.session().facts["amount__approx"] is True and chat.session().facts["stage"] == "terminated"
+
+
+def test_contradicting_facts_are_neither_kept_and_are_asked(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("花呗欠了8000，还没逾期，但是催收天天打电话")
+    assert "对不上" in chat.text
+    chat.press("对")
+    assert "overdue_since" not in chat.session().facts and "stage" not in chat.session().facts
+    assert chat.state == "debtor.overdue_since"
+
+
+def test_uncertain_answers_are_confirmed_before_they_are_kept(chat: Chat) -> None:
+    for text in ["/start", "1", "货款", "1"]:
+        chat.say(text)
+    assert chat.state == "creditor.amount"
+    chat.say("2")
+    assert "2.00元" in chat.text and "吗" in chat.text and "amount" not in chat.session().facts
+    chat.say("不对")
+    assert chat.state == "creditor.amount" and "amount" not in chat.session().facts
+    chat.say("两万多")
+    assert "约20,000.00元" in chat.text and "amount" not in chat.session().facts
+    chat.press("对")
+    assert chat.session().facts["amount"] == "20000.00" and chat.session().facts["amount__approx"] is True
+    assert chat.state == "creditor.evidence"
+
+
+def test_a_number_at_a_typed_question_is_never_a_button(chat: Chat) -> None:
+    for text in ["/start", "1", "货款", "1", "5000", "1,2"]:
+        chat.say(text)
+    assert chat.state == "creditor.due_date"
+    history = len(chat.session().history)
+    chat.say("1")
+    assert chat.state == "creditor.due_date" and len(chat.session().history) == history
+
+
+def test_dont_know_where_allowed_and_not_where_a_number_is_needed(chat: Chat) -> None:
+    for text in ["/start", "1", "货款", "1"]:
+        chat.say(text)
+    chat.say("不知道")
+    assert chat.state == "creditor.amount" and "amount" not in chat.session().facts
+    for text in ["5000", "1"]:
+        chat.say(text)
+    chat.say("记不清了")
+    assert chat.session().facts["due_date"] == "unknown" and chat.state == "creditor.last_demand"
+    assert "不知道" in chat.text  # the acknowledgement says what was recorded
+
+
+def test_what_does_it_mean_and_why_get_the_explanation(chat: Chat) -> None:
+    for text in ["/start", "1", "货款", "1"]:
+        chat.say(text)
+    chat.say("什么意思")
+    assert "意思是" in chat.text and "举个例子" in chat.text and chat.state == "creditor.amount"
+    chat.say("为什么问这个")
+    assert chat.text.startswith("💡") and "为什么问" in chat.text and chat.state == "creditor.amount"
+
+
+def test_failed_tries_never_repeat_and_the_third_offers_a_way_out(chat: Chat) -> None:
+    for text in ["/start", "1", "货款", "1", "5000", "1,2", "2024-06-30"]:
+        chat.say(text)
+    assert chat.state == "creditor.last_demand"
+    chat.say("asdf")
+    first = chat.last[0].html
+    chat.say("qwer")
+    second = chat.last[0].html
+    assert first != second
+    chat.say("zxcv")
+    assert "12348" in chat.text and "什么意思" in chat.text
+    chat.press("不知道，先跳过")
+    assert chat.session().facts["last_demand"] == "unknown" and chat.state == "creditor.attitude"
+
+
+def test_questions_out_of_turn_are_answered_then_the_step_shown(chat: Chat) -> None:
+    for text in ["/start", "1", "货款", "1"]:
+        chat.say(text)
+    chat.say("他们说不还就要坐牢，是真的吗？")
+    assert "欠钱会坐牢吗" in chat.text and "《刑法》第三百一十三条" in chat.text
+    assert chat.last[-1].state == "creditor.amount" and "多少钱" in chat.last[-1].html
+    chat.say("外星人会来要债吗？")
+    assert "没有现成的答案" in chat.text and "12348" in chat.text and chat.state == "creditor.amount"
+
+
+def test_a_question_after_the_result_is_answered(chat: Chat) -> None:
+    for text in ["/start", "2", "信用卡", "2.6万", "2025-01-15", "催收", "分期", "否", "确认"]:
+        chat.say(text)
+    assert chat.state == "debtor.result"
+    chat.say("会上征信吗")
+    assert "📚 征信" in chat.text and chat.state == "debtor.result"
+
+
+def test_each_stage_asks_its_own_questions(chat: Chat) -> None:
+    for text in ["/start", "2", "网贷"]:
+        chat.say(text)
+    assert chat.state == "debtor.lender_licensed"
+    for text in ["不知道", "3万", "2025-05-01", "传票"]:
+        chat.say(text)
+    assert chat.state == "debtor.sued_date"
+    chat.say("不知道")
+    assert chat.state == "debtor.hearing_date"
+    chat.say("2026-12-10")
+    assert chat.session().facts["hearing_date"] == "2026-12-10" and chat.state == "debtor.ability"
+
+
+def test_not_overdue_skips_the_stage_question(chat: Chat) -> None:
+    for text in ["/start", "2", "花呗", "8000", "还没逾期"]:
+        chat.say(text)
+    assert chat.state == "debtor.ability" and "stage" not in chat.session().facts
