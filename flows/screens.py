@@ -16,6 +16,7 @@ from flows.spec import FlowRegistry, Node
 from law.advice import advice_context
 from law.lpr import latest_row
 from messages import render
+from messages.sections import applicable
 from storage.sessions import Session
 
 NAV_BACK, NAV_SKIP, NAV_HELP, NAV_RESTART = "back", "skip", "help", "restart"
@@ -92,7 +93,7 @@ def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
     """The analysis for these facts, with 查看法条 / 修改信息 / 重新开始."""
     node = registry.node(session.state)
     context = advice_context(node.flow, session.facts, today)  # session.flow is only updated when saved
-    rendered = render(node.template, **context)
+    rendered = render(node.template, sections=applicable(node.flow, context), **context)
     rows: tuple[tuple[Button, ...], ...] = (
         (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
         (Button("✏️ 修改信息", cb.encode(session.turn, cb.REVISE)),
