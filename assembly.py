@@ -9,6 +9,7 @@ old cascade, and it matters:
  500  law lookup     /law, /calc and the read-only 📖 buttons
  600  admin          operator commands (``XIAOE_ADMIN_IDS``)
  800  documents      absorbs personal details from answers, prefills questions, writes the .docx
+ 850  results        result sections, 查看依据, /result; asks before typed 重新开始/取消; text typed on a result
  900  consultation   the flows; last, because it reads whatever typed text nobody else took
 ====  =============  ===============================================================================
 
@@ -35,6 +36,7 @@ from desks.documents import DocumentDesk
 from desks.group import GroupDesk
 from desks.law_lookup import LawLookupDesk
 from desks.privacy import PrivacyDesk
+from desks.results import ResultsDesk
 from flows.model import Inbound
 from flows.spec import FlowRegistry, load_registry
 from recordings import format as fixture_format
@@ -44,7 +46,8 @@ from storage import SessionStore, open_database
 from storage.retention import Retention, retention_days_from_env
 
 # Every desk class, in priority order (the same order the core sorts the instances into).
-DESKS: tuple[type[Desk], ...] = (PrivacyDesk, GroupDesk, LawLookupDesk, AdminDesk, DocumentDesk, ConsultationDesk)
+DESKS: tuple[type[Desk], ...] = (PrivacyDesk, GroupDesk, LawLookupDesk, AdminDesk, DocumentDesk, ResultsDesk,
+                                 ConsultationDesk)
 
 
 class Engine(Core):
@@ -73,7 +76,8 @@ class Engine(Core):
         self.documents = DocumentDesk(store, registry, clock, documents_dir or Path("out"), outbox)
         self.admin = AdminDesk(store.db, registry, admins, exporter=export_for_admins)
         self.privacy = PrivacyDesk(Retention(store.db, retention_days_from_env()))
-        desks = [self.privacy, self.group, LawLookupDesk(), self.admin, self.documents, ConsultationDesk(registry)]
+        desks = [self.privacy, self.group, LawLookupDesk(), self.admin, self.documents, ResultsDesk(store),
+                 ConsultationDesk(registry)]
         super().__init__(store, registry, desks, clock)
         self.group.private_only = private_only(self.commands())
 

@@ -1,0 +1,126 @@
+"""Layered results: section buttons, 返回摘要, 查看依据 pages, 名词解释, /result, typed text after a result,
+and 重新开始/取消 asking first (issue 16)."""
+
+from __future__ import annotations
+
+from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, Chat
+
+from desks.results import PAGE
+
+
+def _finish(chat: Chat, answers: list[str] = CREDITOR_ANSWERS) -> None:
+    for answer in answers:
+        chat.say(answer)
+    chat.press("确认无误")
+    assert chat.state.endswith(".result")
+
+
+def test_a_section_button_shows_the_section_and_returns_to_the_summary(chat: Chat) -> None:
+    _finish(chat)
+    summary = chat.text
+    chat.press("时效")
+    assert "诉讼时效" in chat.text and chat.text != summary
+    assert any("返回摘要" in label for label, _ in chat.buttons)
+    chat.press("返回摘要")
+    assert chat.text == summary and chat.state == "creditor.result"
+
+
+def test_next_section_walks_every_section(chat: Chat) -> None:
+    _finish(chat)
+    labels = [label for label, data in chat.buttons if "|S|s:" in data]
+    seen = []
+    chat.press(labels[0])
+    seen.append(chat.text)
+    while any("下一节" in label for label, _ in chat.buttons):
+        chat.press("下一节")
+        seen.append(chat.text)
+    assert len(seen) == len(labels) and len(set(seen)) == len(seen)
+
+
+def test_basis_pages_hold_at_most_eight_articles(chat: Chat) -> None:
+    _finish(chat)
+    chat.press("起诉")
+    label = next(label for label, _ in chat.buttons if "查看依据" in label)
+    count = int(label.split("（")[1].rstrip("）"))
+    chat.press("查看依据")
+    seen = 0
+    while True:
+        articles = [lbl for lbl, data in chat.buttons if "|L|" in data]
+        assert 0 < len(articles) <= PAGE
+        seen += len(articles)
+        if not any("下一页" in lbl for lbl, _ in chat.buttons):
+            break
+        chat.press("下一页")
+    assert seen == count
+    chat.press("📖")
+    assert "第" in chat.text  # the article text
+    chat.press_data(next(data for lbl, data in chat.buttons if "返回这一节" in lbl)) if any(
+        "返回这一节" in lbl for lbl, _ in chat.buttons) else None
+
+
+def test_glossary_explains_the_terms_of_a_section(chat: Chat) -> None:
+    _finish(chat)
+    chat.press("支付令")
+    chat.press("名词解释")
+    assert "支付令：" in chat.text and "您" not in chat.text
+
+
+def test_typed_text_after_the_result_never_resends_it(chat: Chat) -> None:
+    _finish(chat)
+    summary = chat.text
+    chat.say("嗯嗯好的谢谢")
+    assert summary not in chat.text and "想看哪一部分" in chat.text
+    assert any("|S|s:" in data for _, data in chat.buttons)
+    chat.say("支付令是什么？")
+    assert "支付令" in chat.text and summary not in chat.text
+    chat.say("1")  # a number presses the summary's first button (the first section)
+    assert "下一步" in chat.text or "✅" in chat.text
+
+
+def test_result_command_shows_the_last_result_after_a_restart(chat: Chat) -> None:
+    _finish(chat)
+    summary = chat.text
+    chat.press("重新开始")
+    assert "确定要重新开始吗" in chat.text and chat.state == "creditor.result"
+    chat.press("确定重新开始")
+    assert chat.state == "start.role" and any("查看上次结果" in label for label, _ in chat.buttons)
+    chat.press("查看上次结果")
+    assert chat.text == summary
+    chat.say("/result")
+    assert chat.text == summary
+    chat.press("时效")  # the last result's sections still open
+    assert "诉讼时效" in chat.text
+
+
+def test_result_command_without_a_result(chat: Chat) -> None:
+    chat.say("/result")
+    assert "还没有可以查看的结果" in chat.text
+
+
+def test_declining_the_restart_keeps_everything(chat: Chat) -> None:
+    _finish(chat, DEBTOR_ANSWERS)
+    before = chat.session().facts
+    chat.say("重新开始")
+    chat.press("不了")
+    assert chat.state == "debtor.result" and chat.session().facts == before
+
+
+def test_a_stale_confirmation_is_refused(chat: Chat) -> None:
+    _finish(chat)
+    chat.say("取消")
+    confirm = next(data for label, data in chat.buttons if "确定结束" in label)
+    chat.press("不了")
+    chat.press("修改信息")
+    chat.press_data(confirm)
+    assert chat.last[0].alert and chat.session() is not None
+
+
+def test_role_can_be_changed_from_the_review(chat: Chat) -> None:
+    for answer in CREDITOR_ANSWERS:
+        chat.say(answer)
+    old = chat.session().id
+    chat.press("修改身份")
+    assert "确定要修改身份吗" in chat.text and chat.state == "creditor.review"
+    chat.press("确定修改身份")
+    session = chat.session()
+    assert session.id != old and session.facts["role"] == "debtor" and chat.state.startswith("debtor.")
