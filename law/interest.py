@@ -189,7 +189,7 @@ def interest_cap(
         verdict = "没有超过上限"
     summary = (
         f"民间借贷利率上限为年利率{fmt_pct(cap)}%（{lpr_text} × 4）；"
-        f"您的约定折合年利率{fmt_pct(user_annual)}%，{verdict}。"
+        f"你的约定折合年利率{fmt_pct(user_annual)}%，{verdict}。"
     )
     if unit != "year":
         cautions.append(

@@ -230,7 +230,7 @@ def limitation(
         citations.append("civil-code:第一百八十九条")
         if demand_date is not None:
             given.append(demand_date)
-            breakdown.append(f"您提供的催要日期{fmt_date(demand_date)}按“提出履行请求”的中断事由处理。")
+            breakdown.append(f"你提供的催要日期{fmt_date(demand_date)}按“提出履行请求”的中断事由处理。")
         if due_date > today:
             cautions.append(f"还款期限（{fmt_date(due_date)}）还没到；时效从到期后才开始计算。以下按到期日计算。")
     else:
@@ -270,7 +270,7 @@ def limitation(
             breakdown.append(f"{fmt_date(day)}发生中断，三年从这一天重新计算（民法典第一百九十五条）。")
         cautions.append(
             "催要要能证明已经到达对方（诉讼时效规定第八条）；因起诉、申请仲裁、申请支付令等引起的中断，三年从有关程序终结时起"
-            "重新计算（民法典第一百九十五条），本计算按您提供的日期计算，会偏早。"
+            "重新计算（民法典第一百九十五条），本计算按你提供的日期计算，会偏早。"
         )
     for day, why in ignored:
         breakdown.append(f"{fmt_date(day)}{why}，不产生中断效果。")
@@ -292,7 +292,7 @@ def limitation(
 
     expired, days_left = _status_lines(end, today)
     if expired:
-        summary = f"按您提供的日期，诉讼时效已于{fmt_date(end.last_day)}届满。"
+        summary = f"按你提供的日期，诉讼时效已于{fmt_date(end.last_day)}届满。"
         cautions.append(
             "时效届满不等于债务消灭：债务人可以提出不履行的抗辩（民法典第一百九十二条），但法院不会主动适用时效"
             "（民法典第一百九十三条），债务人不提，法院照样审理；届满后债务人同意履行或自愿履行的，不能再以时效抗辩，已履行的不能要回"
@@ -320,7 +320,7 @@ def limitation(
             "中断也不能延长这二十年，只有特殊情况下法院才可以根据权利人的申请决定延长（民法典第一百八十八条第二款）。"
         )
     cautions.append(
-        "本计算假设您提供的日期准确，且期间没有发生中止事由（如最后六个月内的不可抗力，民法典第一百九十四条）；"
+        "本计算假设你提供的日期准确，且期间没有发生中止事由（如最后六个月内的不可抗力，民法典第一百九十四条）；"
         "诉讼时效期间和计算方法由法律规定，当事人约定无效（第一百九十七条）。"
     )
     citations += ["civil-code:第一百九十四条", "civil-code:第一百九十七条"]
