@@ -137,6 +137,27 @@ def _labour(facts: dict[str, Any], due: date | None, demand: date | None, today:
     }
 
 
+def _likely_procedure(context: dict[str, Any]) -> dict[str, Any]:
+    """The procedure a suit can use and its fee: no small claims or summary procedure for a defendant who
+    cannot be found (民事诉讼法第一百六十六条第四项; 民诉法解释第二百五十七条第一项); small claims only when
+    the amount is within the province's limit; the payment order only when due and the debtor is reachable.
+    """
+    if context["unreachable"]:
+        procedure = "ordinary"
+    elif context["small_claims"].result.get("eligible"):
+        procedure = "small_claims"
+    else:
+        procedure = "summary"
+    fees = {"ordinary": "fee_ordinary", "summary": "fee_summary", "small_claims": "fee_small"}
+    return {
+        "likely_procedure": procedure,
+        "likely_procedure_zh": {"ordinary": "普通程序", "summary": "简易程序", "small_claims": "小额诉讼"}[procedure],
+        "fee_likely": context[fees[procedure]],
+        "payment_order_possible": not context["not_yet_due"] and not context["unreachable"]
+        and context["identity_known"] and not context["is_labour"],
+    }
+
+
 def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     """Figures and flags for a creditor: fees, small claims, limitation, deadlines after a judgment."""
     amount = Decimal(facts["amount"])
@@ -199,6 +220,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         **common,
         **_judgment_context(facts, today, "creditor"),
     }
+    context.update(_likely_procedure(context))
     if debt_type == "wages":
         context.update(_labour(facts, due, demand, today))
     else:

@@ -31,7 +31,7 @@ APPEAL_DAYS = {"judgment": 15, "ruling": 10}
 DOC_ZH = {"judgment": "判决书", "ruling": "裁定书"}
 RETRIAL_MONTHS = 6
 TRANSITION_DATE = date(2020, 8, 20)
-NO_HOLIDAY_DATA = "节假日数据只覆盖2004—2026年，最后一日是否顺延无法核对；请按未顺延的日期安排。"
+NO_HOLIDAY_DATA = "这一年的放假安排还没法核对，最后一天如果碰上节假日可能顺延；请按没顺延的日期安排，不要拖到最后。"
 
 
 def add_months(start: date, months: int) -> date:
