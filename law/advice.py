@@ -45,6 +45,11 @@ def _safe(fn: Any, *args: Any, **kwargs: Any) -> Calculation | None:
         return None
 
 
+def _result(calc: Calculation | None) -> dict[str, Any]:
+    """A calculator's result dict ({} for no calculation or a non-dict result)."""
+    return calc.result if calc is not None and isinstance(calc.result, dict) else {}
+
+
 def _choice(facts: dict[str, Any], key: str) -> str:
     """A choice fact as stored, or "unknown" when it was not asked or not answered."""
     value = facts.get(key)
@@ -74,8 +79,8 @@ def _judgment_context(facts: dict[str, Any], today: date, role: str) -> dict[str
         appeal = _safe(appeal_deadline, served, kind_used, small == "yes", today=today)
         if small == "yes":
             retrial = _safe(retrial_deadline, served, today=today)
-        elif appeal is not None and appeal.result["expired"]:
-            retrial = _safe(retrial_deadline, appeal.result["last_day"] + timedelta(days=1), today=today)
+        elif _result(appeal).get("expired"):
+            retrial = _safe(retrial_deadline, _result(appeal)["last_day"] + timedelta(days=1), today=today)
     return {
         "service_date": served,
         "service_unknown": served is None,
@@ -85,7 +90,7 @@ def _judgment_context(facts: dict[str, Any], today: date, role: str) -> dict[str
         "appeal": appeal,
         "retrial": retrial,
         # the judgment may not be effective yet: an appeal is still possible (or we cannot tell)
-        "appeal_open": small != "yes" and (served is None or (appeal is not None and not appeal.result["expired"])),
+        "appeal_open": small != "yes" and (served is None or (appeal is not None and not _result(appeal)["expired"])),
     }
 
 
@@ -144,7 +149,7 @@ def _likely_procedure(context: dict[str, Any]) -> dict[str, Any]:
     """
     if context["unreachable"]:
         procedure = "ordinary"
-    elif context["small_claims"].result.get("eligible"):
+    elif _result(context["small_claims"]).get("eligible"):
         procedure = "small_claims"
     else:
         procedure = "summary"
@@ -179,7 +184,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     is_loan = debt_type == "loan"
     performance_end = stored_date(facts.get("performance_end"))
     common = _common(facts, today)
-    start = limitation.result.get("start") if limitation and isinstance(limitation.result, dict) else None
+    start = _result(limitation).get("start")
     basis_day = common["loan_date"] or due
     context = {
         "amount": amount,
@@ -210,7 +215,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "fee_enforcement": enforcement_fee(amount),
         "small_claims": small_claims(amount, facts.get("province"), today=today),
         "limitation": limitation,
-        "limitation_expired": bool(limitation and limitation.result["expired"]),
+        "limitation_expired": bool(_result(limitation).get("expired")),
         "long_stop_near": bool(start and (today - start).days > 365 * LONG_STOP_WARNING_YEARS),
         "performance_end": performance_end,
         "performance_unknown": performance_end is None,
@@ -262,7 +267,7 @@ def debtor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "ability": facts.get("ability"),
         "harassment": facts.get("harassment") == "yes",
         "limitation": limitation,
-        "limitation_possibly_expired": bool(limitation and limitation.result["expired"]),
+        "limitation_possibly_expired": bool(_result(limitation).get("expired")),
         "pre_civil_code": basis_day is not None and basis_day < CIVIL_CODE_DATE,
         "transitional_cap": _transitional(common["loan_date"], common["sued_date"] or today)
         if kind in {"person", "company"} else None,
