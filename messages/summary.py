@@ -54,25 +54,34 @@ def _day(kind: str, value: Any, today: date) -> Deadline | None:
 
 
 def candidates(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], today: date) -> list[Deadline]:
-    """Every deadline these facts let us date, before choosing the nearest."""
+    """Every deadline these facts let us date, before choosing the nearest.
+
+    The advice context's own calculations (``appeal``, ``enforcement_deadline``, ``labour_deadline``:
+    unknown facts already taken cautiously for the role) are used when present.
+    """
     stage = context.get("stage")
     found: list[Deadline | None] = []
     if stage == "sued":
         found.append(_day("hearing", facts.get("hearing_date"), today))
     if role == "creditor":
         if context.get("is_labour"):
-            return [d for d in found if d]
-        if stage == "not_sued":
+            found.append(_from_calc("labour_dated", context.get("labour_deadline")))
+        elif stage == "not_sued":
             found.append(_from_calc("limitation", context.get("limitation")))
-        if stage == "judged":
+        elif stage == "judged":
+            calc = context.get("enforcement_deadline")
             end = stored_date(facts.get("performance_end"))
-            if end:
-                found.append(_from_calc("enforcement", _calc(enforcement_deadline, end, today=today)))
+            if calc is None and end is not None:
+                calc = _calc(enforcement_deadline, end, today=today)
+            found.append(_from_calc("enforcement", calc))
     elif stage == "judged":
-        served = stored_date(facts.get("service_date"))
-        kind = facts.get("doc_kind") if facts.get("doc_kind") in ("judgment", "ruling") else "judgment"
-        if served and facts.get("small_claims_case") != "yes":
-            found.append(_from_calc("appeal", _calc(appeal_deadline, served, kind, today=today)))
+        appeal = context.get("appeal") if "appeal" in context else None
+        if appeal is None and "appeal" not in context:
+            served = stored_date(facts.get("service_date"))
+            kind = facts.get("doc_kind") if facts.get("doc_kind") in ("judgment", "ruling") else "ruling"
+            if served and facts.get("small_claims_case") != "yes":
+                appeal = _calc(appeal_deadline, served, kind, today=today)
+        found.append(_from_calc("appeal", appeal))
         found.append(_day("performance_end", facts.get("performance_end"), today))
     return [d for d in found if d]
 
