@@ -90,3 +90,27 @@ def test_every_statement_line_cites_or_is_practical() -> None:
             bare = re.sub(r"\{\{.*?\}\}", "", line)
             uncited = re.search(r"《[^》]+》第[一二三四五六七八九十百零]+条", bare)
             assert not uncited, f"{path.name}: uncited {line[:60]}"
+
+
+def _statement_fragments(body: str) -> list[str]:
+    """The longest literal run (≥ 6 Chinese characters) of each statement line of a section body."""
+    found = []
+    for line in body.splitlines():
+        text = line.strip()
+        if not text or text.startswith("{%"):
+            continue
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "\x00", text)
+        runs = [run for run in literal.split("\x00") if len(re.sub(r"[^\u4e00-\u9fff]", "", run)) >= 6]
+        if runs:
+            found.append(max(runs, key=len)[:40])
+    return found
+
+
+def test_every_statement_line_is_rendered_by_some_row() -> None:
+    """Each statement line of every section appears in the result of at least one table row."""
+    pages = "\n".join(rendered(row["role"], _facts(row))[1] for row in ROWS)
+    sections = Path(__file__).resolve().parents[1] / "messages" / "templates" / "results" / "sections"
+    lines = [(path.name, fragment) for path in sorted(sections.glob("*.html.j2"))
+             for fragment in _statement_fragments(path.read_text(encoding="utf-8").split("---#}\n", 1)[1])]
+    missing = [item for item in lines if item[1] not in pages]
+    assert len(lines) > 150 and not missing, missing
