@@ -124,3 +124,37 @@ def test_role_can_be_changed_from_the_review(chat: Chat) -> None:
     chat.press("确定修改身份")
     session = chat.session()
     assert session.id != old and session.facts["role"] == "debtor" and chat.state.startswith("debtor.")
+
+
+def test_jsonl_channel_can_press_every_section(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+
+    from conftest import TODAY
+
+    from assembly import Engine
+    from channels.terminal import run_jsonl
+    from storage import SessionStore, open_database
+
+    engine = Engine(SessionStore(open_database(tmp_path / "j.db")), clock=lambda: TODAY,
+                    documents_dir=tmp_path / "out")
+    out = io.StringIO()
+    sections: dict[str, str] = {}
+
+    def last() -> dict:
+        return json.loads(out.getvalue().splitlines()[-1])
+
+    def lines():  # type: ignore[no-untyped-def]
+        yield from CREDITOR_ANSWERS[1:]
+        yield "确认无误"
+        summary = last()
+        assert summary["kind"] == "result" and len(summary["text"]) <= 600
+        for row in summary["buttons"]:
+            for button in row:
+                if "|S|s:" in button["data"]:
+                    yield json.dumps({"press": button["data"]})
+                    sections[button["label"]] = last()["text"]
+
+    run_jsonl(engine, "alice", lines(), out)
+    assert len(sections) >= 5 and all(sections.values())
+    assert len(set(sections.values())) == len(sections)
