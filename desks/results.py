@@ -31,6 +31,8 @@ from text.errors import ParseError
 from text.normalise import normalise
 
 PAGE = 8  # article buttons on one 查看依据 page
+YES_WORDS = frozenset({"确定", "确认", "是", "是的", "好", "好的", "对", "yes", "y", "1"})
+NO_WORDS = frozenset({"不了", "不", "不要", "否", "算了", "继续", "no", "n", "2"})
 QUESTION_MARKS = ("?", "？", "吗", "是什么", "什么是", "怎么", "会不会", "能不能", "如何", "多少", "哪")
 
 
@@ -64,6 +66,8 @@ class ResultsDesk(Desk):
     def press(self, ctx: TurnContext, press: Press) -> None:
         """A section, the summary, a 查看依据 page, 名词解释, the last result, or a confirmation."""
         value = press.value
+        if ctx.session is not None and not value.startswith("ask:"):
+            ctx.session.pending.confirm = ""  # any other press answers or drops the question
         if value == "last":
             self._last_result(ctx)
             return
@@ -74,8 +78,7 @@ class ResultsDesk(Desk):
             self._do(ctx, press, value.removeprefix("do:"))
             return
         if value == "keep":
-            ctx.say("results/kept.html.j2")
-            ctx.show()
+            self._keep(ctx)
             return
         session = self._result_session(ctx)
         if session is None:
@@ -105,6 +108,15 @@ class ResultsDesk(Desk):
         if session is None or session.pending.resume:
             return False
         word = _word(text)
+        asked, _, turn = session.pending.confirm.partition(":")
+        if asked:
+            session.pending.confirm = ""
+            if turn == str(session.turn) and word in YES_WORDS:
+                self._do(ctx, Press(session.turn, Action.SECTION, f"do:{asked}"), asked)
+                return True
+            if turn == str(session.turn) and word in NO_WORDS:
+                self._keep(ctx)
+                return True
         intent = TYPED_INTENTS.get(word)
         if intent in ("restart", "cancel") and session.history:
             self._ask(ctx, intent)
@@ -214,8 +226,14 @@ class ResultsDesk(Desk):
         buttons = ((Button(yes,
                            cb.encode(turn, Action.SECTION, f"do:{what}")),),
                    (Button("↩️ 不了，继续", cb.encode(turn, Action.SECTION, "keep")),))
+        session.pending.confirm = f"{what}:{turn}"
         ctx.reply(screens.notice("results/confirm.html.j2", session, buttons=buttons, what=what,
                                  finished=session.finished_at is not None))
+
+    def _keep(self, ctx: TurnContext) -> None:
+        """Neither restart nor cancel: say so and show the current step again."""
+        ctx.say("results/kept.html.j2")
+        ctx.show()
 
     def _do(self, ctx: TurnContext, press: Press, what: str) -> None:
         """The confirmed 重新开始/取消 (only from the screen that asked: a stale confirmation is refused)."""

@@ -149,7 +149,7 @@ def section(registry: FlowRegistry, session: Session, today: date, section_id: s
     rendered = render(found.template, **context)
     first: list[Button] = []
     if rendered.citations:
-        first.append(Button(f"📖 查看依据（{len(rendered.citations)}）",
+        first.append(Button("📖 查看依据",
                             cb.encode(session.turn, cb.SECTION, f"b:{found.id}:0")))
     if terms_in(rendered.html):
         first.append(Button("📘 名词解释", cb.encode(session.turn, cb.SECTION, f"g:{found.id}")))

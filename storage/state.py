@@ -18,7 +18,8 @@ class Pending:
     "delete everything?" was asked; ``editing``: the user is changing an answer from the review screen;
     ``picked``: the options ticked so far at a multi-choice question (None: not picking);
     ``details_kept``: personal details are saved for later documents (the screen offers to drop them);
-    ``documents_made``: how many files of each name this consultation wrote (the next one is numbered "(2)"…).
+    ``documents_made``: how many files of each name this consultation wrote (the next one is numbered "(2)"…);
+    ``confirm``: "重新开始/取消/修改身份?" was asked ("restart:<turn>"…; a typed 确定/不了 answers it on that turn).
     """
 
     resume: bool = False
@@ -27,6 +28,7 @@ class Pending:
     picked: list[str] | None = None
     details_kept: bool = False
     documents_made: dict[str, int] = field(default_factory=dict)
+    confirm: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pending:
@@ -35,7 +37,8 @@ class Pending:
         return cls(resume=bool(data.get("resume")), forget=bool(data.get("forget")),
                    editing=bool(data.get("editing")), picked=None if picked is None else list(picked),
                    details_kept=bool(data.get("details_kept")),
-                   documents_made={str(k): int(v) for k, v in (data.get("documents_made") or {}).items()})
+                   documents_made={str(k): int(v) for k, v in (data.get("documents_made") or {}).items()},
+                   confirm=str(data.get("confirm") or ""))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object to store: only what is set."""
@@ -45,6 +48,8 @@ class Pending:
             data["picked"] = list(self.picked)
         if self.documents_made:
             data["documents_made"] = dict(self.documents_made)
+        if self.confirm:
+            data["confirm"] = self.confirm
         return data
 
 

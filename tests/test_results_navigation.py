@@ -39,10 +39,18 @@ def test_next_section_walks_every_section(chat: Chat) -> None:
 
 def test_basis_pages_hold_at_most_eight_articles(chat: Chat) -> None:
     _finish(chat)
-    chat.press("起诉")
-    label = next(label for label, _ in chat.buttons if "查看依据" in label)
-    count = int(label.split("（")[1].rstrip("）"))
+    summary = list(chat.buttons)
+    cited: dict[str, int] = {}
+    for label, data in summary:
+        if "|S|s:" in data:
+            chat.press_data(data)
+            cited[label] = len(chat.last[0].meta["citations"])
+    label = max(cited, key=lambda k: cited[k])
+    assert cited[label] > PAGE  # the longest list needs a second page
+    chat.press_data(dict(summary)[label])
     chat.press("查看依据")
+    count = int(chat.text.split("共 ")[1].split(" 条")[0])
+    assert count == cited[label]
     seen = 0
     while True:
         articles = [lbl for lbl, data in chat.buttons if "|L|" in data]
@@ -158,3 +166,17 @@ def test_jsonl_channel_can_press_every_section(tmp_path) -> None:  # type: ignor
     run_jsonl(engine, "alice", lines(), out)
     assert len(sections) >= 5 and all(sections.values())
     assert len(set(sections.values())) == len(sections)
+
+
+def test_typed_confirmation_answers_the_question(chat: Chat) -> None:
+    for answer in CREDITOR_ANSWERS[:4]:
+        chat.say(answer)
+    old = chat.session().id
+    chat.say("重新开始")
+    chat.say("不了")
+    assert chat.session().id == old and "接着来" in chat.text
+    chat.say("是")  # no question pending any more: read as an answer, never as a confirmation
+    assert chat.session().id == old
+    chat.say("取消")
+    chat.say("确定")
+    assert "已结束" in chat.text and chat.session() is None
