@@ -114,16 +114,19 @@ def test_creditor_consultation_by_typing(botapi: FakeBotAPI, engine: Engine) -> 
                 alice.assert_one_live_keyboard()
             assert alice.state == "creditor.review"
             await alice.say("确认")
+            calls = [c.method for c in botapi.calls if c.method in ("sendChatAction", "sendMessage")]
+            assert calls[-2:] == ["sendChatAction", "sendMessage"]
+            assert botapi.last_call("sendChatAction").params["action"] == "typing"
+            keyboards = [m for m in alice.messages if m.keyboard]
+            assert len(keyboards) == 1 and keyboards[0].button_texts[:3] == ["下一步", "时效", "协商与调解"]
+            assert len(alice.messages[-1].text) <= 600  # the layered result's summary (issue 16)
+            await alice.press("时效")  # a section, one press away
+            alice.assert_one_live_keyboard()
 
     run(scenario)
     assert alice.state == "creditor.result"
     assert "《民法典》第一百八十八条" in alice.text and "12348" in alice.text
     assert "✔️ 欠款金额（本金）：3,500.00元" in alice.fake.texts_in(alice.chat)  # typed answers: ack sent
-    calls = [c.method for c in botapi.calls if c.method in ("sendChatAction", "sendMessage")]
-    assert calls[-2:] == ["sendChatAction", "sendMessage"]
-    assert botapi.last_call("sendChatAction").params["action"] == "typing"
-    keyboards = [m for m in alice.messages if m.keyboard]
-    assert len(keyboards) == 1 and "查看引用的法条" in keyboards[0].button_texts[0]
     assert all(c.params.get("parse_mode") == "HTML" for c in botapi.calls_to("sendMessage"))
 
 
@@ -150,12 +153,14 @@ def test_debtor_consultation_by_buttons_folds_answers_into_questions(botapi: Fak
             assert bob.state == "debtor.review"
             await bob.press("确认无误")
             bob.assert_one_live_keyboard()
+            await bob.press("会发生什么")
+            bob.assert_one_live_keyboard()
 
     run(scenario)
     assert bob.state == "debtor.result"
     assert "12348" in bob.text and "《" in bob.text
     answers = [c.params for c in botapi.calls_to("answerCallbackQuery")]
-    assert len(answers) == 6 and not any(a.get("show_alert") for a in answers)
+    assert len(answers) == 7 and not any(a.get("show_alert") for a in answers)
     assert botapi.unanswered_callback_queries() == []
 
 
@@ -429,7 +434,7 @@ def test_commands_are_registered_in_chinese(botapi: FakeBotAPI, engine: Engine) 
     run(scenario)
     private = botapi.commands({"type": "all_private_chats"}, language_code="zh")
     assert [c["command"] for c in private] == [
-        "start", "help", "back", "restart", "review", "law", "calc", "forget", "cancel"]
+        "start", "help", "back", "restart", "review", "result", "law", "calc", "forget", "cancel"]
     assert private == [{"command": c, "description": d} for c, d in PRIVATE_COMMANDS]
     assert [c["command"] for c in botapi.commands({"type": "all_group_chats"}, "zh")] == [
         c for c, _ in GROUP_COMMANDS]
