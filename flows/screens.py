@@ -197,7 +197,7 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
     if session.pending.details_kept:
         rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
     rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
-                 Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))
+                 Button("🔄 重新开始", cb.encode(session.turn, cb.SECTION, CONFIRM_RESTART))))
     return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.NOTICE)
 
 
