@@ -9,6 +9,7 @@ old cascade, and it matters:
  500  law lookup     /law, /calc and the read-only 📖 buttons
  600  admin          operator commands (``XIAOE_ADMIN_IDS``)
  800  documents      absorbs personal details from answers, prefills questions, writes the .docx
+ 840  results        result sections, 查看依据, /result; asks before typed 重新开始/取消; text typed on a result
  850  intake         reads stories and answers in people's words at the consultation's questions
  870  reminders      offers reminders after a result (after the documents desk's file), /reminders, .ics
  900  consultation   the flows; last, because it reads whatever typed text nobody else took
@@ -39,6 +40,7 @@ from desks.intake import IntakeDesk
 from desks.law_lookup import LawLookupDesk
 from desks.privacy import PrivacyDesk
 from desks.reminders import ReminderDesk
+from desks.results import ResultsDesk
 from flows.model import Inbound
 from flows.spec import FlowRegistry, load_registry
 from recordings import format as fixture_format
@@ -48,8 +50,8 @@ from storage import SessionStore, open_database
 from storage.retention import Retention, retention_days_from_env
 
 # Every desk class, in priority order (the same order the core sorts the instances into).
-DESKS: tuple[type[Desk], ...] = (PrivacyDesk, GroupDesk, LawLookupDesk, AdminDesk, DocumentDesk, IntakeDesk,
-                                 ReminderDesk, ConsultationDesk)
+DESKS: tuple[type[Desk], ...] = (PrivacyDesk, GroupDesk, LawLookupDesk, AdminDesk, DocumentDesk, ResultsDesk,
+                                 IntakeDesk, ReminderDesk, ConsultationDesk)
 
 
 class Engine(Core):
@@ -79,8 +81,8 @@ class Engine(Core):
         self.admin = AdminDesk(store.db, registry, admins, exporter=export_for_admins)
         self.privacy = PrivacyDesk(Retention(store.db, retention_days_from_env()))
         self.reminders = ReminderDesk(store, documents_dir or Path("out"), outbox)
-        desks = [self.privacy, self.group, LawLookupDesk(), self.admin, self.documents, IntakeDesk(registry),
-                 self.reminders, ConsultationDesk(registry)]
+        desks = [self.privacy, self.group, LawLookupDesk(), self.admin, self.documents, ResultsDesk(store),
+                 IntakeDesk(registry), self.reminders, ConsultationDesk(registry)]
         super().__init__(store, registry, desks, clock)
         self.group.private_only = private_only(self.commands())
 

@@ -36,6 +36,9 @@ class Action(StrEnum):
     REMINDERS = "Z"
     # Intake: yes / no / "this one is wrong" on a reading held for confirmation (a story, an uncertain answer).
     HOLD = "H"
+    # Results (issue 16): a section, the summary, a section's 查看依据 page or glossary, the last result,
+    # and the confirmation of 重新开始/取消.
+    SECTION = "S"
 
 
 class GroupAction(StrEnum):
@@ -52,6 +55,7 @@ ANSWER, TOGGLE, DONE, NAV, EDIT = Action.ANSWER, Action.TOGGLE, Action.DONE, Act
 CONFIRM, REVISE, MORE, RESUME, FORGET, LAW = (Action.CONFIRM, Action.REVISE, Action.MORE, Action.RESUME,
                                              Action.FORGET, Action.LAW)
 DRAFT, ANOTHER, DROP_DETAILS = Action.DRAFT, Action.ANOTHER, Action.DROP_DETAILS
+SECTION = Action.SECTION
 ACTIONS = frozenset(Action)
 READ_ONLY = frozenset({Action.LAW})  # honoured whatever the turn: pressing them changes nothing
 

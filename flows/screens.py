@@ -16,9 +16,15 @@ from flows.spec import FlowRegistry, Node
 from law.advice import advice_context
 from law.lpr import latest_row
 from messages import render
+from messages.glossary import terms_in
+from messages.sections import Section, applicable, find
+from messages.summary import nearest_deadline
 from storage.sessions import Session
 
 NAV_BACK, NAV_SKIP, NAV_HELP, NAV_RESTART = "back", "skip", "help", "restart"
+# Results desk values (cb.SECTION): ask before 重新开始 / 取消 / a change of role wipe a consultation.
+CONFIRM_RESTART, CONFIRM_CANCEL, CONFIRM_ROLE = "ask:restart", "ask:cancel", "ask:role"
+GLOSSARY_MAX = 8
 
 
 def progress(registry: FlowRegistry, session: Session) -> tuple[int, int] | None:
@@ -81,6 +87,9 @@ def review(registry: FlowRegistry, session: Session) -> Reply:
         for n in path
         if n.flow == flow
     ]
+    if flow in ("creditor", "debtor"):
+        other = "债务人（我欠别人钱）" if flow == "creditor" else "债权人（别人欠我钱）"
+        rows.append((Button(f"🔁 修改身份：我其实是{other}", cb.encode(session.turn, cb.SECTION, CONFIRM_ROLE)),))
     rows.append((Button("✅ 确认无误，查看分析", cb.encode(session.turn, cb.CONFIRM)),))
     nav = _nav_row(session, None)
     if nav:
@@ -88,21 +97,82 @@ def review(registry: FlowRegistry, session: Session) -> Reply:
     return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.REVIEW)
 
 
+SECTIONS_PER_ROW = 3
+
+
+def result_context(registry: FlowRegistry, session: Session, today: date) -> tuple[str, dict[str, Any]]:
+    """(role, context) of a result: the advice context plus ``role``; the role is the result's flow."""
+    flow = session.state.partition(".")[0]
+    role = flow if flow in ("creditor", "debtor") else str(session.facts.get("role", ""))
+    context = advice_context(role, session.facts, today)  # session.flow is only updated when saved
+    context["role"] = role
+    return role, context
+
+
+def section_rows(session: Session, shown: tuple[Section, ...]) -> list[tuple[Button, ...]]:
+    """One button per section, a few to a row, in the sections' order."""
+    buttons = [Button(s.label, cb.encode(session.turn, cb.SECTION, f"s:{s.id}")) for s in shown]
+    return [tuple(buttons[i:i + SECTIONS_PER_ROW]) for i in range(0, len(buttons), SECTIONS_PER_ROW)]
+
+
+def shown_sections(summary: Reply) -> tuple[Section, ...]:
+    """The sections a summary reply offered (kept in its meta), in order."""
+    role = str(summary.meta.get("role", ""))
+    found = (find(role, sid) for sid in summary.meta.get("sections", ()))
+    return tuple(s for s in found if s is not None)
+
+
 def result(registry: FlowRegistry, session: Session, today: date) -> Reply:
-    """The analysis for these facts, with 查看法条 / 修改信息 / 重新开始."""
-    node = registry.node(session.state)
-    context = advice_context(node.flow, session.facts, today)  # session.flow is only updated when saved
-    rendered = render(node.template, **context)
-    rows: tuple[tuple[Button, ...], ...] = (
-        (Button("📖 查看引用的法条", cb.encode(session.turn, cb.LAW, "list")),),
-        (Button("✏️ 修改信息", cb.encode(session.turn, cb.REVISE)),
-         Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))),
-    )
+    """The layered result's first message: the summary, a button per applicable section, 修改/重新开始."""
+    role, context = result_context(registry, session, today)
+    shown = applicable(role, context)
+    deadline = nearest_deadline(role, context, session.facts, today)
+    rendered = render("results/summary.html.j2", deadline=deadline, **context)
+    rows: list[tuple[Button, ...]] = section_rows(session, shown)
     follow_up = follow_up_title(registry, session)
     if follow_up:
-        rows = (rows[0], (Button(f"📄 {follow_up}", cb.encode(session.turn, cb.DRAFT)),), *rows[1:])
-    return Reply(rendered.html, rows, state=session.state, kind=ReplyKind.RESULT,
-                 meta={"citations": rendered.citations})
+        rows.append((Button(f"📄 {follow_up}", cb.encode(session.turn, cb.DRAFT)),))
+    rows.append((Button("✏️ 修改信息", cb.encode(session.turn, cb.REVISE)),
+                 Button("🔄 重新开始", cb.encode(session.turn, cb.SECTION, CONFIRM_RESTART))))
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.RESULT,
+                 meta={"citations": rendered.citations, "sections": [s.id for s in shown], "role": role})
+
+
+def section(registry: FlowRegistry, session: Session, today: date, section_id: str) -> Reply | None:
+    """One section of the result in full, with 查看依据, 名词解释, the next section and 返回摘要; None if it
+    does not apply to these facts."""
+    role, context = result_context(registry, session, today)
+    shown = applicable(role, context)
+    found = next((s for s in shown if s.id == section_id), None)
+    if found is None:
+        return None
+    rendered = render(found.template, **context)
+    first: list[Button] = []
+    if rendered.citations:
+        first.append(Button("📖 查看依据",
+                            cb.encode(session.turn, cb.SECTION, f"b:{found.id}:0")))
+    if terms_in(rendered.html):
+        first.append(Button("📘 名词解释", cb.encode(session.turn, cb.SECTION, f"g:{found.id}")))
+    rows: list[tuple[Button, ...]] = [tuple(first)] if first else []
+    later = shown[shown.index(found) + 1:]
+    last: list[Button] = [Button("⬅️ 返回摘要", cb.encode(session.turn, cb.SECTION, "m"))]
+    if later:
+        last.append(Button(f"下一节：{later[0].label} ▶️", cb.encode(session.turn, cb.SECTION, f"s:{later[0].id}")))
+    rows.append(tuple(last))
+    return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.NOTICE,
+                 meta={"citations": rendered.citations, "section": found.id})
+
+
+def glossary(registry: FlowRegistry, session: Session, today: date, section_id: str) -> Reply | None:
+    """The plain explanation of each legal term a section uses, with 返回 to that section."""
+    shown = section(registry, session, today, section_id)
+    if shown is None:
+        return None
+    found = terms_in(shown.html)[:GLOSSARY_MAX]
+    rendered = render("results/glossary.html.j2", terms=found)
+    rows = ((Button("⬅️ 返回这一节", cb.encode(session.turn, cb.SECTION, f"s:{section_id}")),
+             Button("📋 返回摘要", cb.encode(session.turn, cb.SECTION, "m"))),)
+    return Reply(rendered.html, rows, state=session.state, kind=ReplyKind.NOTICE)
 
 
 def follow_up_title(registry: FlowRegistry, session: Session) -> str:
@@ -127,7 +197,7 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
     if session.pending.details_kept:
         rows.append((Button("🗑 删除保存的个人信息", cb.encode(session.turn, cb.DROP_DETAILS)),))
     rows.append((Button("⬅️ 返回上一步", cb.encode(session.turn, cb.NAV, NAV_BACK)),
-                 Button("🔄 重新开始", cb.encode(session.turn, cb.NAV, NAV_RESTART))))
+                 Button("🔄 重新开始", cb.encode(session.turn, cb.SECTION, CONFIRM_RESTART))))
     return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.NOTICE)
 
 

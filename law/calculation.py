@@ -28,7 +28,10 @@ class Calculation:
     """The result of one calculator: headline figure, working, citations and cautions.
 
     ``citations`` are knowledge-base keys such as ``"civil-code:第一百八十八条"``; render them
-    with :func:`law.kb.cite`. ``cautions`` are Chinese sentences the user must see with the result.
+    with :func:`law.kb.cite`. ``cautions`` are Chinese sentences the user must see with the result, in
+    plain words (what an uncertainty means for the user, never where a figure comes from). ``provenance``
+    says where a figure comes from and how sure it is (sources, data coverage, what was not confirmed): for
+    the law CLI and the docs, never shown in the chat.
     """
 
     name: str
@@ -37,6 +40,7 @@ class Calculation:
     breakdown: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
     cautions: list[str] = field(default_factory=list)
+    provenance: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict; Decimal and date values become strings."""
@@ -47,6 +51,7 @@ class Calculation:
             "breakdown": list(self.breakdown),
             "citations": list(self.citations),
             "cautions": list(self.cautions),
+            "provenance": list(self.provenance),
         }
 
 

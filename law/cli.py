@@ -293,6 +293,9 @@ def render(calculation: Calculation) -> str:
     if calculation.cautions:
         lines += ["", "注意："]
         lines += [f"  · {line}" for line in calculation.cautions]
+    if calculation.provenance:
+        lines += ["", "数据来源与可靠性："]
+        lines += [f"  · {line}" for line in calculation.provenance]
     if calculation.citations:
         lines += ["", "法律依据："]
         lines += [f"  · {get_article(key).citation}" for key in calculation.citations]

@@ -31,7 +31,7 @@ APPEAL_DAYS = {"judgment": 15, "ruling": 10}
 DOC_ZH = {"judgment": "判决书", "ruling": "裁定书"}
 RETRIAL_MONTHS = 6
 TRANSITION_DATE = date(2020, 8, 20)
-NO_HOLIDAY_DATA = "节假日数据只覆盖2004—2026年，最后一日是否顺延无法核对；请按未顺延的日期安排。"
+NO_HOLIDAY_DATA = "这一年的放假安排还没法核对，最后一天如果碰上节假日可能顺延；请按没顺延的日期安排，不要拖到最后。"
 
 
 def add_months(start: date, months: int) -> date:
@@ -290,12 +290,12 @@ def transitional_interest_cap(contract_date: date, filing_date: date) -> Calcula
     return Calculation(
         name="transitional-interest-cap",
         result={"cap_pct": cap, "lpr": row.to_json(), "from": TRANSITION_DATE},
-        summary=f"自2020年8月20日起的利息，年利率上限一般是起诉时一年期LPR的4倍，即{fmt_pct(cap)}。",
+        summary=f"自2020年8月20日起的利息，年利率上限一般是起诉时一年期LPR的4倍，即{fmt_pct(cap)}%。",
         breakdown=[
             f"合同成立于{fmt_date(contract_date)}，早于2020年8月20日（民间借贷规定第三十一条第二款）。",
             "合同成立到2020年8月19日的利息，当事人可以请求按当时的司法解释计算。",
             f"2020年8月20日起的利息，按起诉时的标准：起诉日{fmt_date(filing_date)}适用的一年期LPR为"
-            f"{fmt_pct(row.one_year_pct)}（{row.month}发布），4倍为{fmt_pct(cap)}。",
+            f"{fmt_pct(row.one_year_pct)}%（{row.month}发布），4倍为{fmt_pct(cap)}%。",
         ],
         citations=["private-lending-provisions:第三十一条", "private-lending-provisions:第二十五条"],
         cautions=[

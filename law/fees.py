@@ -122,6 +122,7 @@ def court_fee(amount: Decimal, procedure: str = "ordinary") -> Calculation:
     breakdown.append(f"全额案件受理费：{fmt_money(full)}")
     citations = [f"{FEES}:第十三条"]
     cautions: list[str] = []
+    provenance: list[str] = []
     label = PROCEDURES[procedure]
     if procedure == "ordinary":
         fee = full
@@ -143,11 +144,12 @@ def court_fee(amount: Decimal, procedure: str = "ordinary") -> Calculation:
                 "civil-procedure-interpretation:第二百八十一条",
                 "civil-procedure-interpretation:第二百七十四条",
             ]
-            cautions.append(
-                "【未经确认】没有找到明确规定“小额诉讼案件减半收取案件受理费”的全国性条文。减半是推导出来的："
+            cautions.append("小额诉讼的受理费是按减半估算的，你所在地法院可能按全额收，交费前以法院的通知为准。")
+            provenance.append(
+                "没有找到明确规定“小额诉讼案件减半收取案件受理费”的全国性条文。减半是推导出来的："
                 "小额诉讼规定在民事诉讼法“简易程序”一章，民诉法解释第二百八十一条规定小额诉讼未规定的事项适用简易程序的其他规定，"
                 "而简易程序案件减半交纳（《诉讼费用交纳办法》第十六条）。法院受理时应当告知诉讼费用交纳标准"
-                "（民诉法解释第二百七十四条），请以法院告知为准。"
+                "（民诉法解释第二百七十四条）。"
             )
         else:
             citations.append(f"{FEES}:第十五条")
@@ -155,9 +157,8 @@ def court_fee(amount: Decimal, procedure: str = "ordinary") -> Calculation:
                 "起诉时还不知道会不会调解结案或撤诉，一般先按全额预交，以调解或撤诉结案后按减半计算（退还多交部分），"
                 "具体以法院做法为准。"
             )
-            cautions.append(
-                "【未经确认】已按简易程序减半的案件再以调解或撤诉结案时能否再次减半，本助手的资料里没有收录明确规定，请以法院计算为准。"
-            )
+            cautions.append("已经按简易程序减半的，调解或撤诉结案时能不能再减半说不准，以法院的计算为准。")
+            provenance.append("已按简易程序减半的案件再以调解或撤诉结案时能否再次减半，没有收录到明确规定。")
     cautions.append("这是按《诉讼费用交纳办法》标准估算的数字，实际金额以法院的交费通知为准。")
     cautions.append(
         "案件受理费由原告预交，最终由败诉方负担（《诉讼费用交纳办法》第二十条、第二十九条）；交费确有困难的，可以申请缓交、"
@@ -171,6 +172,7 @@ def court_fee(amount: Decimal, procedure: str = "ordinary") -> Calculation:
         breakdown=breakdown,
         citations=citations,
         cautions=cautions,
+        provenance=provenance,
     )
 
 
@@ -234,7 +236,7 @@ def preservation_fee(amount: Decimal) -> Calculation:
             "property-preservation-provisions:第五条",
         ],
         cautions=[
-            "费用按“实际保全的财产数额”计算，不一定等于您的诉讼请求金额。",
+            "费用按“实际保全的财产数额”计算，不一定等于你的诉讼请求金额。",
             "保全申请费由申请人负担，提起诉讼的，可以把它列入诉讼请求（《诉讼费用交纳办法》第三十八条第三款）。",
             "法院可以要求提供担保：诉讼中一般不超过请求保全数额的30%，诉前保全一般相当于请求保全数额"
             "（财产保全规定第五条）；这不是费用，但需要准备。",

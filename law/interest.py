@@ -24,7 +24,7 @@ from law.calculation import (
     money,
     resolve_today,
 )
-from law.lpr import data_currency_caution, lpr_on, staleness_caution
+from law.lpr import data_currency_caution, data_source_note, lpr_on, staleness_caution
 
 TRANSITION_DATE = date(2020, 8, 20)
 UNITS: dict[str, tuple[Decimal, str]] = {
@@ -110,7 +110,7 @@ def interest_cap(
                 "lpr": None,
             },
             summary=(
-                f"持牌金融机构的贷款不适用民间借贷“四倍LPR”上限；{rate_line}。适用什么利率上限，本助手的资料里没有找到明确的条文（未经确认）。"
+                f"持牌金融机构的贷款不适用民间借贷“四倍LPR”上限；{rate_line}。法院对它们适用什么上限，目前说不准，可以问法院或12348。"
             ),
             breakdown=[
                 rate_line,
@@ -125,8 +125,8 @@ def interest_cap(
                 "private-lending-provisions:第二十五条",
             ],
             cautions=[
-                "【未经确认】法院对银行、信用卡、消费金融公司、小额贷款公司等持牌机构的利率、罚息和费用适用什么上限，"
-                "本助手的资料里没有找到一手条文依据；不要把“四倍LPR”当作它们的法定上限，也不要认为它们可以不受任何限制。",
+                "银行、信用卡、消费金融公司、小额贷款公司等持牌机构的利率、罚息和费用，法院适用什么上限目前说不准；"
+                "不要把“四倍LPR”当作它们的法定上限，也不要认为它们可以不受任何限制，有疑问问法院或12348。",
                 "出借人是谁以借款合同或账单上写明的为准；花呗、借呗的出借方可能是消费金融公司、小额贷款公司或合作银行。",
                 "如果出借人其实是个人或普通公司（不是持牌机构），请选择“民间借贷”重新计算。",
             ],
@@ -151,9 +151,7 @@ def interest_cap(
             f"四倍为{fmt_pct(cap)}%。",
         ]
         citations += ["private-lending-provisions:第三十一条"]
-        cautions.append(
-            "【未经确认】2015年《民间借贷规定》的24%/36%规则没有收录在本助手的资料中，以上只是对其通常内容的说明，请以原文为准。"
-        )
+        cautions.append("2015年旧规定的24%/36%规则这里只是概括说明，具体适用可能有出入，有疑问问法院或12348。")
         cautions.append("过渡规则下的上限取决于实际起诉的日期；起诉时LPR如有变动，上限随之变化。")
         if stale:
             cautions.append(stale)
@@ -183,7 +181,7 @@ def interest_cap(
         verdict = "没有超过上限"
     summary = (
         f"民间借贷利率上限为年利率{fmt_pct(cap)}%（{lpr_text} × 4）；"
-        f"您的约定折合年利率{fmt_pct(user_annual)}%，{verdict}。"
+        f"你的约定折合年利率{fmt_pct(user_annual)}%，{verdict}。"
     )
     if unit != "year":
         cautions.append(
@@ -210,6 +208,7 @@ def interest_cap(
         "civil-code:第六百八十条",
     ]
     return Calculation(
+        provenance=[data_source_note()],
         name="interest-cap",
         result={
             "regime": regime,

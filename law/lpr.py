@@ -107,9 +107,15 @@ def lpr_on(day: date) -> LprRow:
 def data_currency_caution() -> str:
     """The standard note on how current and how reliable the LPR data is."""
     last = latest_row()
+    return f"这里的LPR数值截至{last.month}，之后公布的新数值可能不同，请以官方公布的为准。"
+
+
+def data_source_note() -> str:
+    """Where the LPR figures come from and how sure they are (for the law CLI and the docs, not the chat)."""
+    last = latest_row()
     return (
         f"LPR数据截至{last.month}（{last.confidence_zh}）；"
-        "数据整理自GitHub公开数据文件，并非全国银行间同业拆借中心的官方公告原文，请以官方公布为准。"
+        "数据整理自GitHub公开数据文件，并非全国银行间同业拆借中心的官方公告原文。"
     )
 
 

@@ -40,10 +40,15 @@ WEEKDAYS_ZH = "一二三四五六日"
 LONG_STOP_YEARS = 20
 
 ROLLOVER_BASIS = (
-    "“法定休假日”包括周六、周日等公休日和国家法定节假日，按国务院当年的放假安排（调休上班的周末不算休假日）认定。"
-    "这是司法实践中的通常理解（民法通则第一百五十四条曾写明“星期日或者其他法定休假日”），民法典本身没有给出定义；"
-    "为稳妥起见，最好在顺延前的日期之前行动。"
+    "最后一天碰上周末或法定节假日的，一般顺延到节后第一个工作日（调休上班的周末不顺延）；为稳妥起见，最好在原来的日期之前行动。"
 )
+# Where the rule above comes from: for the law CLI and the docs (Calculation.provenance), not for the chat.
+ROLLOVER_SOURCE = (
+    "“法定休假日”包括周六、周日等公休日和国家法定节假日，按国务院当年的放假安排认定。这是司法实践中的通常理解"
+    "（民法通则第一百五十四条曾写明“星期日或者其他法定休假日”），民法典本身没有给出定义。"
+)
+HOLIDAY_PLAIN = "这一年的放假安排还没法核对，最后一天如果碰上节假日可能顺延；请按没顺延的日期安排，不要拖到最后。"
+HOLIDAY_SOURCE = "节假日数据只覆盖2004—2026年（按国务院各年的放假安排整理），之后的年份无法核对顺延。"
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,13 @@ def period_end(start: date, years: int) -> LastDay:
         )
     elif rolled and not checked:
         notes.append(
-            f"{fmt_date(unadjusted)}起是法定休假日，已顺延到{fmt_date(last_day)}，但之后的日期超出了节假日数据的覆盖范围"
-            "（2004—2026年），无法继续核对是否还要顺延。"
+            f"{fmt_date(unadjusted)}起是法定休假日，已顺延到{fmt_date(last_day)}；之后是否还要顺延没法核对，"
+            f"请按{fmt_date(last_day)}安排。"
         )
     elif not checked:
         weekend = unadjusted.weekday() >= 5
         notes.append(
-            f"{unadjusted.year}年的放假安排不在本程序的节假日数据中（只覆盖2004—2026年），无法核对最后一日是否因法定休假日顺延"
+            f"{unadjusted.year}年的放假安排还没法核对，最后一日如果碰上法定休假日可能顺延"
             + (
                 f"；该日是星期{WEEKDAYS_ZH[unadjusted.weekday()]}，如果当天是休息日，期间会顺延到其后的第一个工作日。"
                 if weekend
@@ -129,6 +134,11 @@ def period_end(start: date, years: int) -> LastDay:
         holiday_checked=checked,
         notes=tuple(notes),
     )
+
+
+def _provenance(end: LastDay) -> list[str]:
+    """Where a last day's roll-over rule and holiday data come from (for the law CLI and the docs)."""
+    return ([ROLLOVER_SOURCE] if end.rolled_over else []) + ([HOLIDAY_SOURCE] if not end.holiday_checked else [])
 
 
 def _check_past(day: date, what: str, what_en: str, today: date) -> date:
@@ -230,7 +240,7 @@ def limitation(
         citations.append("civil-code:第一百八十九条")
         if demand_date is not None:
             given.append(demand_date)
-            breakdown.append(f"您提供的催要日期{fmt_date(demand_date)}按“提出履行请求”的中断事由处理。")
+            breakdown.append(f"你提供的催要日期{fmt_date(demand_date)}按“提出履行请求”的中断事由处理。")
         if due_date > today:
             cautions.append(f"还款期限（{fmt_date(due_date)}）还没到；时效从到期后才开始计算。以下按到期日计算。")
     else:
@@ -270,7 +280,7 @@ def limitation(
             breakdown.append(f"{fmt_date(day)}发生中断，三年从这一天重新计算（民法典第一百九十五条）。")
         cautions.append(
             "催要要能证明已经到达对方（诉讼时效规定第八条）；因起诉、申请仲裁、申请支付令等引起的中断，三年从有关程序终结时起"
-            "重新计算（民法典第一百九十五条），本计算按您提供的日期计算，会偏早。"
+            "重新计算（民法典第一百九十五条），本计算按你提供的日期计算，会偏早。"
         )
     for day, why in ignored:
         breakdown.append(f"{fmt_date(day)}{why}，不产生中断效果。")
@@ -288,11 +298,12 @@ def limitation(
     if end.rolled_over:
         cautions.append(ROLLOVER_BASIS)
     if not end.holiday_checked:
-        cautions.append("节假日数据只覆盖2004—2026年，最后一日是否顺延无法核对；请按未顺延的日期安排，不要拖到最后。")
+        cautions.append(HOLIDAY_PLAIN)
+    provenance = _provenance(end)
 
     expired, days_left = _status_lines(end, today)
     if expired:
-        summary = f"按您提供的日期，诉讼时效已于{fmt_date(end.last_day)}届满。"
+        summary = f"按你提供的日期，诉讼时效已于{fmt_date(end.last_day)}届满。"
         cautions.append(
             "时效届满不等于债务消灭：债务人可以提出不履行的抗辩（民法典第一百九十二条），但法院不会主动适用时效"
             "（民法典第一百九十三条），债务人不提，法院照样审理；届满后债务人同意履行或自愿履行的，不能再以时效抗辩，已履行的不能要回"
@@ -320,7 +331,7 @@ def limitation(
             "中断也不能延长这二十年，只有特殊情况下法院才可以根据权利人的申请决定延长（民法典第一百八十八条第二款）。"
         )
     cautions.append(
-        "本计算假设您提供的日期准确，且期间没有发生中止事由（如最后六个月内的不可抗力，民法典第一百九十四条）；"
+        "本计算假设你提供的日期准确，且期间没有发生中止事由（如最后六个月内的不可抗力，民法典第一百九十四条）；"
         "诉讼时效期间和计算方法由法律规定，当事人约定无效（第一百九十七条）。"
     )
     citations += ["civil-code:第一百九十四条", "civil-code:第一百九十七条"]
@@ -345,6 +356,7 @@ def limitation(
         breakdown=breakdown,
         citations=unique(citations),
         cautions=cautions,
+        provenance=provenance,
     )
 
 
@@ -378,7 +390,8 @@ def enforcement_deadline(performance_end: date, today: date | None = None) -> Ca
     if end.rolled_over:
         cautions.append(ROLLOVER_BASIS)
     if not end.holiday_checked:
-        cautions.append("节假日数据只覆盖2004—2026年，最后一日是否顺延无法核对；请按未顺延的日期安排。")
+        cautions.append(HOLIDAY_PLAIN)
+    provenance = _provenance(end)
     expired, days_left = _status_lines(end, today)
     if performance_end > today:
         cautions.append(f"履行期间还没有结束（{fmt_date(performance_end)}）；对方在此之前履行的，就不需要申请执行。")
@@ -413,4 +426,5 @@ def enforcement_deadline(performance_end: date, today: date | None = None) -> Ca
         breakdown=breakdown,
         citations=citations,
         cautions=cautions,
+        provenance=provenance,
     )

@@ -202,6 +202,7 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
     }
     citations = [*_BASE_CITATIONS, "civil-procedure-law:第一百六十六条"]
     cautions = [_SCOPE_CAUTION]
+    provenance: list[str] = []
 
     row, undated = threshold_for(canonical, today) if canonical else (None, None)
     if row is None:
@@ -216,7 +217,7 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
                 f"（约定适用上限{fmt_money(undated.agreed_limit)}，{undated.issuer_zh}），但{undated.year_zh}，"
                 "生效日期不明，很可能已被更新的通知取代，不能据此判断。"
             )
-            cautions.append(f"该参考数字的来源：{undated.reliability_zh}（{undated.source_url}）。")
+            provenance.append(f"该参考数字的来源：{undated.reliability_zh}（{undated.source_url}）。")
         return Calculation(
             name="small-claims",
             result=base_result,
@@ -224,15 +225,16 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
             breakdown=breakdown,
             citations=citations,
             cautions=cautions,
+            provenance=provenance,
         )
 
     full_name = PROVINCES[row.province][0]
     assert row.effective_from is not None
     limit_line = (
         f"{full_name}：{row.year_zh}标准，自{fmt_date(row.effective_from)}起施行——"
-        f"小额诉讼标的额{fmt_money(row.mandatory_limit)}以下；双方约定适用的，{fmt_money(row.agreed_limit)}以下"
-        f"（依据：{row.basis_zh}；发布：{row.issuer_zh}）。"
+        f"小额诉讼标的额{fmt_money(row.mandatory_limit)}以下；双方约定适用的，{fmt_money(row.agreed_limit)}以下。"
     )
+    provenance.append(f"依据：{row.basis_zh}；发布：{row.issuer_zh}。")
     breakdown = [limit_line]
     result = dict(base_result)
     result.update(
@@ -293,9 +295,13 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
             *periods["summary"].citations,
             *periods["ordinary"].citations,
         ]
-    cautions.append(f"数额不是取自法院官网原文：{row.reliability_zh}（{row.source_url}）。请向受理法院或12368核实。")
-    if row.year is not None and today.year - row.year >= 1:
-        cautions.append(f"这是{row.year_zh}的标准；标的额随平均工资每年调整，{today.year}年可能已有新的通知。")
+    # In the chat: what the uncertainty means for the user. Where the figure comes from: provenance.
+    newer = f"{today.year}年可能已有新的通知，" if row.year is not None and today.year - row.year >= 1 else ""
+    cautions.append(f"这个数额按{row.year_zh}公布的标准，每年随平均工资调整，{newer}你所在地法院现在可能已经更高，"
+                    "起诉前问一下法院或12368。")
+    if row.reliability_zh.startswith("可靠性低"):
+        cautions.append("这个数额没能从法院的正式通知核实，可能已经过时，一定要先问法院。")
+    provenance.append(f"数额不是取自法院官网原文：{row.reliability_zh}（{row.source_url}）。")
     return Calculation(
         name="small-claims",
         result=result,
@@ -303,4 +309,5 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
         breakdown=breakdown,
         citations=unique(citations),
         cautions=cautions,
+        provenance=provenance,
     )

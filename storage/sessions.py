@@ -119,6 +119,14 @@ class SessionStore:
         ).fetchone()
         return Session.from_row(dict(zip(SESSION_COLUMNS, row, strict=True))) if row else None
 
+    def finished(self, chat_id: int, user_id: int, limit: int = 5) -> list[Session]:
+        """This user's latest sessions in this chat that reached a result (closed ones too), newest first."""
+        rows = self.db.execute(
+            f"{_SELECT_SESSION} where chat_id = ? and user_id = ? and finished_at is not null order by id desc limit ?",
+            [chat_id, user_id, limit],
+        ).fetchall()
+        return [Session.from_row(dict(zip(SESSION_COLUMNS, row, strict=True))) for row in rows]
+
     def create(self, chat_id: int, user_id: int, state: str) -> Session:
         """Start a new session at ``state``."""
         stamp = now_iso()

@@ -21,6 +21,7 @@ class Pending:
     ``documents_made``: how many files of each name this consultation wrote (the next one is numbered "(2)"…);
     ``held``: a reading that waits for the user's yes/no before it is recorded (intake desk: a story's
     restatement or an uncertain answer); ``tries``: failed readings at the state ``tries_at``.
+    ``confirm``: "重新开始/取消/修改身份?" was asked ("restart:<turn>"…; a typed 确定/不了 answers it on that turn).
     """
 
     resume: bool = False
@@ -32,6 +33,7 @@ class Pending:
     held: dict[str, Any] | None = None
     tries: int = 0
     tries_at: str = ""
+    confirm: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pending:
@@ -41,7 +43,8 @@ class Pending:
                    editing=bool(data.get("editing")), picked=None if picked is None else list(picked),
                    details_kept=bool(data.get("details_kept")),
                    documents_made={str(k): int(v) for k, v in (data.get("documents_made") or {}).items()},
-                   held=data.get("held"), tries=int(data.get("tries") or 0), tries_at=str(data.get("tries_at") or ""))
+                   held=data.get("held"), tries=int(data.get("tries") or 0), tries_at=str(data.get("tries_at") or ""),
+                   confirm=str(data.get("confirm") or ""))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object to store: only what is set."""
@@ -55,6 +58,8 @@ class Pending:
             data["held"] = self.held
         if self.tries:
             data["tries"], data["tries_at"] = self.tries, self.tries_at
+        if self.confirm:
+            data["confirm"] = self.confirm
         return data
 
 

@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
+from desks.results import NO_WORDS, YES_WORDS
 from flows.intents import TYPED_INTENTS
 from flows.model import Inbound, InboundKind, Reply
 from flows.spec import load_registry
@@ -58,6 +59,7 @@ def fold(text: str) -> str:
 def vocabulary() -> frozenset[str]:
     """Interface words: every option label and alias of every flow, typed intents, yes/no words."""
     words = {fold(w) for w in UI_WORDS} | {fold(w) for w in TYPED_INTENTS}
+    words |= {fold(w) for w in YES_WORDS | NO_WORDS}  # answers to 重新开始/取消? (desks/results.py)
     for state in load_registry().states():
         node = load_registry().node(state)
         for option in node.options:

@@ -46,14 +46,14 @@ def with_hotline(engine: Engine) -> Core:
 
 def test_the_menus_come_from_the_desks_declarations() -> None:
     found = command_menus()
-    assert [c for c, _ in found.private] == ["start", "help", "back", "restart", "review", "law", "reminders", "calc",
-                                              "forget", "cancel"]
+    assert [c for c, _ in found.private] == ["start", "help", "back", "restart", "review", "result", "law", "reminders",
+                                              "calc", "forget", "cancel"]
     assert [c for c, _ in found.group] == ["faq", "start", "help"]
     assert [c for c, _ in found.group_admins] == ["faq", "start", "help", "settings"]
-    assert public_commands() == {"start", "help", "back", "skip", "restart", "review", "law", "reminders", "calc",
-                                 "forget", "cancel"}
-    assert private_only(all_commands()) == {"back", "skip", "restart", "review", "law", "reminders", "calc", "forget",
-                                            "cancel"}
+    assert public_commands() == {"start", "help", "back", "skip", "restart", "review", "result", "law", "reminders",
+                                 "calc", "forget", "cancel"}
+    assert private_only(all_commands()) == {"back", "skip", "restart", "review", "result", "law", "reminders", "calc",
+                                            "forget", "cancel"}
     listed = {c for menu in (found.private, found.group, found.group_admins) for c, _ in menu}
     assert not listed & set(ADMIN_COMMANDS)
     assert {c.name for c in all_commands() if c.scope == Scope.ADMIN} == set(ADMIN_COMMANDS)
@@ -116,4 +116,5 @@ def test_reply_kinds_are_an_enum_and_stay_strings_on_the_wire(engine: Engine) ->
 
 
 def test_help_lines_follow_the_menu_rank() -> None:
-    assert [name for name, _ in help_lines(all_commands())] == ["review", "law", "reminders", "calc", "forget"]
+    expected = ["review", "result", "law", "reminders", "calc", "forget"]
+    assert [name for name, _ in help_lines(all_commands())] == expected

@@ -103,7 +103,8 @@ def test_court_fee_half_rounding():
 def test_court_fee_small_claims_is_half_with_unconfirmed_caution():
     calculation = court_fee(D(20000), "small_claims")
     assert calculation.result == D("150.00")
-    assert any("未经确认" in c and "小额诉讼" in c for c in calculation.cautions)
+    assert any("小额诉讼" in c and "减半估算" in c and "法院" in c for c in calculation.cautions)
+    assert any("推导" in line for line in calculation.provenance)  # how the half was derived, off the chat
     assert "civil-procedure-interpretation:第二百八十一条" in calculation.citations
     assert_citations_resolve(calculation)
 

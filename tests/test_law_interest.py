@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from law import CalculationError, delay_interest, get_article, interest_cap, lpr_on
-from law.lpr import data_currency_caution, latest_row, lpr_rows
+from law.lpr import data_currency_caution, data_source_note, latest_row, lpr_rows
 
 TODAY = date(2025, 6, 1)
 
@@ -43,7 +43,8 @@ def test_lpr_in_force_is_latest_publication_on_or_before_the_day():
 
 def test_data_currency_caution_names_last_month_and_confidence():
     assert latest_row().month == "2026-08"
-    assert data_currency_caution().startswith("LPR数据截至2026-08（单一来源，未经第二来源确认）")
+    assert data_currency_caution().startswith("这里的LPR数值截至2026-08")
+    assert data_source_note().startswith("LPR数据截至2026-08（单一来源，未经第二来源确认）")
 
 
 # --- cap at contract formation (第二十五条) -----------------------------------------------------------
@@ -105,7 +106,8 @@ def test_recent_contract_uses_single_source_lpr_with_caution():
     calculation = interest_cap(date(2025, 5, 20), D(13), today=TODAY)
     assert calculation.result["cap_pct"] == D("12.00")
     assert calculation.result["lpr"]["confidence_zh"] == "单一来源，未经第二来源确认"
-    assert any(c.startswith("LPR数据截至2026-08") for c in calculation.cautions)
+    assert any(c.startswith("这里的LPR数值截至2026-08") for c in calculation.cautions)
+    assert any(line.startswith("LPR数据截至2026-08") for line in calculation.provenance)
 
 
 def test_contract_after_the_data_warns_that_a_newer_lpr_may_exist():
@@ -141,7 +143,7 @@ def test_contract_before_2020_08_20_uses_transitional_rule():
     assert "private-lending-provisions:第三十一条" in calculation.citations
     text = "\n".join(calculation.breakdown)
     assert "2020年8月19日" in text and "起诉时" in text and "24%" in text and "36%" in text
-    assert any("未经确认" in c and "2015" in c for c in calculation.cautions)
+    assert any("2015" in c and "12348" in c for c in calculation.cautions)
     assert "适用起诉时本规定的利率保护标准计算" in get_article("private-lending-provisions:第三十一条").text
     assert_citations_resolve(calculation)
 
@@ -158,7 +160,7 @@ def test_licensed_lender_does_not_get_the_private_lending_cap():
     assert result["lpr"] is None
     assert result["user_annual_pct"] == D("18.25")
     assert {"private-lending-provisions:第一条", "private-lending-scope-reply:一"} <= set(calculation.citations)
-    assert any("未经确认" in c for c in calculation.cautions)
+    assert any("说不准" in c for c in calculation.cautions)
     assert "不适用本规定" in get_article("private-lending-provisions:第一条").text
     assert "小额贷款公司" in get_article("private-lending-scope-reply:一").text
     assert_citations_resolve(calculation)

@@ -82,7 +82,8 @@ def test_limitation_rolls_over_national_day():
     assert calculation.result["last_day"] == date(2025, 10, 9)
     assert calculation.result["rolled_over"] is True
     assert any("2025年10月9日" in line and "第二百零三条" in line for line in calculation.breakdown)
-    assert any("法定休假日" in c and "周六、周日" in c for c in calculation.cautions)
+    assert any("节假日" in c and "顺延" in c for c in calculation.cautions)
+    assert any("民法通则" in line for line in calculation.provenance)
     assert "civil-code:第二百零三条" in calculation.citations
 
 
@@ -109,8 +110,9 @@ def test_limitation_leap_day_and_uncovered_year():
     assert result["rolled_over"] is False
     text = "\n".join(calculation.breakdown)
     assert "2027年没有2月29日" in text
-    assert "无法核对" in text and "星期日" in text
-    assert any("2004—2026" in c for c in calculation.cautions)
+    assert "没法核对" in text and "星期日" in text
+    assert any("2004—2026" in line for line in calculation.provenance)
+    assert not any("2004—2026" in c for c in calculation.cautions)
 
 
 def test_limitation_interruption_restarts_three_years():

@@ -48,7 +48,8 @@ def test_within_mandatory_limit():
     assert "一审终审" in calculation.summary
     text = "\n".join(calculation.breakdown + calculation.cautions)
     assert "2026年" in text and "2026年1月4日" in text
-    assert "二手来源" in text
+    assert "二手来源" not in text and "http" not in text  # the chat says what it means for the user
+    assert "12368" in text and any("二手来源" in line and "http" in line for line in calculation.provenance)
     assert_citations_resolve(calculation)
 
 
@@ -97,7 +98,8 @@ def test_low_reliability_row_says_so():
     calculation = small_claims(D(50000), "浙江", today=IN_2026)
     assert calculation.result["eligible"] is True
     assert calculation.result["mandatory_limit"] == D(54323)
-    assert any("可靠性低" in c for c in calculation.cautions)
+    assert any("可靠性低" in c for c in calculation.provenance)
+    assert any("一定要先问法院" in c for c in calculation.cautions)
     assert any("2022年" in c and "新的通知" in c for c in calculation.cautions)
 
 

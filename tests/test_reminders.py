@@ -557,7 +557,9 @@ def test_the_kinds_table_offers_the_appeal_and_enforcement_from_the_agreed_facts
     assert (appeal.kind, appeal.day, appeal.role) == ("appeal", date(2026, 11, 30), "debtor")  # served + 15 days
     assert dl.deadlines("debtor", {**judged, "doc_kind": "ruling"}, TODAY)[0].day == date(2026, 11, 25)  # 10 days
     assert dl.deadlines("debtor", {**judged, "small_claims_case": "yes"}, TODAY) == []  # no appeal
-    assert dl.deadlines("debtor", {**judged, "doc_kind": "unknown"}, TODAY) == []  # 15 or 10 days: not guessed
+    # Judgment or ruling unknown: the advice counts the debtor's cautious 10 days (law/advice.py), and so does the
+    # reminder — earlier rather than too late.
+    assert dl.deadlines("debtor", {**judged, "doc_kind": "unknown"}, TODAY)[0].day == date(2026, 11, 25)
     assert dl.deadlines("debtor", {**judged, "service_date": "2026-11-01"}, TODAY) == []  # already over
     assert dl.deadlines("debtor", {**judged, "service_date": "2026-11-16"}, TODAY)[0].fingerprint != appeal.fingerprint
     enforced = {**CREDITOR, "stage": "judged", "performance_end": "2026-06-30"}

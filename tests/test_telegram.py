@@ -116,6 +116,13 @@ def test_creditor_consultation_by_typing(botapi: FakeBotAPI, engine: Engine) -> 
                 alice.assert_one_live_keyboard()
             assert alice.state == "creditor.review"
             await alice.say("确认")
+            calls = [c.method for c in botapi.calls if c.method in ("sendChatAction", "sendMessage")]
+            assert calls[-2:] == ["sendMessage", "sendMessage"]  # the summary, then the reminder offer
+            keyboards = [m for m in alice.messages if m.keyboard]
+            assert len(keyboards) == 2 and keyboards[0].button_texts[:3] == ["下一步", "时效", "协商与调解"]
+            assert len(keyboards[0].text) <= 600  # the layered result's summary (issue 16)
+            await alice.press("时效")  # a section, one press away
+            alice.assert_one_live_keyboard()
 
     run(scenario)
     assert alice.state == "creditor.result"
@@ -126,11 +133,9 @@ def test_creditor_consultation_by_typing(botapi: FakeBotAPI, engine: Engine) -> 
     assert not any(t.startswith("✔️") and "\n" not in t.strip() for t in alice.fake.texts_in(alice.chat))
     # The result is ready when the turn ends: no "typing" round trip before it (requests per update).
     assert not botapi.calls_to("sendChatAction", action="typing")
-    calls = [c.method for c in botapi.calls if c.method in ("sendChatAction", "sendMessage")]
-    assert calls[-2:] == ["sendMessage", "sendMessage"]  # the result, the reminder offer
-    keyboards = [m for m in alice.messages if m.keyboard]
-    assert len(keyboards) == 2 and "查看引用的法条" in keyboards[0].button_texts[0]
-    assert keyboards[1].button_texts == ["⏰ 提醒我 1", "📅 加入日历 1"]
+    # The result's summary carries the section buttons; the reminder offer follows it.
+    offers = [m for m in alice.messages if m.button_texts == ["⏰ 提醒我 1", "📅 加入日历 1"]]
+    assert len(offers) == 1
     assert all(c.params.get("parse_mode") == "HTML" for c in botapi.calls_to("sendMessage"))
 
 
@@ -159,12 +164,15 @@ def test_debtor_consultation_by_buttons_folds_answers_into_questions(botapi: Fak
             assert bob.state == "debtor.review"
             await bob.press("确认无误")
             bob.assert_one_live_keyboard()
+            await bob.press("会发生什么")
+            bob.assert_one_live_keyboard()
 
     run(scenario)
     assert bob.state == "debtor.result"
     assert "12348" in bob.text and "《" in bob.text
     answers = [c.params for c in botapi.calls_to("answerCallbackQuery")]
-    assert len(answers) == 8 and not any(a.get("show_alert") for a in answers)
+    # One answer for each of the 9 presses above.
+    assert len(answers) == 9 and not any(a.get("show_alert") for a in answers)
     assert botapi.unanswered_callback_queries() == []
 
 
@@ -438,7 +446,7 @@ def test_commands_are_registered_in_chinese(botapi: FakeBotAPI, engine: Engine) 
     run(scenario)
     private = botapi.commands({"type": "all_private_chats"}, language_code="zh")
     assert [c["command"] for c in private] == [
-        "start", "help", "back", "restart", "review", "law", "reminders", "calc", "forget", "cancel"]
+        "start", "help", "back", "restart", "review", "result", "law", "reminders", "calc", "forget", "cancel"]
     assert private == [{"command": c, "description": d} for c, d in PRIVATE_COMMANDS]
     assert [c["command"] for c in botapi.commands({"type": "all_group_chats"}, "zh")] == [
         c for c, _ in GROUP_COMMANDS]

@@ -62,6 +62,10 @@ def _results(engine: Engine, chat_id: int, answers_list: list[list[str]]) -> Non
         chat.press("确认无误")
         assert chat.state.endswith(".result"), chat.text
         assert "12348" in chat.text
+        for label in [lbl for lbl, data in chat.buttons if "|S|s:" in data]:  # every section of the layered result
+            chat.press(label)
+            assert "返回摘要" in " ".join(lbl for lbl, _ in chat.buttons)
+            chat.press("返回摘要")
 
 
 def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -95,12 +99,20 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     for topic in range(1, 14):
         chat.say(str(topic))
         assert chat.state == "topics.answer", chat.text
+        if topic == 1:
+            buttons = chat.buttons
+            chat.press("查看引用的法条")
+            chat.press_data(next(data for label, data in buttons if "其他话题" in label))
+            continue
         chat.press("其他话题")
     # Notices and errors: help, unsupported, unknown command, stale, resume, forget, law, calc...
     for text in ["重新开始", "返回", "跳过", "帮助", "/nope", "/review", "/calc", "/law", "/law 诉讼时效",
                  "/law 不存在的东西xyz", "返回", "取消", "/start", "1", "1",
                  "三千多", "0", "99999999999", "abc", "/start", "/forget"]:
         chat.say(text)
+        confirm = [label for label, _ in chat.buttons if label.startswith("✅ 确定")]
+        if confirm:  # 重新开始 / 取消 ask first (issue 16)
+            chat.press(confirm[0])
     chat.press("取消")
     chat.say("/forget")
     chat.press("确认删除")
@@ -138,7 +150,23 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat.say("跳过")  # last step of the creditor flow → review
     chat.say("随便说说")
     chat.press("确认无误")
-    chat.press("查看引用的法条")
+    chat.press("时效")
+    chat.press("查看依据")
+    chat.press("返回这一节")
+    chat.press("名词解释")
+    chat.press("返回摘要")
+    chat.say("随便说说")  # typed on a result: the sections again
+    chat.say("重新开始")
+    chat.press("不了")
+    chat.press("修改信息")
+    chat.press("修改身份")
+    chat.press("不了")
+    chat.press("确认无误")
+    chat.press("重新开始")
+    chat.press("确定重新开始")
+    chat.press("查看上次结果")
+    Chat(engine, chat_id=4, user_id=4).say("/result")  # nothing to show yet
+    _full_results()
     render("internal_error.html.j2")
     _reminders()
     _intake(engine)
@@ -190,6 +218,22 @@ def _intake(engine: Engine) -> None:
     for text in ["对", "1,2", "知道名字"]:
         other.say(text)
     assert other.state == "creditor.identity_known", other.text
+
+
+def _full_results() -> None:
+    """The full text of a result (every applicable section in one page): what tests/test_legal_table.py checks
+    and the docs' screenshots show; the chat shows the same sections one button at a time."""
+    from law.advice import advice_context
+    from messages.sections import applicable
+
+    for role, facts in (("creditor", {"amount": "5000", "stage": "not_sued", "debt_type": "loan"}),
+                        ("creditor", {"amount": "5000", "stage": "not_sued", "debt_type": "loan",
+                                      "evidence": ["transfer"], "attitude": "unreachable"}),
+                        ("creditor", {"amount": "5000", "stage": "not_sued", "debt_type": "wages",
+                                      "wage_relation": "employment"}),
+                        ("debtor", {"amount": "26000", "stage": "sued", "creditor_kind": "credit_card"})):
+        context = advice_context(role, facts, TODAY)
+        render(f"results/{role}.html.j2", sections=applicable(role, context), **context)
 
 
 def _reminders() -> None:

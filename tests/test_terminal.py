@@ -34,9 +34,13 @@ def test_jsonl_creditor_consultation(tmp_path: Path) -> None:
     confirm = next(b["data"] for row in review["buttons"] for b in row if "确认" in b["label"])
     result = _jsonl(tmp_path, [json.dumps({"press": confirm})])
     text = "\n".join(m["text"] for m in result)
+    summary = next(m for m in result if m["kind"] == "result")  # then the reminder offer
     assert result[-1]["state"] == "creditor.result"
-    assert "《民法典》第一百八十八条" in text and "小额诉讼" in text and "12348" in text
-    assert "<b>" in result[-1]["html"] and "<b>" not in result[-1]["text"]
+    assert "小额诉讼" in text and "12348" in text and len(summary["text"]) <= 600  # the layered summary
+    limitation = next(b["data"] for row in summary["buttons"] for b in row if b["label"] == "时效")
+    section = _jsonl(tmp_path, [json.dumps({"press": limitation})])
+    assert "《民法典》第一百八十八条" in section[-1]["text"]  # a section, one press away
+    assert "<b>" in summary["html"] and "<b>" not in summary["text"]
     assert all(set(m) >= {"text", "html", "buttons", "state"} for m in messages + result)
 
 
