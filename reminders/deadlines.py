@@ -9,12 +9,12 @@ from the agreed fact keys with the same calculator, when the answers are there (
 
 * ``limitation`` — creditor: ``advice_context[\"limitation\"]`` (``law.periods.limitation``), shown in
   ``results/sections/c_limitation`` (stages 未起诉 / 已起诉, not for wages in an employment). Rolled over holidays.
-* ``appeal`` — either side: ``advice_context[\"appeal\"]`` once issue 17 adds it, else
-  ``law.deadlines.appeal_deadline`` from ``service_date`` and ``doc_kind`` (judgment | ruling; ``unknown``
-  offers nothing: 15 or 10 days), none in a small claim (``small_claims_case == \"yes\"``, no appeal).
-* ``enforcement`` — creditor: ``advice_context[\"enforcement\"]`` once issue 17 adds it, else
+* ``appeal`` — either side: ``advice_context[\"appeal\"]``, else
+  ``law.deadlines.appeal_deadline`` from ``service_date`` and ``doc_kind`` (judgment | ruling; ``unknown``: the
+  advice's cautious reading, 10 days for a debtor), none in a small claim (``small_claims_case == \"yes\"``).
+* ``enforcement`` — creditor: ``advice_context[\"enforcement_deadline\"]``, else
   ``law.periods.enforcement_deadline`` from ``performance_end`` (see also :func:`enforcement`, used by /calc).
-* ``labour_arbitration`` — creditor (wages in an employment): ``advice_context[\"labour_arbitration\"]`` only
+* ``labour_arbitration`` — creditor (wages in an employment): ``advice_context[\"labour_deadline\"]`` only
   (``law.deadlines.labour_arbitration_deadline`` needs the day the worker knew, which the advice context
   decides).
 * ``instalment_pay`` / ``instalment_check`` (debtor / creditor) — each instalment of a repayment agreement
@@ -161,8 +161,9 @@ SOURCES: dict[str, Source] = {
                          applies=_limitation_applies),
     "appeal": Source(("creditor", "debtor"), "appeal", ("service_date", "doc_kind", "small_claims_case"),
                      from_facts=_appeal_from_facts),
-    "enforcement": Source(("creditor",), "enforcement", ("performance_end",), from_facts=_enforcement_from_facts),
-    "labour_arbitration": Source(("creditor",), "labour_arbitration",
+    "enforcement": Source(("creditor",), "enforcement_deadline", ("performance_end",),
+                          from_facts=_enforcement_from_facts),
+    "labour_arbitration": Source(("creditor",), "labour_deadline",
                                  ("employment_ended", "still_employed", "due_date", "last_demand", "debt_type",
                                   "wage_relation")),
 }

@@ -631,3 +631,16 @@ def test_an_instalment_is_chosen_by_its_number_not_its_place_in_a_list(chat: Any
     forged = ident(found[1]).rsplit(":", 1)[0] + ":xxxxxxxx"
     chat.press_data(f"{session.turn}|Z|o:{forged}")  # a forged fingerprint: refused
     assert chat.last[0].alert
+
+
+def test_the_advice_contexts_labour_and_enforcement_deadlines_are_offered() -> None:
+    # Issue 17's advice context names them labour_deadline and enforcement_deadline; the kinds table reads those.
+    today = date(2026, 12, 7)
+    wages = {"role": "creditor", "debt_type": "wages", "wage_relation": "employment", "amount": "8000",
+             "due_date": "2026-10-15", "stage": "not_sued", "employment_ended": "2026-11-01", "still_employed": "no"}
+    (labour,) = dl.deadlines("creditor", wages, today)
+    assert (labour.kind, labour.day) == ("labour_arbitration", date(2027, 11, 1))  # a year from the end of work
+    judged = {"role": "creditor", "debt_type": "loan", "amount": "15000", "stage": "judged",
+              "performance_end": "2025-08-31"}
+    (enforcement,) = dl.deadlines("creditor", judged, today)
+    assert (enforcement.kind, enforcement.day) == ("enforcement", date(2027, 8, 31))  # two years (第二百五十条)
