@@ -284,7 +284,8 @@ class GatedBot:
 
         While an update is unfinished every poll brings it back (the offset stays at it), so most of what
         a busy bot fetches is dropped again; parsing it into ``Update`` objects first was ~1/6 of the
-        bot's CPU per update (``bench/results.md``). Only the fresh ones are parsed (:meth:`_parse`).
+        bot's instructions per update at 20 users (callgrind, ``bench/instructions.py``). Only the fresh
+        ones are parsed (:meth:`_parse`).
         """
         if not isinstance(read_timeout, DefaultValue):
             base_timeout: float = read_timeout or 0
