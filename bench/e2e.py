@@ -113,9 +113,10 @@ def cpu_seconds(pid: int) -> float:
 class BotProcess:
     """One bot process with its fake Bot API and the simulated users that talk to it."""
 
-    def __init__(self, kind: str, directory: Path, db: Path | None = None, latency: float = 0.0) -> None:
+    def __init__(self, kind: str, directory: Path, db: Path | None = None, latency: float = 0.0,
+                 prefix: tuple[str, ...] = (), start_timeout: float = 60.0) -> None:
         """Start the fake server (answering each request ``latency`` s late) and the bot (on ``db``, default
-        ``<directory>/<kind>.db``); wait until it polls."""
+        ``<directory>/<kind>.db``, its command line after ``prefix``, e.g. a profiler); wait until it polls."""
         self.kind = kind
         self.fake = BenchBotAPI(latency=latency).start()
         self.db = db or directory / f"{kind}.db"
@@ -123,7 +124,7 @@ class BotProcess:
         self.stderr_path = directory / f"{kind}-{self.fake.port}.stderr"
         with self.stderr_path.open("w") as stderr:  # a file, not a pipe nobody reads until the end
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bench.botproc", kind, "--base-url", self.fake.base_url,
+                [*prefix, sys.executable, "-m", "bench.botproc", kind, "--base-url", self.fake.base_url,
                  "--token", self.fake.token, "--db", str(self.db)],
                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
             )
@@ -132,7 +133,7 @@ class BotProcess:
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
         self._reader.start()
-        if not self.fake.first_poll.wait(60):
+        if not self.fake.first_poll.wait(start_timeout):
             self.close()
             raise RuntimeError(f"{kind} bot never polled: {self.stderr_tail()}")
 

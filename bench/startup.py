@@ -68,8 +68,12 @@ def cpu_seconds(pid: int) -> float:
 
 def bot_environment(fake: BenchBotAPI, db_path: Path) -> dict[str, str]:
     """The environment that points ``python bot.py telegram`` at ``fake`` (and never through a proxy)."""
+    # PYTHONDONTWRITEBYTECODE (set in some shells and CI) is left out: with it, xiaoe's own ~100 modules were
+    # compiled from source at every start (their caches never written), while the bare bot's library comes
+    # with its caches from pip — not the warm start of a deployed bot this measures.
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "XIAOE_")) and "proxy" not in k.lower()}
+           if not k.startswith(("TELEGRAM_", "XIAOE_")) and "proxy" not in k.lower()
+           and k != "PYTHONDONTWRITEBYTECODE"}
     env.update({"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_URL": fake.base_url, "XIAOE_DB": str(db_path),
                 "XIAOE_LOG_LEVEL": "WARNING", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
     return env

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -178,16 +179,21 @@ def test_webhook_queue_answers_only_once_the_update_is_handled() -> None:
 
 
 class PollingBot:
-    """Answers getUpdates like Telegram: every pending update at or above the offset; records offsets."""
+    """Answers getUpdates like Telegram: every pending update at or above the offset, as JSON (the gated bot
+    posts ``getUpdates`` itself and parses only the fresh updates); records offsets."""
 
     def __init__(self, pending: list[Update]) -> None:
         self.pending = pending
         self.offsets: list[int] = []
+        self._request = (SimpleNamespace(read_timeout=5.0),)
+        self.defaults = None
 
-    async def get_updates(self, offset: int, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+    async def _post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> list[dict[str, Any]]:
+        assert endpoint == "getUpdates"
+        offset = data["offset"]
         self.offsets.append(offset)
         self.pending = [u for u in self.pending if u.update_id >= offset]
-        return tuple(self.pending)
+        return [u.to_dict() for u in self.pending]
 
 
 def test_gated_polling_keeps_the_offset_below_a_stuck_update_and_drops_repeats() -> None:
