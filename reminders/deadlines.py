@@ -143,6 +143,11 @@ def _limitation_applies(facts: dict[str, Any], context: dict[str, Any]) -> bool:
             and isinstance(calc, Calculation) and _result(calc).get("status") == "running")
 
 
+def _labour_applies(facts: dict[str, Any], context: dict[str, Any]) -> bool:
+    """Only wages in an employment go to labour arbitration; 劳务 (a private boss, a job done) is a civil claim."""
+    return bool(context.get("is_labour"))
+
+
 @dataclass(frozen=True)
 class Source:
     """Where one deadline kind comes from: the flows offering it, the advice context's key, the answers it
@@ -165,7 +170,7 @@ SOURCES: dict[str, Source] = {
                           from_facts=_enforcement_from_facts),
     "labour_arbitration": Source(("creditor",), "labour_deadline",
                                  ("employment_ended", "still_employed", "due_date", "last_demand", "debt_type",
-                                  "wage_relation")),
+                                  "wage_relation"), applies=_labour_applies),
 }
 """The kinds computed from a consultation's answers (instalments come from the documents flow instead)."""
 

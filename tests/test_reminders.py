@@ -644,3 +644,10 @@ def test_the_advice_contexts_labour_and_enforcement_deadlines_are_offered() -> N
               "performance_end": "2025-08-31"}
     (enforcement,) = dl.deadlines("creditor", judged, today)
     assert (enforcement.kind, enforcement.day) == ("enforcement", date(2027, 8, 31))  # two years (第二百五十条)
+
+
+def test_no_labour_arbitration_deadline_for_service_wages() -> None:
+    # 劳务报酬 from a private boss is a civil claim (limitation), not a labour dispute: no arbitration reminder.
+    service = {"role": "creditor", "debt_type": "wages", "wage_relation": "service", "amount": "12000",
+               "due_date": "2026-02-15", "stage": "not_sued", "last_demand": "2026-12-04"}
+    assert [d.kind for d in dl.deadlines("creditor", service, date(2026, 12, 7))] == ["limitation"]
