@@ -34,7 +34,9 @@ def summary(facts: dict) -> str:
     """The summary's plain text for these facts."""
     role = facts["role"]
     session = Session(id=1, chat_id=1, user_id=1, flow=role, state=f"{role}.result", facts=dict(facts))
-    return html_to_text(screens.result(REGISTRY, session, TODAY).html)
+    text = html_to_text(screens.result(REGISTRY, session, TODAY).html)
+    assert len(text) <= 600, (len(text), text)  # the first message still fits a phone screen (issue 16)
+    return text
 
 
 def actions(text: str) -> list[str]:
