@@ -79,6 +79,9 @@ class ConsultationDesk(Desk):
             self._start(ctx)
         elif name == "help":
             self._help(ctx)
+        elif name in ("restart", "cancel") and ctx.session is not None and ctx.session.history:
+            # like the 重新开始/取消 buttons and typed words: ask first (the results desk asks)
+            ctx.press(cb.encode(ctx.session.turn, Action.SECTION, f"ask:{name}"))
         elif name in NAVIGATION:
             self._nav(ctx, name)
         elif name == "review":

@@ -110,9 +110,11 @@ def _debt(facts: Mapping[str, Any]) -> dict[str, Any]:
     due = stored_date(facts.get("due_date"))
     given = [e for e in facts.get("evidence") or [] if e in EVIDENCE]
     evidence = [{"name": EVIDENCE[e][1], "proves": EVIDENCE[e][2]} for e in given]
+    rough = "约" if facts.get("amount__approx") else ""  # an estimate the user gave stays an estimate
     return {
-        "amount": yuan(amount),
-        "amount_upper": f"人民币{number_to_cn(str(amount), 'rmb')}",
+        "amount": f"{rough}{yuan(amount)}",
+        "amount_upper": f"{rough}人民币{number_to_cn(str(amount), 'rmb')}",
+        "amount_approx": bool(rough),
         "kind": kind,
         "cause": cause,
         "is_loan": kind == "loan",

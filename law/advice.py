@@ -188,6 +188,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     basis_day = common["loan_date"] or due
     context = {
         "amount": amount,
+        "amount_approx": bool(facts.get("amount__approx")),
         "debt_type": debt_type,
         "is_labour": is_labour,
         "wage_unsure": debt_type == "wages" and facts.get("wage_relation") == "unsure",
@@ -252,6 +253,7 @@ def debtor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     basis_day = common["loan_date"] or overdue
     return {
         "amount": amount,
+        "amount_approx": bool(facts.get("amount__approx")),
         "creditor_kind": kind,
         # institutions that are licensed whatever the contract says (banks issue cards)
         "licensed": kind == "credit_card" or (kind in {"platform", "online_lender"} and licensed_answer == "yes"),

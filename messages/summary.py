@@ -9,7 +9,7 @@ unknown, and the summary then says how to find the date instead of giving one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -26,6 +26,7 @@ class Deadline:
     kind: str
     day: date | None = None
     days_left: int | None = None
+    approx: bool = False
 
     @property
     def passed(self) -> bool:
@@ -74,6 +75,9 @@ def candidates(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], 
             if calc is None and end is not None:
                 calc = _calc(enforcement_deadline, end, today=today)
             found.append(_from_calc("enforcement", calc))
+            if context.get("appeal_open"):
+                # the judgment takes effect only when the appeal period ends without an appeal
+                found.append(_from_calc("appeal_other", context.get("appeal")))
     elif stage == "judged":
         appeal = context.get("appeal") if "appeal" in context else None
         if appeal is None and "appeal" not in context:
@@ -83,7 +87,24 @@ def candidates(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], 
                 appeal = _calc(appeal_deadline, served, kind, today=today)
         found.append(_from_calc("appeal", appeal))
         found.append(_day("performance_end", facts.get("performance_end"), today))
-    return [d for d in found if d]
+    return [replace(d, approx=_approx(d.kind, facts)) for d in found if d]
+
+
+# The facts each deadline is counted from: a date the user gave only roughly makes the deadline rough too.
+SOURCES = {
+    "hearing": ("hearing_date",),
+    "limitation": ("due_date", "last_demand"),
+    "enforcement": ("performance_end",),
+    "appeal": ("service_date",),
+    "appeal_other": ("service_date",),
+    "performance_end": ("performance_end",),
+    "labour_dated": ("employment_ended", "due_date", "last_demand"),
+}
+
+
+def _approx(kind: str, facts: Mapping[str, Any]) -> bool:
+    """True when a date this deadline is counted from was given approximately (``<key>__approx``)."""
+    return any(bool(facts.get(f"{key}__approx")) for key in SOURCES.get(kind, ()))
 
 
 def nearest_deadline(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], today: date) -> Deadline:

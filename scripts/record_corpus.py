@@ -332,7 +332,8 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
     ]),
     # ------------------------------------------------------------------ navigation, commands, restarts
     "restart_and_cancel": ("中途重新开始、取消、再开始", [
-        "/start", "债权人", "借款", "重新开始", "债务人", "信用卡", "/restart", "取消", "/start", "常识",
+        "/start", "债权人", "借款", "重新开始", "确定", "债务人", "信用卡", "/restart", "确定", "取消",
+        "/start", "常识",
     ]),
     "resume_after_bot_restart": ("机器人重启后继续上次的咨询", [
         "/start", "债权人", "借款", "不知道", "还没起诉", "5000", ("reopen",), "/start", ("press", "继续上次"), "借条",
@@ -345,7 +346,7 @@ SCRIPTS: dict[str, tuple[str, Sequence[Step]]] = {
     "commands_help_review_law": ("命令：帮助、已答内容、法条搜索、计算器说明、未知命令", [
         "/help", "/start", "债权人", "借款", "不知道", "还没起诉", "8000", "/review", "/law 诉讼时效", ("press",
         "第一百八十八条"),
-        "/calc", "/foo", "帮助", "/skip", "/back", "/cancel",
+        "/calc", "/foo", "帮助", "/skip", "/back", "/cancel", "确定",
     ]),
     "skip_optional_province": ("跳过可选问题（省份），不可跳过的问题会说明", [
         "/start", "债权人", "借款", "跳过", "不知道", "还没起诉", "5000", "借条", "选好了", "没有约定", "从未催要过",

@@ -84,7 +84,7 @@ def test_group_chat_never_runs_a_consultation(engine: Engine) -> None:
     assert engine.store.db["transcript"].count == 0  # group words are not stored
 
 
-@pytest.mark.parametrize("before", [[], ["/start", "我是债权人", "/cancel"], ["/start", "/forget", "确认删除"]])
+@pytest.mark.parametrize("before", [[], ["/start", "我是债权人", "/cancel", "确定"], ["/start", "/forget", "确认删除"]])
 def test_ordinary_text_without_a_session_gets_the_greeting(engine: Engine, before: list[str]) -> None:
     # A user trial found "你好" after 取消 or /forget (or as a first message) answered with an internal error.
     chat = Chat(engine, 321, 321)

@@ -40,21 +40,22 @@ DEADLINE = 150.0  # seconds: a hang fails the test instead of blocking the suite
 
 Action = tuple[str, str]  # ("say", text) or ("press", part of a button label)
 
+NEW: list[Action] = [("say", "/restart"), ("say", "确定")]
 SCRIPTS: list[list[Action]] = [
-    # Each consultation starts with /restart: a new one, whatever the last one was.
+    # Each consultation starts with /restart and 确定 (it asks first): a new one, whatever the last one was.
     # The creditor consultation, typed.
-    [("say", "/restart")] + [("say", a) for a in CREDITOR_ANSWERS[1:]] + [("say", "确认")],
+    NEW + [("say", a) for a in CREDITOR_ANSWERS[1:]] + [("say", "确认")],
     # The debtor consultation, mostly by buttons.
-    [("say", "/restart"), ("press", "我是债务人"), ("press", "信用卡"), ("say", "2.6万"), ("say", "2025-01-15"),
+    [*NEW, ("press", "我是债务人"), ("press", "信用卡"), ("say", "2.6万"), ("say", "2025-01-15"),
      ("press", "法院传票"), ("press", "不知道"), ("press", "不知道"), ("press", "能分期还"), ("press", "是"),
      ("press", "确认无误")],
     # Creditor by buttons, with a multi-choice, an undo, /review and an edit from the review screen.
-    [("say", "/restart"), ("press", "我是债权人"), ("press", "个人借款"), ("press", "不知道"), ("say", "/review"),
+    [*NEW, ("press", "我是债权人"), ("press", "个人借款"), ("press", "不知道"), ("say", "/review"),
      ("press", "还没起诉"), ("say", "三千五"), ("press", "借条"), ("press", "转账记录"), ("press", "选好了"),
      ("say", "2023-05-01"), ("press", "返回"), ("say", "2023-05-01"), ("say", "2025年3月"), ("press", "承认欠款"),
      ("press", "是"), ("say", "江苏"), ("press", "修改：欠款金额"), ("say", "5000"), ("press", "确认无误")],
     # Quick legal topics.
-    [("say", "/restart"), ("say", "3"), ("press", "诉讼时效"), ("press", "其他话题"), ("say", "支付令")],
+    [*NEW, ("say", "3"), ("press", "诉讼时效"), ("press", "其他话题"), ("say", "支付令")],
 ]
 FINAL_STATES = {"creditor.result", "debtor.result", "topics.answer"}
 

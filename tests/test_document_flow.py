@@ -230,6 +230,7 @@ def test_forget_and_restart_delete_details(engine: Engine) -> None:
     menu(chat)
     walk(chat, ["1", NAME])
     chat.say("/restart")
+    chat.press("确定重新开始")
     assert details(chat) == {}  # the session closed: its unsaved details went with it
     menu(chat)
     walk(chat, ["1", NAME] + ["跳过"] * 6 + ["15天", "保存"])

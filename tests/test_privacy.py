@@ -143,7 +143,8 @@ def test_retention_purges_old_transcripts_and_keeps_open_consultations(tmp_path:
     old, new = Chat(engine, 1, 1), Chat(engine, 2, 2)
     for answer in CREDITOR_ANSWERS[:6]:
         old.say(answer)
-    old.say("/restart")  # the first consultation is closed, a new one open
+    old.say("/restart")
+    old.press("确定重新开始")  # the first consultation is closed, a new one open
     old.say("2")
     db = engine.store.db
     _age(db, "transcript", "created_at", 40)

@@ -187,3 +187,33 @@ def test_typed_confirmation_answers_the_question(chat: Chat) -> None:
     chat.say("取消")
     chat.say("确定")
     assert "已结束" in chat.text and chat.session() is None
+
+
+def test_slash_restart_asks_first_like_the_button(chat: Chat) -> None:
+    for answer in CREDITOR_ANSWERS[:3]:
+        chat.say(answer)
+    before = (chat.session().id, chat.session().facts, chat.state)
+    chat.say("/restart")
+    assert "确定要重新开始吗" in chat.text
+    assert (chat.session().id, chat.session().facts, chat.state) == before
+    chat.press("不了")
+    assert (chat.session().id, chat.session().facts, chat.state) == before
+    chat.say("/restart")
+    chat.press("确定重新开始")
+    assert chat.session().id != before[0] and chat.state == "start.role"
+
+
+def test_slash_cancel_asks_first_and_yes_ends_it(chat: Chat) -> None:
+    _finish(chat)
+    facts = chat.session().facts
+    chat.say("/cancel")
+    assert "确定结束" in " ".join(label for label, _ in chat.buttons)
+    assert chat.state == "creditor.result" and chat.session().facts == facts
+    chat.say("确定")
+    assert chat.session() is None or chat.session().facts != facts
+
+
+def test_slash_restart_with_nothing_answered_acts_at_once(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("/restart")
+    assert "确定要重新开始吗" not in chat.text and chat.state == "start.role"

@@ -210,6 +210,8 @@ def test_multi_choice_back_review_edit_and_restart(botapi: FakeBotAPI, engine: E
             assert "欠款金额（本金）：5,000.00元" in alice.messages[-1].text
             alice.assert_one_live_keyboard()
             await alice.say("/restart")
+            assert alice.state == "creditor.review"  # /restart asks first, like the button
+            await alice.press("确定重新开始")
             assert alice.state == "start.role"
             alice.assert_one_live_keyboard()
 

@@ -177,6 +177,13 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert not missing, f"templates never rendered: {sorted(missing)}"
 
 
+def _restart(chat: Chat) -> None:
+    """/restart, confirmed when it asks (it asks when answers would be lost)."""
+    chat.say("/restart")
+    if any("确定重新开始" in label for label, _ in chat.buttons):
+        chat.press("确定重新开始")
+
+
 def _intake(engine: Engine) -> None:
     """The intake desk's notices: a story restated, corrected and declined; held answers; explanations;
     the 1st/2nd/3rd failed try; questions out of turn."""
@@ -186,18 +193,18 @@ def _intake(engine: Engine) -> None:
     chat.press("有不对的")
     chat.press("欠款金额")
     chat.press("对")  # restatement → 对: recorded
-    chat.say("/restart")
+    _restart(chat)
     chat.say(story)
     chat.say("不对")  # story declined
-    chat.say("/restart")
+    _restart(chat)
     chat.say("法院终本了，同事借我两万多一直不还，怎么办")  # no role: asked first
     chat.press("债权人")
-    chat.say("/restart")
+    _restart(chat)
     chat.say("我借给朋友两万块钱")
     for _ in range(3):
         chat.press("有不对的")
         chat.press("❌")
-    chat.say("/restart")
+    _restart(chat)
     chat.say("1")
     chat.say("1")
     chat.say("去年腊月")
