@@ -19,7 +19,7 @@ from text.choices import match_choice, match_choices, parse_yes_no
 from text.dates import parse_date
 from text.errors import ParseError
 from text.normalise import normalise
-from understanding.amounts import find_amounts
+from understanding.amounts import debt_figures, find_amounts
 from understanding.cues import clauses, mention
 from understanding.dates import DateReading, find_dates
 from understanding.lexicon import answer_words, question_words
@@ -30,6 +30,8 @@ _WORDS = answer_words()
 DOUBT: tuple[str, ...] = tuple(_WORDS["doubt"])
 EXPLAIN: tuple[str, ...] = tuple(_WORDS["explain"])
 WHY: tuple[str, ...] = tuple(_WORDS["why"])
+UNREACHED: tuple[str, ...] = tuple(_WORDS["unreached_demand"])
+REACHED: tuple[str, ...] = tuple(_WORDS["reached_demand"])
 _WHY = re.compile(r"为(?:什么|啥|何)(?:要|你要|还要)?(?:问|知道|填)")
 _NEGATIVE_AMOUNT = re.compile(r"(?:^|[^\d])[-−负]\s*[\d一二两三四五六七八九]")
 SMALL_AMOUNT = Decimal(100)
@@ -308,10 +310,16 @@ def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | 
         return Ask("clarify", "amount_too_large")
     if any(a.value <= 0 for a in amounts):
         return Ask("clarify", "amount_not_positive")
+    amounts, chosen = debt_figures(s, amounts)
+    if chosen in {"principal", "total"}:
+        a = amounts[0]
+        return Confirm(_amount_facts(node, a.value, a.approx or a.high is not None), chosen, (a.text,))
     if len(amounts) == 1:
         a = amounts[0]
         if a.high is not None:
             return Confirm(_amount_facts(node, a.value, True, **{f"{node.id}__high": str(a.high)}), "range", (a.text,))
+        if chosen == "corrected":
+            return Confirm(_amount_facts(node, a.value, a.approx), "corrected", (a.text,))
         if a.approx or _APPROX_WORDS.search(s):
             return Confirm(_amount_facts(node, a.value, True), "approximate", (a.text,))
         if a.bare and a.value < SMALL_AMOUNT:
@@ -355,7 +363,41 @@ def _date_answer(node: Node, r: DateReading, today: date) -> Answer:
         return Confirm(facts, "lunar_date", (r.text,))
     if r.precision == "year":
         return Confirm(facts, "year_only", (r.text,))
+    if r.precision == "season":
+        return Confirm(facts, "season", (r.text,))
     return Confirm(facts, "relative_date", (r.text,))
+
+
+_SAME_EVENT_DAYS = 60
+
+
+_ANCHORED = re.compile(r"^(?:今年|去年|前年|明年|\d{2,4}\s*年)")
+
+
+def _one_event(dates: list[DateReading]) -> list[DateReading]:
+    """Several dates that describe one event: "就是过年前 今年过年是2月份吧", "去年腊月 说好过年前结的".
+
+    Dates without a year are re-read against the one date that names its year; when they then all lie
+    within two months, the relative festival (过年前) is kept, else a lunar date, else the first."""
+    if len(dates) < 2:
+        return dates
+    anchors = [d for d in dates if _ANCHORED.match(d.text)]
+    if len(anchors) == 1:
+        anchor = anchors[0]
+        reread = []
+        for d in dates:
+            ways = [] if d is anchor else [find_dates(d.text, anchor.value, future=way) for way in (True, False)]
+            again = [w[0] for w in ways if len(w) == 1]
+            if again:  # the reading nearest the anchor, before or after it
+                near = min(again, key=lambda r: abs((r.value - anchor.value).days))
+                d = DateReading(near.value, near.precision, near.how, d.text, d.start)
+            reread.append(d)
+        dates = reread
+    if (max(d.value for d in dates) - min(d.value for d in dates)).days > _SAME_EVENT_DAYS:
+        return dates
+    relation = [d for d in dates if d.how == "lunar" and d.text[-1:] in "前后"]
+    lunar = [d for d in dates if d.how == "lunar"]
+    return [(relation or lunar or dates)[0]]
 
 
 def _read_date(question_id: str, node: Node, s: str, today: date) -> Answer | None:
@@ -363,7 +405,13 @@ def _read_date(question_id: str, node: Node, s: str, today: date) -> Answer | No
         found = _read_option(question_id, node, s)
         if isinstance(found, Value):
             return found
-    dates = find_dates(s, today, future=not node.validate.get("not_future"))
+    if node.id == "last_demand" and _has(s, UNREACHED) and not _has(s, REACHED):
+        return Ask("clarify", "demand_not_reached")
+    past_only = bool(node.validate.get("not_future"))
+    dates = find_dates(s, today, future=not past_only)
+    if past_only and any(d.value <= today for d in dates):
+        dates = [d for d in dates if d.value <= today]  # "问他 他又说下个月还": the promise is not the event
+    dates = _one_event(dates)
     if len(dates) == 1:
         return _date_answer(node, dates[0], today)
     if len(dates) > 1:

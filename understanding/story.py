@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from text.normalise import normalise
-from understanding.amounts import AmountReading, find_amounts
+from understanding.amounts import AmountReading, debt_figures, find_amounts
 from understanding.cues import mention
 from understanding.dates import DateReading, find_dates
-from understanding.lexicon import story_patterns
+from understanding.lexicon import answer_words, story_patterns
 from understanding.model import Reading
 from understanding.places import province_of
 
@@ -112,6 +112,7 @@ def _amount_readings(text: str, role: str | None) -> list[Reading]:
             repaid.append(a)
         elif not any(w in before for w in patterns["skip_before"]):
             debts.append(a)
+    debts, _chosen = debt_figures(text, debts)
     if not debts:
         return readings
     approx = any(a.approx or a.high is not None for a in debts)
@@ -167,11 +168,23 @@ def _date_readings(text: str, today: date, role: str | None) -> list[Reading]:
             continue
         if key in _FUTURE_KEYS and d.start in ahead:
             d = ahead[d.start]  # "12月20号开庭": the next 20 December, not the last one
+        elif key not in _FUTURE_KEYS | {"due_date"} and d.value > today:
+            continue  # a loan, a demand, a judgment: never in the future ("一直说下个月还" is a promise)
+        if key == "last_demand" and _unreached(text, d):
+            continue  # "去工地找他 没找到人": a demand that never reached him does not interrupt the limitation
         seen.add(key)
         sure = d.how == "explicit" and d.precision in {"day", "month"}
         readings.append(Reading(key, d.value.isoformat(), sure, d.text))
         readings.append(Reading(f"{key}__approx", d.precision != "day", sure, d.text))
     return readings
+
+
+def _unreached(text: str, d: DateReading) -> bool:
+    """Whether the sentence of date ``d`` says the demand never reached the debtor (没找到人, 关机, 没人接)."""
+    words = answer_words()
+    sentence = _SENTENCE.split(text[d.start :])[0]
+    unreached = any(w in sentence for w in words["unreached_demand"])
+    return unreached and not any(w in sentence for w in words["reached_demand"])
 
 
 def _fears(text: str) -> list[Reading]:
