@@ -164,6 +164,7 @@ def debt_figures(text: str, amounts: list[AmountReading]) -> tuple[list[AmountRe
         between = s[low.start + len(low.text) : top.start]
         refines = any(w in s[max(0, top.start - 3) : top.start] for w in _REFINE_BEFORE)
         if refines and top.value >= low.value and not re.search(r"[\u4e00-\u9fff]{3,}", between.strip(" ，,吧了呢")):
-            joined = AmountReading(low.value, True, False, s[low.start : top.start + len(top.text)], low.start, top.value)
+            said = s[low.start : top.start + len(top.text)]
+            joined = AmountReading(low.value, True, False, said, low.start, top.value)
             return [joined], "estimate"
     return kept, reason
