@@ -37,6 +37,7 @@ from storage.sessions import Session
 from text.errors import ParseError
 from text.normalise import normalise
 from understanding import Ask, Confirm, Unknown, Value, read_answer, read_story
+from understanding.answers import is_explain_or_why, is_feeling, is_greeting, split_questions
 from understanding.intake import (
     QUESTION_MARKS,
     asked_topics,
@@ -47,6 +48,7 @@ from understanding.intake import (
     story_facts,
 )
 from understanding.lexicon import explanations, question_words, story_labels
+from understanding.model import Answer
 
 FLOWS = frozenset({"start", "creditor", "debtor"})
 STORY_MIN_CHARS = 20  # a typed answer this long that carries several facts is read as a story
@@ -217,11 +219,20 @@ class IntakeDesk(Desk):
         fresh = session is None
         if session is None:
             session = ctx.open_session()
-        reading = read_answer(node.state, text, ctx.today())
-        if fresh and isinstance(reading, Ask) and reading.kind == "clarify":
+        reading = read_answer(node.state, text, ctx.today(), session.facts)
+        if (fresh or node.flow == "start") and is_greeting(text):
             ctx.say("welcome.html.j2", restarted=False)  # "你好" as a first message: the greeting
             ctx.show()
             return True
+        if fresh and isinstance(reading, Ask) and reading.kind == "clarify":
+            ctx.say("welcome.html.j2", restarted=False)
+            ctx.show()
+            return True
+        if not isinstance(reading, Value | Confirm) and is_feeling(text):
+            ctx.say("intake/feeling.html.j2")  # a feeling: a kind line and the step, not an echoed question
+            ctx.show()
+            return True
+        reading = self._answer_with_questions(ctx, node, text, reading)
         if isinstance(reading, Value):
             self._record(ctx, node, dict(reading.facts))
         elif isinstance(reading, Confirm):
@@ -244,6 +255,25 @@ class IntakeDesk(Desk):
         else:
             self._failed(ctx, node, text, reading)
         return True
+
+    def _answer_with_questions(self, ctx: TurnContext, node: Node, text: str, reading: Answer) -> Answer:
+        """An answer with a question inside ("还没 就是打电话要过几次 要花多少钱", "…为什么问这个"): the
+        answer part is read on its own; when it answers the step, the question is answered (or 为什么问这个
+        explained) first, and the answer's reading is returned. Otherwise ``reading`` is kept."""
+        answer_text, questions = split_questions(text)
+        if not questions or not answer_text:
+            return reading
+        inner = read_answer(node.state, answer_text, ctx.today(), ctx.session.facts if ctx.session else None)
+        if not isinstance(inner, Value | Confirm | Unknown):
+            return reading
+        asked = [q for q in questions if not is_explain_or_why(q)]
+        if len(asked) < len(questions):
+            entry = explanations().get(node.state) or {}
+            kind = "why" if isinstance(reading, Ask) and reading.kind == "why" else "explain"
+            ctx.say("intake/explain.html.j2", entry=entry, kind_asked=kind, label=node.label)
+        if asked:
+            self._answer_questions(ctx, asked, unanswered="intake/question_kept.html.j2")
+        return inner
 
     def _record(self, ctx: TurnContext, node: Node, facts: dict[str, Any]) -> None:
         session = ctx.session

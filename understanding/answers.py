@@ -7,7 +7,9 @@ at an amount question, relative and lunar dates, several amounts and weak cues c
 
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -126,8 +128,44 @@ def _read_option(question_id: str, node: Node, s: str) -> Answer | None:
     return None
 
 
-def read_answer(question_id: str, text: str, today: date) -> Answer:
-    """Read ``text`` typed at question ``question_id`` ("<flow>.<id>") against ``today``."""
+_CLAUSE_SPLIT = re.compile(r"(?<=[?？])|[,，。;；!！\s]+")
+
+
+def split_questions(text: str) -> tuple[str, list[str]]:
+    """``text`` without its question clauses, and those clauses: "还没 就是打电话要过几次 要花多少钱" →
+    ("还没 就是打电话要过几次", ["要花多少钱"]). 为什么问这个 / 什么意思 clauses count as questions too."""
+    asking = tuple(_WORDS["asking"])
+    kept: list[str] = []
+    questions: list[str] = []
+    for clause in (c for c in _CLAUSE_SPLIT.split(normalise(text)) if c and c.strip()):
+        clause = clause.strip()
+        if _has(clause, asking) or is_explain_or_why(clause):
+            questions.append(clause)
+        else:
+            kept.append(clause)
+    return " ".join(kept), questions
+
+
+def is_explain_or_why(text: str) -> bool:
+    """A clause asking what the question means or why it is asked (什么意思, 为什么问这个)."""
+    s = normalise(text)
+    return _has(s, WHY) or bool(_WHY.search(s)) or _has(s, EXPLAIN)
+
+
+def is_feeling(text: str) -> bool:
+    """A feeling rather than an answer or a question ("我真的不知道怎么办了", "我好害怕")."""
+    return _has(normalise(text), tuple(_WORDS["feelings"]))
+
+
+def is_greeting(text: str) -> bool:
+    """A greeting and nothing else ("你好", "在吗")."""
+    word = normalise(text).lower().strip(" 。.!！~～,，?？")
+    return word in {str(g).lower() for g in _WORDS["greetings"]}
+
+
+def read_answer(question_id: str, text: str, today: date, known: Mapping[str, Any] | None = None) -> Answer:
+    """Read ``text`` typed at question ``question_id`` ("<flow>.<id>") against ``today``; ``known`` are the
+    facts recorded so far (a due date said as "半年就还" counts from the loan date)."""
     node = _node(question_id)
     s = normalise(text).replace("\u3000", " ").strip(" 。.!！~～")
     if not s:
@@ -147,6 +185,10 @@ def read_answer(question_id: str, text: str, today: date) -> Answer:
     }.get(node.kind)
     if reader is None:
         return Ask("clarify", "not_a_question")
+    if node.id == "due_date":
+        after = _due_after(s, known or {})
+        if after is not None:
+            return after
     result = reader(question_id, node, s, today)
     if result is not None:
         return result
@@ -161,6 +203,12 @@ def _read_choice(question_id: str, node: Node, s: str, today: date) -> Answer | 
             return Value({node.id: match_choice(s, [(o.value, o.label, o.aliases) for o in node.choice_options()])})
         except ParseError:
             return Ask("clarify", "number_out_of_range")
+    if _has(s, DOUBT):
+        # "就是不接电话 我只晓得他名字 不晓得他住哪里": the doubt is about something else; the other clauses answer.
+        rest = " ".join(c for c in clauses(s) if not _has(c, DOUBT))
+        other = _read_option(question_id, node, rest) if rest else None
+        if isinstance(other, Value) and other.facts.get(node.id) != question_words(question_id).get("dont_know"):
+            return Value({**_identity_facts(question_id, s), **other.facts})
     if _has(s, DOUBT) and question_words(question_id).get("dont_know") != "clarify":
         hit = _read_option(question_id, node, s)
         if (
@@ -224,6 +272,9 @@ def _compound(question_id: str, s: str) -> Answer | None:
     if only and any(v == "yes" for v in known.values()):
         for part in cues:
             known.setdefault(part, "no")
+    if re.match(r"(?:是|对|嗯|知道|晓得)(?:的|啊)?(?:\s|$|[,，])", s) and all(v == "yes" for v in known.values()):
+        for part in cues:  # "是 老乡 我晓得他住哪": the 是 answers the whole question
+            known.setdefault(part, "yes")
     facts: dict[str, Any] = {f"identity_{part}_known": v for part, v in known.items()}
     if len(known) < len(cues):
         missing = [p for p in cues if p not in known]
@@ -231,6 +282,16 @@ def _compound(question_id: str, s: str) -> Answer | None:
     base = question_id.split(".", 1)[1]
     facts[base] = "yes" if all(v == "yes" for v in known.values()) else "no"
     return Value(facts)
+
+
+def _identity_facts(question_id: str, s: str) -> dict[str, Any]:
+    """What a creditor's answer to another question says about knowing the debtor's name and address."""
+    if not question_id.startswith("creditor.") or question_id == "creditor.identity_known":
+        return {}
+    found = _compound("creditor.identity_known", s)
+    if not isinstance(found, Value):
+        return {}
+    return dict(found.facts)
 
 
 def _read_yesno(question_id: str, node: Node, s: str, today: date) -> Answer | None:
@@ -366,6 +427,34 @@ def _date_answer(node: Node, r: DateReading, today: date) -> Answer:
     if r.precision == "season":
         return Confirm(facts, "season", (r.text,))
     return Confirm(facts, "relative_date", (r.text,))
+
+
+_DURATION = re.compile(
+    r"(?P<n>半|\d{1,2}|[一两三四五六七八九十]{1,2})(?P<unit>个多?月|年)(?:以?内|之?后|左右)?(?:就|再)?(?:还|给|结)"
+)
+_CN_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _due_after(s: str, known: Mapping[str, Any]) -> Answer | None:
+    """ "当时说半年就还": the due date is the loan date plus that time, approximately, to confirm; without
+    a known loan date the user is asked for the day it comes to."""
+    m = _DURATION.search(s)
+    if m is None or find_dates(s, date(2000, 1, 1)):
+        return None
+    n = m.group("n")
+    count = 0.5 if n == "半" else int(n) if n.isdigit() else sum(_CN_SMALL.get(c, 0) for c in n)
+    if n[:1] == "十" and len(n) == 2:
+        count = 10 + _CN_SMALL.get(n[1], 0)
+    months = int(count * 12) if m.group("unit") == "年" else int(count)
+    loan = known.get("loan_date")
+    if not months or not isinstance(loan, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", loan):
+        return Ask("clarify", "due_after_duration")
+    start = date.fromisoformat(loan)
+    index = start.year * 12 + start.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    facts = {"due_date": date(year, month, day).isoformat(), "due_date__approx": True, "due_date__precision": "about"}
+    return Confirm(facts, "after_loan", (m.group(0),))
 
 
 _SAME_EVENT_DAYS = 60
