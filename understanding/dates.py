@@ -205,7 +205,7 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
         year = _two_digit_year(int(g["yy"]), today)
         if g.get("edge"):
             month = 1 if g["edge"] == "初" else 12
-            return DateReading(date(year, month, 5 if month == 1 else 25), "month", "explicit", text, start)
+            return DateReading(date(year, month, 5 if month == 1 else 25), "about", "explicit", text, start)
         if not g.get("m"):
             return DateReading(date(year, 1, 1), "year", "explicit", text, start)
         if g.get("d"):
