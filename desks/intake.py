@@ -53,6 +53,8 @@ from understanding.model import Answer
 FLOWS = frozenset({"start", "creditor", "debtor"})
 STORY_MIN_CHARS = 20  # a typed answer this long that carries several facts is read as a story
 HOLD_YES, HOLD_NO, HOLD_WRONG, HOLD_DROP = "yes", "no", "wrong", "drop:"
+# Reader findings whose own hint says more than the question's generic error text (retry.html.j2).
+OWN_HINTS = frozenset({"demand_not_reached", "due_after_duration"})
 
 
 class IntakeDesk(Desk):
@@ -312,7 +314,7 @@ class IntakeDesk(Desk):
             session.pending.tries, session.pending.tries_at = 0, session.state
         session.pending.tries += 1
         tries = session.pending.tries
-        if tries == 1:
+        if tries == 1 and reading.reason not in OWN_HINTS:
             # The question's own error text (the same one the buttons' flows always gave).
             try:
                 read_typed(node, text, ctx.today(), session.facts)

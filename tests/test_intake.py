@@ -160,3 +160,80 @@ def test_not_overdue_skips_the_stage_question(chat: Chat) -> None:
     for text in ["/start", "2", "花呗", "8000", "还没逾期"]:
         chat.say(text)
     assert chat.state == "debtor.ability" and "stage" not in chat.session().facts
+
+
+# --- user trial 2026-12-07 ---------------------------------------------------------------------------------
+
+
+def _to_creditor(chat: Chat, *answers: str) -> None:
+    for text in ["/start", "1", *answers]:
+        chat.say(text)
+
+
+def test_an_answer_with_a_question_inside_is_recorded_and_the_question_not_dropped(chat: Chat) -> None:
+    _to_creditor(chat, "货款")
+    assert chat.state == "creditor.stage"
+    chat.say("还没 就是打电话要过几次 要花多少钱")
+    assert chat.session().facts["stage"] == "not_sued"  # the answer is kept
+    assert "要花多少钱" in chat.text or "费" in chat.text  # the question is answered or acknowledged
+    assert chat.state != "creditor.stage"
+
+
+def test_why_with_an_answer_in_it_explains_and_reads_the_answer(chat: Chat) -> None:
+    _to_creditor(chat, "工资")
+    assert chat.state == "creditor.wage_relation"
+    chat.say("不是公司 我在工地做 为什么问这个")
+    assert "为什么问" in chat.text  # the explanation
+    assert "对吗" in chat.text and chat.session().pending.held is not None  # and the answer, restated
+
+
+def test_a_feeling_gets_a_kind_line_not_an_echoed_question(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1")
+    assert chat.state == "creditor.amount"
+    chat.say("我真的不知道怎么办了")
+    assert "你问的" not in chat.text and "我真的不知道怎么办了" not in chat.text
+    assert "一步一步" in chat.text and chat.state == "creditor.amount"
+
+
+def test_hello_after_start_is_the_greeting_and_the_first_question(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("你好")
+    assert "你好" in chat.text and "没看懂" not in chat.text
+    assert chat.state == "start.role"
+
+
+def test_summed_alternatives_are_never_proposed(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1")
+    chat.say("不对 是两万九千八 不是五万多 本金才两万三")
+    assert "23,000.00元" in chat.text and "102,800" not in chat.text
+    chat.press("对")
+    assert chat.session().facts["amount"] == "23000.00"
+
+
+def test_a_demand_that_never_reached_him_is_not_recorded(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1", "12000", "聊天记录", "没约定")
+    assert chat.state == "creditor.last_demand"
+    chat.say("前两天去工地找他 没找到人 打电话也关机了")
+    assert "last_demand" not in chat.session().facts and chat.state == "creditor.last_demand"
+    assert "第八条" in chat.text and "从未催要过" in chat.text
+
+
+def test_the_attitude_answer_keeps_what_it_says_about_the_address(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1", "12000", "聊天记录", "没约定", "没催过")
+    assert chat.state == "creditor.attitude"
+    chat.say("就是不接电话 我只晓得他名字 不晓得他住哪里")
+    facts = chat.session().facts
+    assert facts["attitude"] == "ignores" and facts["identity_name_known"] == "yes"
+    assert facts["identity_address_known"] == "no"
+    assert chat.state != "creditor.identity_known"  # not asked again
+
+
+def test_half_a_year_after_the_loan_is_a_due_date_to_confirm(chat: Chat) -> None:
+    _to_creditor(chat, "借钱", "2019年夏天")
+    assert "2019年6—8月" in chat.text
+    chat.press("对")
+    for text in ["1", "30000", "转账"]:
+        chat.say(text)
+    assert chat.state == "creditor.due_date"
+    chat.say("当时说半年就还 没说具体哪天")
+    assert "2019年12月1日" in chat.text and "due_date" not in chat.session().facts
