@@ -430,7 +430,7 @@ def _date_answer(node: Node, r: DateReading, today: date) -> Answer:
 
 
 _DURATION = re.compile(
-    r"(?P<n>半|\d{1,2}|[一两三四五六七八九十]{1,2})(?P<unit>个多?月|年)(?:以?内|之?后|左右)?(?:就|再)?(?:还|给|结)"
+    r"(?P<n>半|\d{1,2}|[一二两三四五六七八九十]{1,3})(?P<unit>个多?月|年)(?:以?内|之?后|左右)?(?:就|再)?(?:还|给|结)"
 )
 _CN_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
@@ -442,9 +442,13 @@ def _due_after(s: str, known: Mapping[str, Any]) -> Answer | None:
     if m is None or find_dates(s, date(2000, 1, 1)):
         return None
     n = m.group("n")
-    count = 0.5 if n == "半" else int(n) if n.isdigit() else sum(_CN_SMALL.get(c, 0) for c in n)
-    if n[:1] == "十" and len(n) == 2:
-        count = 10 + _CN_SMALL.get(n[1], 0)
+    if n == "半":
+        count = 0.5
+    elif n.isdigit():
+        count = int(n)
+    else:  # 三, 十二, 二十, 二十四
+        head, ten, tail = n.partition("十")
+        count = (_CN_SMALL.get(head, 1) * 10 if ten else _CN_SMALL.get(head, 0)) + _CN_SMALL.get(tail, 0)
     months = int(count * 12) if m.group("unit") == "年" else int(count)
     loan = known.get("loan_date")
     if not months or not isinstance(loan, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", loan):
@@ -463,6 +467,21 @@ _SAME_EVENT_DAYS = 60
 _ANCHORED = re.compile(r"^(?:今年|去年|前年|明年|\d{2,4}\s*年)")
 
 
+def _against(d: DateReading, anchor: DateReading) -> DateReading:
+    """``d`` (a date without its year) read against ``anchor``: soon after it ("去年腊月 说好过年前结的"), or
+    shortly before it when said before it or in its month ("就是过年前 今年过年是2月份吧"); else as it was."""
+    after = find_dates(d.text, anchor.value, future=True)
+    before = find_dates(d.text, anchor.value, future=False)
+    pick = None
+    if len(after) == 1 and 0 <= (after[0].value - anchor.value).days <= _SAME_EVENT_DAYS:
+        pick = after[0]
+    elif len(before) == 1 and 0 <= (anchor.value - before[0].value).days <= _SAME_EVENT_DAYS:
+        same_month = (before[0].value.year, before[0].value.month) == (anchor.value.year, anchor.value.month)
+        if d.start < anchor.start or same_month:
+            pick = before[0]
+    return DateReading(pick.value, pick.precision, pick.how, d.text, d.start) if pick else d
+
+
 def _one_event(dates: list[DateReading]) -> list[DateReading]:
     """Several dates that describe one event: "就是过年前 今年过年是2月份吧", "去年腊月 说好过年前结的".
 
@@ -475,11 +494,8 @@ def _one_event(dates: list[DateReading]) -> list[DateReading]:
         anchor = anchors[0]
         reread = []
         for d in dates:
-            ways = [] if d is anchor else [find_dates(d.text, anchor.value, future=way) for way in (True, False)]
-            again = [w[0] for w in ways if len(w) == 1]
-            if again:  # the reading nearest the anchor, before or after it
-                near = min(again, key=lambda r: abs((r.value - anchor.value).days))
-                d = DateReading(near.value, near.precision, near.how, d.text, d.start)
+            if d is not anchor:
+                d = _against(d, anchor)
             reread.append(d)
         dates = reread
     if (max(d.value for d in dates) - min(d.value for d in dates)).days > _SAME_EVENT_DAYS:
