@@ -51,8 +51,10 @@ from understanding.lexicon import explanations, question_words, story_labels
 from understanding.model import Answer
 
 FLOWS = frozenset({"start", "creditor", "debtor"})
+# A reply on a restatement that starts with 对 / 不对 and says more ("对 还有能不能上诉啊").
+_LEAD = re.compile(r"^(?P<lead>不对|不是|错了|对的|对|是的|没错|嗯)[\s,，。.!！、]+(?P<rest>\S.*)$")
 STORY_MIN_CHARS = 20  # a typed answer this long that carries several facts is read as a story
-HOLD_YES, HOLD_NO, HOLD_WRONG, HOLD_DROP = "yes", "no", "wrong", "drop:"
+HOLD_YES, HOLD_NO, HOLD_WRONG, HOLD_DROP, HOLD_PICK = "yes", "no", "wrong", "drop:", "pick:"
 # Reader findings whose own hint says more than the question's generic error text (retry.html.j2).
 OWN_HINTS = frozenset({"demand_not_reached", "due_after_duration"})
 
@@ -109,6 +111,8 @@ class IntakeDesk(Desk):
             self._decline(ctx)
         elif press.value == HOLD_WRONG and held.get("kind") == "story":
             self._pick_wrong(ctx)
+        elif press.value.startswith(HOLD_PICK) and held.get("kind") == "answer" and held.get("choices"):
+            self._pick_figure(ctx, press.value[len(HOLD_PICK):])
         elif press.value.startswith(HOLD_DROP) and held.get("kind") == "story":
             self._drop(ctx, press.value[len(HOLD_DROP):])
         else:
@@ -132,6 +136,8 @@ class IntakeDesk(Desk):
                 return True
             if word in {"有不对的", "有不对", "不全对"} and held.get("kind") == "story":
                 self._pick_wrong(ctx)
+                return True
+            if held.get("kind") == "story" and self._typed_on_restatement(ctx, word):
                 return True
             session.pending.held = None  # typed something else: the held reading is dropped, the text read
         if word in TYPED_INTENTS:
@@ -177,6 +183,27 @@ class IntakeDesk(Desk):
         session.turn += 1
         session.pending.held = {"kind": "story", "facts": facts, "state": session.state}
         self._restate(ctx, session)
+        return True
+
+    def _typed_on_restatement(self, ctx: TurnContext, word: str) -> bool:
+        """ "对 还有能不能上诉啊": 对 with a question — the reading is kept and the question answered with the
+        story's own; "不对 还没申请…": the reading is kept and the user picks the wrong fact, instead of
+        throwing the whole reading away."""
+        lead = _LEAD.match(word)
+        if lead is None:
+            return False
+        session = ctx.session
+        assert session is not None and session.pending.held is not None
+        _rest, questions = split_questions(lead.group("rest"))
+        if is_yes(lead.group("lead")):
+            facts = dict(session.pending.held.get("facts") or {})
+            facts["questions"] = [*(facts.get("questions") or []), *questions]
+            session.pending.held = {**session.pending.held, "facts": facts}
+            self._accept(ctx)
+        else:
+            if questions:
+                self._answer_questions(ctx, questions, unanswered="intake/question_kept.html.j2")
+            self._pick_wrong(ctx)
         return True
 
     def _restate(self, ctx: TurnContext, session: Session, turn: int | None = None) -> None:
@@ -239,11 +266,20 @@ class IntakeDesk(Desk):
             self._record(ctx, node, dict(reading.facts))
         elif isinstance(reading, Confirm):
             session.turn += 1
-            session.pending.held = {"kind": "answer", "facts": dict(reading.facts), "state": session.state,
-                                    "why": reading.why, "parts": list(reading.parts)}
+            held_facts = dict(reading.facts)
+            choices = list(held_facts.pop(f"{node.id}__choices", None) or [])
+            session.pending.held = {"kind": "answer", "facts": held_facts, "state": session.state,
+                                    "why": reading.why, "parts": list(reading.parts), "choices": choices}
             buttons = ((Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
                        (Button("❌ 不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),))
-            facts = {**session.facts, **reading.facts}
+            if choices:  # several figures: each one, their sum, or neither
+                rows = [(Button(f"只算 {display(node, {node.id: v, f'{node.id}__approx': a})}",
+                                cb.encode(session.turn, Action.HOLD, f"{HOLD_PICK}{i}")),)
+                        for i, (v, a) in enumerate(choices)]
+                buttons = (*rows, (Button(f"➕ 加起来 {display(node, {**session.facts, **held_facts})}",
+                                          cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
+                           (Button("❌ 都不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),))
+            facts = {**session.facts, **held_facts}
             ctx.reply(screens.notice("intake/confirm.html.j2", session, buttons=buttons, why=reading.why,
                                      parts=list(reading.parts), label=node.label, answer=display(node, facts)))
         elif isinstance(reading, Unknown):
@@ -384,6 +420,21 @@ class IntakeDesk(Desk):
             ctx.say("intake/noted.html.j2")
             session.turn += 1
             ctx.show()
+
+    def _pick_figure(self, ctx: TurnContext, index: str) -> None:
+        """One of several figures typed at an amount question, picked by its button: recorded alone."""
+        session = ctx.session
+        assert session is not None
+        held = session.pending.held or {}
+        choices = list(held.get("choices") or [])
+        if not index.isdecimal() or int(index) >= len(choices) or held.get("state") != session.state:
+            session.pending.held = None
+            ctx.refuse(unknown=False)
+            return
+        session.pending.held = None
+        node = self.registry.node(session.state)
+        value, approx = choices[int(index)]
+        self._record(ctx, node, {node.id: value, f"{node.id}__approx": bool(approx)})
 
     def _decline(self, ctx: TurnContext) -> None:
         session = ctx.session

@@ -237,3 +237,41 @@ def test_half_a_year_after_the_loan_is_a_due_date_to_confirm(chat: Chat) -> None
     assert chat.state == "creditor.due_date"
     chat.say("当时说半年就还 没说具体哪天")
     assert "2019年12月1日" in chat.text and "due_date" not in chat.session().facts
+
+
+def test_several_figures_at_the_amount_question_offer_each_the_sum_and_neither(chat: Chat) -> None:
+    for text in ["/start", "2", "花呗"]:
+        chat.say(text)
+    assert chat.state == "debtor.amount"
+    chat.say("花呗一万二 借呗九千")
+    labels = [label for label, _ in chat.buttons]
+    assert labels == ["只算 12,000.00元", "只算 9,000.00元", "➕ 加起来 21,000.00元", "❌ 都不对"]
+    assert "amount" not in chat.session().facts
+    chat.press("只算 12,000")
+    assert chat.session().facts["amount"] == "12000.00" and chat.state != "debtor.amount"
+
+
+def test_several_creditors_in_a_story_leave_the_amount_for_the_chosen_one(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("我欠了花呗一万二 借呗九千 信用卡两万多 工作也丢了")
+    assert "41,000" not in chat.text
+    chat.press("对")
+    assert "amount" not in chat.session().facts
+    assert chat.state == "debtor.creditor_kind"
+    chat.say("信用卡")
+    assert chat.state == "debtor.amount"  # the card's own amount is asked, never the total of all three
+
+
+def test_a_reply_typed_on_the_restatement_keeps_the_reading(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("对 还有能不能上诉啊")
+    assert chat.session().facts["amount"] == "20000.00"  # 对: kept, and the question not dropped
+    assert "上诉" in chat.text
+
+
+def test_no_with_a_correction_on_the_restatement_lists_the_facts(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("不对 没有转账记录")
+    assert "哪一项不对" in chat.text and chat.session().pending.held is not None  # the reading is kept

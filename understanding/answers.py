@@ -394,7 +394,9 @@ def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | 
         if left > 0:
             return Confirm(_amount_facts(node, left, approx), "repaid", parts)
     total = sum((a.value for a in amounts), Decimal(0))
-    return Confirm(_amount_facts(node, total, approx), "several_amounts", parts)
+    # Several debts or alternatives: the user picks one figure, the sum, or neither (the desk's buttons).
+    choices = [[str(a.value.quantize(Decimal("0.01"))), a.approx or a.high is not None] for a in amounts]
+    return Confirm(_amount_facts(node, total, approx, **{f"{node.id}__choices": choices}), "several_amounts", parts)
 
 
 def _valid(node: Node, d: date, today: date) -> str | None:

@@ -99,6 +99,15 @@ def _before(text: str, start: int, width: int = 8) -> str:
     return text[max(clause_start, start - width) : start]
 
 
+def _creditor_kinds(text: str) -> int:
+    """How many kinds of creditor (花呗/借呗 = platform, 信用卡, a friend…) ``text`` names."""
+    for entry in story_patterns()["facts"]:
+        if entry["key"] == "creditor_kind":
+            sure, _maybe = _hits(text, entry["options"])
+            return len(set(sure))
+    return 0
+
+
 def _amount_readings(text: str, role: str | None) -> list[Reading]:
     patterns = story_patterns()["amounts"]
     debts: list[AmountReading] = []
@@ -123,6 +132,10 @@ def _amount_readings(text: str, role: str | None) -> list[Reading]:
         total = sum((a.value for a in debts), Decimal(0))
         sure = False
         readings.append(Reading("amount_parts", [str(a.value) for a in debts], False, "amount"))
+        if role == "debtor" and _creditor_kinds(text) > 1:
+            # "花呗一万二 借呗九千 信用卡两万多": several creditors. Their total is not the amount owed to
+            # the one the consultation is about; it is asked after the creditor is chosen.
+            return readings
     if repaid:
         paid = sum((a.value for a in repaid), Decimal(0))
         readings.append(Reading("repaid", str(paid), False, "amount"))
