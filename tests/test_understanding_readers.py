@@ -230,3 +230,15 @@ def test_a_loan_story_on_the_trial_day_keeps_2019_not_next_month():
     readings = {r.key: r.value for r in read_story("19年借给朋友三万块钱 微信转的 没打借条 他一直说下个月还下个月还",
                                                    date(2026, 12, 7))}
     assert readings["loan_date"] == "2019-01-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("法院判了我还他四万六 会不会上失信名单？", "stage"),
+        ("我有个2023年的判决 他一直不还 现在去申请执行还来得及吗", "stage"),
+    ],
+)
+def test_a_question_in_a_story_is_not_a_fact(text: str, key: str):
+    readings = {r.key: r.value for r in read_story(text, TODAY)}
+    assert key not in readings and readings["questions"]

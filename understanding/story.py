@@ -25,13 +25,28 @@ _SENTENCE = re.compile(r"[。！？!?\n；;]+")
 _CLAUSE = re.compile(r"[。！？!?\n；;，,]+")
 
 
-def _hits(text: str, options: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Options with an un-negated sure cue, and options with only a maybe cue (in option order)."""
+_ASKING = ("吗", "?", "？", "会不会", "能不能", "是不是", "可不可以", "来得及", "有没有")
+
+
+def statements(text: str) -> str:
+    """``text`` without its questions: "会不会上失信名单？" or "现在去申请执行还来得及吗" states no fact."""
+    pieces = [p for p in re.split(r"(?<=[?？])|[。！!\n；;，,\s]+", text) if p and p.strip()]
+    return "，".join(p for p in pieces if not any(m in p for m in _ASKING))
+
+
+def _hits(text: str, options: dict[str, Any], in_questions: bool = True) -> tuple[list[str], list[str]]:
+    """Options with an un-negated sure cue, and options with only a maybe cue (in option order). Unless
+    ``in_questions``, a cue inside a question counts only when it is itself a question ("能起诉吗")."""
+    stated = statements(text) if not in_questions else text
+
+    def said(cue: str) -> bool:
+        return mention(text if any(m in cue for m in _ASKING) else stated, cue) == "yes"
+
     sure, maybe = [], []
     for value, cues in options.items():
-        if any(mention(text, c) == "yes" for c in cues.get("sure") or []):
+        if any(said(c) for c in cues.get("sure") or []):
             sure.append(str(value))
-        elif any(mention(text, c) == "yes" for c in cues.get("maybe") or []):
+        elif any(said(c) for c in cues.get("maybe") or []):
             maybe.append(str(value))
     return sure, maybe
 
@@ -78,7 +93,7 @@ def _option_facts(text: str, role: str | None) -> list[Reading]:
         if entry.get("role", "any") not in {"any", role}:
             continue
         options = entry["options"]
-        sure, maybe = _hits(text, options)
+        sure, maybe = _hits(text, options, bool(entry.get("in_questions")))
         pick = entry.get("pick", "one")
         key = entry["key"]
         if pick == "all":
