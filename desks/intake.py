@@ -59,6 +59,15 @@ HOLD_YES, HOLD_NO, HOLD_WRONG, HOLD_DROP, HOLD_PICK = "yes", "no", "wrong", "dro
 OWN_HINTS = frozenset({"demand_not_reached", "due_after_duration"})
 
 
+def _entry(ctx: TurnContext, node: Node) -> dict[str, Any]:
+    """The question's explanation; for wages, its ``wages`` wording where it has one (no 还钱 for wages)."""
+    entry = dict(explanations().get(node.state) or {})
+    facts = ctx.session.facts if ctx.session is not None else {}
+    if facts.get("debt_type") == "wages":
+        entry.update(entry.get("wages") or {})
+    return entry
+
+
 class IntakeDesk(Desk):
     """Reads stories and typed answers at the consultation's questions (see the module docstring)."""
 
@@ -306,7 +315,7 @@ class IntakeDesk(Desk):
             return reading
         asked = [q for q in questions if not is_explain_or_why(q)]
         if len(asked) < len(questions):
-            entry = explanations().get(node.state) or {}
+            entry = _entry(ctx, node)
             kind = "why" if isinstance(reading, Ask) and reading.kind == "why" else "explain"
             ctx.say("intake/explain.html.j2", entry=entry, kind_asked=kind, label=node.label)
         if asked:
@@ -336,7 +345,7 @@ class IntakeDesk(Desk):
         self._record(ctx, node, {node.id: value})
 
     def _explain(self, ctx: TurnContext, node: Node, kind: str) -> None:
-        entry = explanations().get(node.state) or {}
+        entry = _entry(ctx, node)
         ctx.say("intake/explain.html.j2", entry=entry, kind_asked=kind, label=node.label)
         ctx.show()
 
@@ -359,7 +368,7 @@ class IntakeDesk(Desk):
                 return
         rule = str(question_words(node.state).get("dont_know", "unknown" if node.optional else "clarify"))
         can_skip = node.optional or rule != "clarify"
-        entry = explanations().get(node.state) or {}
+        entry = _entry(ctx, node)
         session.turn += 1
         rows: list[tuple[Button, ...]] = []
         if tries >= 3 and can_skip:

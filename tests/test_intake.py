@@ -275,3 +275,10 @@ def test_no_with_a_correction_on_the_restatement_lists_the_facts(chat: Chat) -> 
     chat.say(STORY)
     chat.say("不对 没有转账记录")
     assert "哪一项不对" in chat.text and chat.session().pending.held is not None  # the reading is kept
+
+
+def test_the_due_date_explanation_for_wages_does_not_say_repay(chat: Chat) -> None:
+    _to_creditor(chat, "工资", "劳务", "还没起诉", "12000", "聊天记录")
+    assert chat.state == "creditor.due_date"
+    chat.say("什么意思")
+    assert "还钱" not in chat.text and "发" in chat.text
