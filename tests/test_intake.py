@@ -282,3 +282,27 @@ def test_the_due_date_explanation_for_wages_does_not_say_repay(chat: Chat) -> No
     assert chat.state == "creditor.due_date"
     chat.say("什么意思")
     assert "还钱" not in chat.text and "发" in chat.text
+
+
+def test_no_with_a_question_on_the_restatement_answers_it_and_lists_the_facts(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("不对 没有转账记录 那还能起诉吗")
+    assert "哪一项不对" in chat.text and "起诉" in chat.text.split("哪一项不对")[0]
+
+
+def test_other_text_on_the_restatement_is_read_as_before(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("我是债权人")
+    assert chat.session().facts["role"] == "creditor" and chat.state == "creditor.debt_type"
+
+
+def test_a_stale_figure_button_is_refused(chat: Chat) -> None:
+    from flows import callbacks as cb
+    from flows.callbacks import Action
+
+    for text in ["/start", "2", "花呗", "花呗一万二 借呗九千"]:
+        chat.say(text)
+    chat.press_data(cb.encode(chat.session().turn, Action.HOLD, "pick:9"))
+    assert "amount" not in chat.session().facts and chat.session().pending.held is None

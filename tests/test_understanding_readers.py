@@ -242,3 +242,15 @@ def test_a_loan_story_on_the_trial_day_keeps_2019_not_next_month():
 def test_a_question_in_a_story_is_not_a_fact(text: str, key: str):
     readings = {r.key: r.value for r in read_story(text, TODAY)}
     assert key not in readings and readings["questions"]
+
+
+def test_doubt_about_another_thing_keeps_the_answer_without_identity_facts():
+    reading = read_answer("debtor.creditor_kind", "信用卡 不知道是哪个银行的", TODAY)
+    assert isinstance(reading, Value) and reading.facts == {"creditor_kind": "credit_card"}
+    reading = read_answer("creditor.attitude", "不接电话 不知道为啥", TODAY)
+    assert isinstance(reading, Value) and reading.facts == {"attitude": "ignores"}
+
+
+def test_a_due_date_in_digits_after_the_loan():
+    reading = read_answer("creditor.due_date", "说好6个月就还", TODAY, {"loan_date": "2024-03-15"})
+    assert isinstance(reading, Confirm) and reading.facts["due_date"] == "2024-09-15"

@@ -116,11 +116,9 @@ def _before(text: str, start: int, width: int = 8) -> str:
 
 def _creditor_kinds(text: str) -> int:
     """How many kinds of creditor (花呗/借呗 = platform, 信用卡, a friend…) ``text`` names."""
-    for entry in story_patterns()["facts"]:
-        if entry["key"] == "creditor_kind":
-            sure, _maybe = _hits(text, entry["options"])
-            return len(set(sure))
-    return 0
+    entry = next(e for e in story_patterns()["facts"] if e["key"] == "creditor_kind")
+    sure, _maybe = _hits(text, entry["options"])
+    return len(set(sure))
 
 
 def _amount_readings(text: str, role: str | None) -> list[Reading]:
