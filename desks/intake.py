@@ -279,8 +279,10 @@ class IntakeDesk(Desk):
             choices = list(held_facts.pop(f"{node.id}__choices", None) or [])
             session.pending.held = {"kind": "answer", "facts": held_facts, "state": session.state,
                                     "why": reading.why, "parts": list(reading.parts), "choices": choices}
-            buttons = ((Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
-                       (Button("❌ 不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),))
+            buttons: tuple[tuple[Button, ...], ...] = (
+                (Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
+                (Button("❌ 不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),),
+            )
             if choices:  # several figures: each one, their sum, or neither
                 rows = [(Button(f"只算 {display(node, {node.id: v, f'{node.id}__approx': a})}",
                                 cb.encode(session.turn, Action.HOLD, f"{HOLD_PICK}{i}")),)
