@@ -230,7 +230,7 @@ def test_the_attitude_answer_keeps_what_it_says_about_the_address(chat: Chat) ->
 
 def test_half_a_year_after_the_loan_is_a_due_date_to_confirm(chat: Chat) -> None:
     _to_creditor(chat, "借钱", "2019年夏天")
-    assert "2019年6—8月" in chat.text
+    assert "2019年6月—8月" in chat.text
     chat.press("对")
     for text in ["1", "30000", "转账"]:
         chat.say(text)

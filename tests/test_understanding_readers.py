@@ -174,7 +174,9 @@ def test_a_season_reads_as_three_months_to_confirm():
     from flows.spec import load_registry
 
     node = load_registry().node("creditor.loan_date")
-    assert display(node, reading.facts) == "约2019年6—8月（按6月1日计）"
+    assert display(node, reading.facts) == "约2019年6月—8月（按6月1日计）"
+    winter = read_answer("creditor.loan_date", "2019年冬天", TODAY).facts
+    assert display(node, winter) == "约2019年12月—2020年2月（按12月1日计）"
 
 
 def test_a_due_date_said_as_a_time_after_the_loan():
