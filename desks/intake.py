@@ -37,6 +37,7 @@ from storage.sessions import Session
 from text.errors import ParseError
 from text.normalise import normalise
 from understanding import Ask, Confirm, Unknown, Value, read_answer, read_story
+from understanding.answers import is_explain_or_why, is_feeling, is_greeting, split_questions
 from understanding.intake import (
     QUESTION_MARKS,
     asked_topics,
@@ -47,10 +48,24 @@ from understanding.intake import (
     story_facts,
 )
 from understanding.lexicon import explanations, question_words, story_labels
+from understanding.model import Answer
 
 FLOWS = frozenset({"start", "creditor", "debtor"})
+# A reply on a restatement that starts with 对 / 不对 and says more ("对 还有能不能上诉啊").
+_LEAD = re.compile(r"^(?P<lead>不对|不是|错了|对的|对|是的|没错|嗯)[\s,，。.!！、]+(?P<rest>\S.*)$")
 STORY_MIN_CHARS = 20  # a typed answer this long that carries several facts is read as a story
-HOLD_YES, HOLD_NO, HOLD_WRONG, HOLD_DROP = "yes", "no", "wrong", "drop:"
+HOLD_YES, HOLD_NO, HOLD_WRONG, HOLD_DROP, HOLD_PICK = "yes", "no", "wrong", "drop:", "pick:"
+# Reader findings whose own hint says more than the question's generic error text (retry.html.j2).
+OWN_HINTS = frozenset({"demand_not_reached", "due_after_duration"})
+
+
+def _entry(ctx: TurnContext, node: Node) -> dict[str, Any]:
+    """The question's explanation; for wages, its ``wages`` wording where it has one (no 还钱 for wages)."""
+    entry = dict(explanations().get(node.state) or {})
+    facts = ctx.session.facts if ctx.session is not None else {}
+    if facts.get("debt_type") == "wages":
+        entry.update(entry.get("wages") or {})
+    return entry
 
 
 class IntakeDesk(Desk):
@@ -105,6 +120,8 @@ class IntakeDesk(Desk):
             self._decline(ctx)
         elif press.value == HOLD_WRONG and held.get("kind") == "story":
             self._pick_wrong(ctx)
+        elif press.value.startswith(HOLD_PICK) and held.get("kind") == "answer" and held.get("choices"):
+            self._pick_figure(ctx, press.value[len(HOLD_PICK):])
         elif press.value.startswith(HOLD_DROP) and held.get("kind") == "story":
             self._drop(ctx, press.value[len(HOLD_DROP):])
         else:
@@ -128,6 +145,8 @@ class IntakeDesk(Desk):
                 return True
             if word in {"有不对的", "有不对", "不全对"} and held.get("kind") == "story":
                 self._pick_wrong(ctx)
+                return True
+            if held.get("kind") == "story" and self._typed_on_restatement(ctx, word):
                 return True
             session.pending.held = None  # typed something else: the held reading is dropped, the text read
         if word in TYPED_INTENTS:
@@ -175,6 +194,27 @@ class IntakeDesk(Desk):
         self._restate(ctx, session)
         return True
 
+    def _typed_on_restatement(self, ctx: TurnContext, word: str) -> bool:
+        """ "对 还有能不能上诉啊": 对 with a question — the reading is kept and the question answered with the
+        story's own; "不对 还没申请…": the reading is kept and the user picks the wrong fact, instead of
+        throwing the whole reading away."""
+        lead = _LEAD.match(word)
+        if lead is None:
+            return False
+        session = ctx.session
+        assert session is not None and session.pending.held is not None
+        _rest, questions = split_questions(lead.group("rest"))
+        if is_yes(lead.group("lead")):
+            facts = dict(session.pending.held.get("facts") or {})
+            facts["questions"] = [*(facts.get("questions") or []), *questions]
+            session.pending.held = {**session.pending.held, "facts": facts}
+            self._accept(ctx)
+        else:
+            if questions:
+                self._answer_questions(ctx, questions, unanswered="intake/question_kept.html.j2")
+            self._pick_wrong(ctx)
+        return True
+
     def _restate(self, ctx: TurnContext, session: Session, turn: int | None = None) -> None:
         held = session.pending.held or {}
         turn = session.turn if turn is None else turn
@@ -217,20 +257,40 @@ class IntakeDesk(Desk):
         fresh = session is None
         if session is None:
             session = ctx.open_session()
-        reading = read_answer(node.state, text, ctx.today())
-        if fresh and isinstance(reading, Ask) and reading.kind == "clarify":
+        reading = read_answer(node.state, text, ctx.today(), session.facts)
+        if (fresh or node.flow == "start") and is_greeting(text):
             ctx.say("welcome.html.j2", restarted=False)  # "你好" as a first message: the greeting
             ctx.show()
             return True
+        if fresh and isinstance(reading, Ask) and reading.kind == "clarify":
+            ctx.say("welcome.html.j2", restarted=False)
+            ctx.show()
+            return True
+        if not isinstance(reading, Value | Confirm) and is_feeling(text):
+            ctx.say("intake/feeling.html.j2")  # a feeling: a kind line and the step, not an echoed question
+            ctx.show()
+            return True
+        reading = self._answer_with_questions(ctx, node, text, reading)
         if isinstance(reading, Value):
             self._record(ctx, node, dict(reading.facts))
         elif isinstance(reading, Confirm):
             session.turn += 1
-            session.pending.held = {"kind": "answer", "facts": dict(reading.facts), "state": session.state,
-                                    "why": reading.why, "parts": list(reading.parts)}
-            buttons = ((Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
-                       (Button("❌ 不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),))
-            facts = {**session.facts, **reading.facts}
+            held_facts = dict(reading.facts)
+            choices = list(held_facts.pop(f"{node.id}__choices", None) or [])
+            session.pending.held = {"kind": "answer", "facts": held_facts, "state": session.state,
+                                    "why": reading.why, "parts": list(reading.parts), "choices": choices}
+            buttons: tuple[tuple[Button, ...], ...] = (
+                (Button("✅ 对", cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
+                (Button("❌ 不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),),
+            )
+            if choices:  # several figures: each one, their sum, or neither
+                rows = [(Button(f"只算 {display(node, {node.id: v, f'{node.id}__approx': a})}",
+                                cb.encode(session.turn, Action.HOLD, f"{HOLD_PICK}{i}")),)
+                        for i, (v, a) in enumerate(choices)]
+                buttons = (*rows, (Button(f"➕ 加起来 {display(node, {**session.facts, **held_facts})}",
+                                          cb.encode(session.turn, Action.HOLD, HOLD_YES)),),
+                           (Button("❌ 都不对", cb.encode(session.turn, Action.HOLD, HOLD_NO)),))
+            facts = {**session.facts, **held_facts}
             ctx.reply(screens.notice("intake/confirm.html.j2", session, buttons=buttons, why=reading.why,
                                      parts=list(reading.parts), label=node.label, answer=display(node, facts)))
         elif isinstance(reading, Unknown):
@@ -244,6 +304,25 @@ class IntakeDesk(Desk):
         else:
             self._failed(ctx, node, text, reading)
         return True
+
+    def _answer_with_questions(self, ctx: TurnContext, node: Node, text: str, reading: Answer) -> Answer:
+        """An answer with a question inside ("还没 就是打电话要过几次 要花多少钱", "…为什么问这个"): the
+        answer part is read on its own; when it answers the step, the question is answered (or 为什么问这个
+        explained) first, and the answer's reading is returned. Otherwise ``reading`` is kept."""
+        answer_text, questions = split_questions(text)
+        if not questions or not answer_text:
+            return reading
+        inner = read_answer(node.state, answer_text, ctx.today(), ctx.session.facts if ctx.session else None)
+        if not isinstance(inner, Value | Confirm | Unknown):
+            return reading
+        asked = [q for q in questions if not is_explain_or_why(q)]
+        if len(asked) < len(questions):
+            entry = _entry(ctx, node)
+            kind = "why" if isinstance(reading, Ask) and reading.kind == "why" else "explain"
+            ctx.say("intake/explain.html.j2", entry=entry, kind_asked=kind, label=node.label)
+        if asked:
+            self._answer_questions(ctx, asked, unanswered="intake/question_kept.html.j2")
+        return inner
 
     def _record(self, ctx: TurnContext, node: Node, facts: dict[str, Any]) -> None:
         session = ctx.session
@@ -268,7 +347,7 @@ class IntakeDesk(Desk):
         self._record(ctx, node, {node.id: value})
 
     def _explain(self, ctx: TurnContext, node: Node, kind: str) -> None:
-        entry = explanations().get(node.state) or {}
+        entry = _entry(ctx, node)
         ctx.say("intake/explain.html.j2", entry=entry, kind_asked=kind, label=node.label)
         ctx.show()
 
@@ -282,7 +361,7 @@ class IntakeDesk(Desk):
             session.pending.tries, session.pending.tries_at = 0, session.state
         session.pending.tries += 1
         tries = session.pending.tries
-        if tries == 1:
+        if tries == 1 and reading.reason not in OWN_HINTS:
             # The question's own error text (the same one the buttons' flows always gave).
             try:
                 read_typed(node, text, ctx.today(), session.facts)
@@ -291,7 +370,7 @@ class IntakeDesk(Desk):
                 return
         rule = str(question_words(node.state).get("dont_know", "unknown" if node.optional else "clarify"))
         can_skip = node.optional or rule != "clarify"
-        entry = explanations().get(node.state) or {}
+        entry = _entry(ctx, node)
         session.turn += 1
         rows: list[tuple[Button, ...]] = []
         if tries >= 3 and can_skip:
@@ -352,6 +431,21 @@ class IntakeDesk(Desk):
             ctx.say("intake/noted.html.j2")
             session.turn += 1
             ctx.show()
+
+    def _pick_figure(self, ctx: TurnContext, index: str) -> None:
+        """One of several figures typed at an amount question, picked by its button: recorded alone."""
+        session = ctx.session
+        assert session is not None
+        held = session.pending.held or {}
+        choices = list(held.get("choices") or [])
+        if not index.isdecimal() or int(index) >= len(choices) or held.get("state") != session.state:
+            session.pending.held = None
+            ctx.refuse(unknown=False)
+            return
+        session.pending.held = None
+        node = self.registry.node(session.state)
+        value, approx = choices[int(index)]
+        self._record(ctx, node, {node.id: value, f"{node.id}__approx": bool(approx)})
 
     def _decline(self, ctx: TurnContext) -> None:
         session = ctx.session

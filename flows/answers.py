@@ -140,6 +140,9 @@ def display(node: Node, facts: dict[str, Any]) -> str:
                 text = f"{d.year}年{d.month}月（按当月1日计）"
             elif precision == "year" and d.month == 1 and d.day == 1:
                 text = f"{d.year}年（按1月1日计）"
+            elif precision == "season":  # three months from the stored first one; winter runs into next year
+                end = f"{d.month + 2}月" if d.month <= 10 else f"{d.year + 1}年{d.month - 10}月"
+                text = f"约{d.year}年{d.month}月—{end}（按{d.month}月1日计）"
             else:
                 text = f"约{text}"
         return text

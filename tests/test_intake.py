@@ -160,3 +160,149 @@ def test_not_overdue_skips_the_stage_question(chat: Chat) -> None:
     for text in ["/start", "2", "花呗", "8000", "还没逾期"]:
         chat.say(text)
     assert chat.state == "debtor.ability" and "stage" not in chat.session().facts
+
+
+# --- user trial 2026-12-07 ---------------------------------------------------------------------------------
+
+
+def _to_creditor(chat: Chat, *answers: str) -> None:
+    for text in ["/start", "1", *answers]:
+        chat.say(text)
+
+
+def test_an_answer_with_a_question_inside_is_recorded_and_the_question_not_dropped(chat: Chat) -> None:
+    _to_creditor(chat, "货款")
+    assert chat.state == "creditor.stage"
+    chat.say("还没 就是打电话要过几次 要花多少钱")
+    assert chat.session().facts["stage"] == "not_sued"  # the answer is kept
+    assert "要花多少钱" in chat.text or "费" in chat.text  # the question is answered or acknowledged
+    assert chat.state != "creditor.stage"
+
+
+def test_why_with_an_answer_in_it_explains_and_reads_the_answer(chat: Chat) -> None:
+    _to_creditor(chat, "工资")
+    assert chat.state == "creditor.wage_relation"
+    chat.say("不是公司 我在工地做 为什么问这个")
+    assert "为什么问" in chat.text  # the explanation
+    assert "对吗" in chat.text and chat.session().pending.held is not None  # and the answer, restated
+
+
+def test_a_feeling_gets_a_kind_line_not_an_echoed_question(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1")
+    assert chat.state == "creditor.amount"
+    chat.say("我真的不知道怎么办了")
+    assert "你问的" not in chat.text and "我真的不知道怎么办了" not in chat.text
+    assert "一步一步" in chat.text and chat.state == "creditor.amount"
+
+
+def test_hello_after_start_is_the_greeting_and_the_first_question(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("你好")
+    assert "你好" in chat.text and "没看懂" not in chat.text
+    assert chat.state == "start.role"
+
+
+def test_summed_alternatives_are_never_proposed(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1")
+    chat.say("不对 是两万九千八 不是五万多 本金才两万三")
+    assert "23,000.00元" in chat.text and "102,800" not in chat.text
+    chat.press("对")
+    assert chat.session().facts["amount"] == "23000.00"
+
+
+def test_a_demand_that_never_reached_him_is_not_recorded(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1", "12000", "聊天记录", "没约定")
+    assert chat.state == "creditor.last_demand"
+    chat.say("前两天去工地找他 没找到人 打电话也关机了")
+    assert "last_demand" not in chat.session().facts and chat.state == "creditor.last_demand"
+    assert "第八条" in chat.text and "从未催要过" in chat.text
+
+
+def test_the_attitude_answer_keeps_what_it_says_about_the_address(chat: Chat) -> None:
+    _to_creditor(chat, "货款", "1", "12000", "聊天记录", "没约定", "没催过")
+    assert chat.state == "creditor.attitude"
+    chat.say("就是不接电话 我只晓得他名字 不晓得他住哪里")
+    facts = chat.session().facts
+    assert facts["attitude"] == "ignores" and facts["identity_name_known"] == "yes"
+    assert facts["identity_address_known"] == "no"
+    assert chat.state != "creditor.identity_known"  # not asked again
+
+
+def test_half_a_year_after_the_loan_is_a_due_date_to_confirm(chat: Chat) -> None:
+    _to_creditor(chat, "借钱", "2019年夏天")
+    assert "2019年6月—8月" in chat.text
+    chat.press("对")
+    for text in ["1", "30000", "转账"]:
+        chat.say(text)
+    assert chat.state == "creditor.due_date"
+    chat.say("当时说半年就还 没说具体哪天")
+    assert "2019年12月1日" in chat.text and "due_date" not in chat.session().facts
+
+
+def test_several_figures_at_the_amount_question_offer_each_the_sum_and_neither(chat: Chat) -> None:
+    for text in ["/start", "2", "花呗"]:
+        chat.say(text)
+    assert chat.state == "debtor.amount"
+    chat.say("花呗一万二 借呗九千")
+    labels = [label for label, _ in chat.buttons]
+    assert labels == ["只算 12,000.00元", "只算 9,000.00元", "➕ 加起来 21,000.00元", "❌ 都不对"]
+    assert "amount" not in chat.session().facts
+    chat.press("只算 12,000")
+    assert chat.session().facts["amount"] == "12000.00" and chat.state != "debtor.amount"
+
+
+def test_several_creditors_in_a_story_leave_the_amount_for_the_chosen_one(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("我欠了花呗一万二 借呗九千 信用卡两万多 工作也丢了")
+    assert "41,000" not in chat.text
+    chat.press("对")
+    assert "amount" not in chat.session().facts
+    assert chat.state == "debtor.creditor_kind"
+    chat.say("信用卡")
+    assert chat.state == "debtor.amount"  # the card's own amount is asked, never the total of all three
+
+
+def test_a_reply_typed_on_the_restatement_keeps_the_reading(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("对 还有能不能上诉啊")
+    assert chat.session().facts["amount"] == "20000.00"  # 对: kept, and the question not dropped
+    assert "上诉" in chat.text
+
+
+def test_no_with_a_correction_on_the_restatement_lists_the_facts(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("不对 没有转账记录")
+    assert "哪一项不对" in chat.text and chat.session().pending.held is not None  # the reading is kept
+
+
+def test_the_due_date_explanation_for_wages_does_not_say_repay(chat: Chat) -> None:
+    _to_creditor(chat, "工资", "劳务", "还没起诉", "12000", "聊天记录")
+    assert chat.state == "creditor.due_date"
+    chat.say("什么意思")
+    assert "还钱" not in chat.text and "发" in chat.text
+
+
+def test_no_with_a_question_on_the_restatement_answers_it_and_lists_the_facts(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("不对 没有转账记录 那还能起诉吗")
+    assert "哪一项不对" in chat.text and "起诉" in chat.text.split("哪一项不对")[0]
+
+
+def test_other_text_on_the_restatement_is_read_as_before(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say(STORY)
+    chat.say("我是债权人")
+    assert chat.session().facts["role"] == "creditor" and chat.state == "creditor.debt_type"
+
+
+def test_a_stale_figure_button_is_refused(chat: Chat) -> None:
+    from flows import callbacks as cb
+    from flows.callbacks import Action
+
+    for text in ["/start", "2", "花呗", "花呗一万二 借呗九千"]:
+        chat.say(text)
+    chat.press_data(cb.encode(chat.session().turn, Action.HOLD, "pick:9"))
+    assert "amount" not in chat.session().facts and chat.session().pending.held is None

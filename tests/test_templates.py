@@ -211,6 +211,7 @@ def _intake(engine: Engine) -> None:
     chat.say("不对")  # a held date declined
     chat.say("什么意思")
     chat.say("为什么问这个")
+    chat.say("我好害怕")  # a feeling: a kind line and the step again
     chat.say("1")
     for text in ["2", "是", "两万多", "对", "1万和5000", "对"]:
         chat.say(text)

@@ -132,3 +132,39 @@ def _join_ranges(s: str, found: list[AmountReading]) -> list[AmountReading]:
                 continue
         out.append(reading)
     return out
+
+
+_NEGATED_BEFORE = re.compile(r"(?:不是|并不是|哪有|没有)\s*$")
+_TOTAL_BEFORE = ("一共", "总共", "合计", "总计", "加起来", "加上", "连本带息", "算下来")
+_PRINCIPAL_BEFORE = ("本金",)
+_REFINE_BEFORE = ("快", "将近", "差不多", "接近", "不到", "最多", "顶多")
+
+
+def debt_figures(text: str, amounts: list[AmountReading]) -> tuple[list[AmountReading], str | None]:
+    """The amounts of ``text`` that are the debt, and why others were set aside.
+
+    Amounts are not always several debts to add up: "不是五万多" rejects a figure (``corrected``);
+    "本金两万三 加上利息…一共两万九千八" names the principal, which is what is asked (``principal``);
+    "一共两万九" names a total (``total``); "两万多 快三万了吧" refines one estimate into a range
+    (``estimate``). Otherwise every amount is kept and the reason is None.
+    """
+    s = fix_typos(text)
+    kept = [a for a in amounts if not _NEGATED_BEFORE.search(s[max(0, a.start - 4) : a.start])]
+    reason = "corrected" if len(kept) < len(amounts) else None
+    if len(kept) < 2:
+        return kept, reason
+    principal = [a for a in kept if any(w in s[max(0, a.start - 4) : a.start] for w in _PRINCIPAL_BEFORE)]
+    if principal:
+        return principal[:1], "principal"
+    total = [a for a in kept if any(w in s[max(0, a.start - 8) : a.start] for w in _TOTAL_BEFORE)]
+    if total:
+        return total[-1:], "total"
+    if len(kept) == 2:
+        low, top = kept
+        between = s[low.start + len(low.text) : top.start]
+        refines = any(w in s[max(0, top.start - 3) : top.start] for w in _REFINE_BEFORE)
+        if refines and top.value >= low.value and not re.search(r"[\u4e00-\u9fff]{3,}", between.strip(" ，,吧了呢")):
+            said = s[low.start : top.start + len(top.text)]
+            joined = AmountReading(low.value, True, False, said, low.start, top.value)
+            return [joined], "estimate"
+    return kept, reason

@@ -7,7 +7,9 @@ at an amount question, relative and lunar dates, several amounts and weak cues c
 
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +21,7 @@ from text.choices import match_choice, match_choices, parse_yes_no
 from text.dates import parse_date
 from text.errors import ParseError
 from text.normalise import normalise
-from understanding.amounts import find_amounts
+from understanding.amounts import debt_figures, find_amounts
 from understanding.cues import clauses, mention
 from understanding.dates import DateReading, find_dates
 from understanding.lexicon import answer_words, question_words
@@ -30,6 +32,8 @@ _WORDS = answer_words()
 DOUBT: tuple[str, ...] = tuple(_WORDS["doubt"])
 EXPLAIN: tuple[str, ...] = tuple(_WORDS["explain"])
 WHY: tuple[str, ...] = tuple(_WORDS["why"])
+UNREACHED: tuple[str, ...] = tuple(_WORDS["unreached_demand"])
+REACHED: tuple[str, ...] = tuple(_WORDS["reached_demand"])
 _WHY = re.compile(r"为(?:什么|啥|何)(?:要|你要|还要)?(?:问|知道|填)")
 _NEGATIVE_AMOUNT = re.compile(r"(?:^|[^\d])[-−负]\s*[\d一二两三四五六七八九]")
 SMALL_AMOUNT = Decimal(100)
@@ -124,8 +128,44 @@ def _read_option(question_id: str, node: Node, s: str) -> Answer | None:
     return None
 
 
-def read_answer(question_id: str, text: str, today: date) -> Answer:
-    """Read ``text`` typed at question ``question_id`` ("<flow>.<id>") against ``today``."""
+_CLAUSE_SPLIT = re.compile(r"(?<=[?？])|[,，。;；!！\s]+")
+
+
+def split_questions(text: str) -> tuple[str, list[str]]:
+    """``text`` without its question clauses, and those clauses: "还没 就是打电话要过几次 要花多少钱" →
+    ("还没 就是打电话要过几次", ["要花多少钱"]). 为什么问这个 / 什么意思 clauses count as questions too."""
+    asking = tuple(_WORDS["asking"])
+    kept: list[str] = []
+    questions: list[str] = []
+    for clause in (c for c in _CLAUSE_SPLIT.split(normalise(text)) if c and c.strip()):
+        clause = clause.strip()
+        if _has(clause, asking) or is_explain_or_why(clause):
+            questions.append(clause)
+        else:
+            kept.append(clause)
+    return " ".join(kept), questions
+
+
+def is_explain_or_why(text: str) -> bool:
+    """A clause asking what the question means or why it is asked (什么意思, 为什么问这个)."""
+    s = normalise(text)
+    return _has(s, WHY) or bool(_WHY.search(s)) or _has(s, EXPLAIN)
+
+
+def is_feeling(text: str) -> bool:
+    """A feeling rather than an answer or a question ("我真的不知道怎么办了", "我好害怕")."""
+    return _has(normalise(text), tuple(_WORDS["feelings"]))
+
+
+def is_greeting(text: str) -> bool:
+    """A greeting and nothing else ("你好", "在吗")."""
+    word = normalise(text).lower().strip(" 。.!！~～,，?？")
+    return word in {str(g).lower() for g in _WORDS["greetings"]}
+
+
+def read_answer(question_id: str, text: str, today: date, known: Mapping[str, Any] | None = None) -> Answer:
+    """Read ``text`` typed at question ``question_id`` ("<flow>.<id>") against ``today``; ``known`` are the
+    facts recorded so far (a due date said as "半年就还" counts from the loan date)."""
     node = _node(question_id)
     s = normalise(text).replace("\u3000", " ").strip(" 。.!！~～")
     if not s:
@@ -145,6 +185,10 @@ def read_answer(question_id: str, text: str, today: date) -> Answer:
     }.get(node.kind)
     if reader is None:
         return Ask("clarify", "not_a_question")
+    if node.id == "due_date":
+        after = _due_after(s, known or {})
+        if after is not None:
+            return after
     result = reader(question_id, node, s, today)
     if result is not None:
         return result
@@ -159,6 +203,12 @@ def _read_choice(question_id: str, node: Node, s: str, today: date) -> Answer | 
             return Value({node.id: match_choice(s, [(o.value, o.label, o.aliases) for o in node.choice_options()])})
         except ParseError:
             return Ask("clarify", "number_out_of_range")
+    if _has(s, DOUBT):
+        # "就是不接电话 我只晓得他名字 不晓得他住哪里": the doubt is about something else; the other clauses answer.
+        rest = " ".join(c for c in clauses(s) if not _has(c, DOUBT))
+        other = _read_option(question_id, node, rest) if rest else None
+        if isinstance(other, Value) and other.facts.get(node.id) != question_words(question_id).get("dont_know"):
+            return Value({**_identity_facts(question_id, s), **other.facts})
     if _has(s, DOUBT) and question_words(question_id).get("dont_know") != "clarify":
         hit = _read_option(question_id, node, s)
         if (
@@ -222,6 +272,9 @@ def _compound(question_id: str, s: str) -> Answer | None:
     if only and any(v == "yes" for v in known.values()):
         for part in cues:
             known.setdefault(part, "no")
+    if re.match(r"(?:是|对|嗯|知道|晓得)(?:的|啊)?(?:\s|$|[,，])", s) and all(v == "yes" for v in known.values()):
+        for part in cues:  # "是 老乡 我晓得他住哪": the 是 answers the whole question
+            known.setdefault(part, "yes")
     facts: dict[str, Any] = {f"identity_{part}_known": v for part, v in known.items()}
     if len(known) < len(cues):
         missing = [p for p in cues if p not in known]
@@ -229,6 +282,16 @@ def _compound(question_id: str, s: str) -> Answer | None:
     base = question_id.split(".", 1)[1]
     facts[base] = "yes" if all(v == "yes" for v in known.values()) else "no"
     return Value(facts)
+
+
+def _identity_facts(question_id: str, s: str) -> dict[str, Any]:
+    """What a creditor's answer to another question says about knowing the debtor's name and address."""
+    if not question_id.startswith("creditor.") or question_id == "creditor.identity_known":
+        return {}
+    found = _compound("creditor.identity_known", s)
+    if not isinstance(found, Value):
+        return {}
+    return dict(found.facts)
 
 
 def _read_yesno(question_id: str, node: Node, s: str, today: date) -> Answer | None:
@@ -308,10 +371,16 @@ def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | 
         return Ask("clarify", "amount_too_large")
     if any(a.value <= 0 for a in amounts):
         return Ask("clarify", "amount_not_positive")
+    amounts, chosen = debt_figures(s, amounts)
+    if chosen in {"principal", "total"}:
+        a = amounts[0]
+        return Confirm(_amount_facts(node, a.value, a.approx or a.high is not None), chosen, (a.text,))
     if len(amounts) == 1:
         a = amounts[0]
         if a.high is not None:
             return Confirm(_amount_facts(node, a.value, True, **{f"{node.id}__high": str(a.high)}), "range", (a.text,))
+        if chosen == "corrected":
+            return Confirm(_amount_facts(node, a.value, a.approx), "corrected", (a.text,))
         if a.approx or _APPROX_WORDS.search(s):
             return Confirm(_amount_facts(node, a.value, True), "approximate", (a.text,))
         if a.bare and a.value < SMALL_AMOUNT:
@@ -325,7 +394,9 @@ def _read_amount(question_id: str, node: Node, s: str, today: date) -> Answer | 
         if left > 0:
             return Confirm(_amount_facts(node, left, approx), "repaid", parts)
     total = sum((a.value for a in amounts), Decimal(0))
-    return Confirm(_amount_facts(node, total, approx), "several_amounts", parts)
+    # Several debts or alternatives: the user picks one figure, the sum, or neither (the desk's buttons).
+    choices = [[str(a.value.quantize(Decimal("0.01"))), a.approx or a.high is not None] for a in amounts]
+    return Confirm(_amount_facts(node, total, approx, **{f"{node.id}__choices": choices}), "several_amounts", parts)
 
 
 def _valid(node: Node, d: date, today: date) -> str | None:
@@ -355,7 +426,85 @@ def _date_answer(node: Node, r: DateReading, today: date) -> Answer:
         return Confirm(facts, "lunar_date", (r.text,))
     if r.precision == "year":
         return Confirm(facts, "year_only", (r.text,))
+    if r.precision == "season":
+        return Confirm(facts, "season", (r.text,))
     return Confirm(facts, "relative_date", (r.text,))
+
+
+_DURATION = re.compile(
+    r"(?P<n>半|\d{1,2}|[一二两三四五六七八九十]{1,3})(?P<unit>个多?月|年)(?:以?内|之?后|左右)?(?:就|再)?(?:还|给|结)"
+)
+_CN_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _due_after(s: str, known: Mapping[str, Any]) -> Answer | None:
+    """ "当时说半年就还": the due date is the loan date plus that time, approximately, to confirm; without
+    a known loan date the user is asked for the day it comes to."""
+    m = _DURATION.search(s)
+    if m is None or find_dates(s, date(2000, 1, 1)):
+        return None
+    n = m.group("n")
+    if n == "半":
+        count = 0.5
+    elif n.isdigit():
+        count = int(n)
+    else:  # 三, 十二, 二十, 二十四
+        head, ten, tail = n.partition("十")
+        count = (_CN_SMALL.get(head, 1) * 10 if ten else _CN_SMALL.get(head, 0)) + _CN_SMALL.get(tail, 0)
+    months = int(count * 12) if m.group("unit") == "年" else int(count)
+    loan = known.get("loan_date")
+    if not months or not isinstance(loan, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", loan):
+        return Ask("clarify", "due_after_duration")
+    start = date.fromisoformat(loan)
+    index = start.year * 12 + start.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    facts = {"due_date": date(year, month, day).isoformat(), "due_date__approx": True, "due_date__precision": "about"}
+    return Confirm(facts, "after_loan", (m.group(0),))
+
+
+_SAME_EVENT_DAYS = 60
+
+
+_ANCHORED = re.compile(r"^(?:今年|去年|前年|明年|\d{2,4}\s*年)")
+
+
+def _against(d: DateReading, anchor: DateReading) -> DateReading:
+    """``d`` (a date without its year) read against ``anchor``: soon after it ("去年腊月 说好过年前结的"), or
+    shortly before it when said before it or in its month ("就是过年前 今年过年是2月份吧"); else as it was."""
+    after = find_dates(d.text, anchor.value, future=True)
+    before = find_dates(d.text, anchor.value, future=False)
+    pick = None
+    if len(after) == 1 and 0 <= (after[0].value - anchor.value).days <= _SAME_EVENT_DAYS:
+        pick = after[0]
+    elif len(before) == 1 and 0 <= (anchor.value - before[0].value).days <= _SAME_EVENT_DAYS:
+        same_month = (before[0].value.year, before[0].value.month) == (anchor.value.year, anchor.value.month)
+        if d.start < anchor.start or same_month:
+            pick = before[0]
+    return DateReading(pick.value, pick.precision, pick.how, d.text, d.start) if pick else d
+
+
+def _one_event(dates: list[DateReading]) -> list[DateReading]:
+    """Several dates that describe one event: "就是过年前 今年过年是2月份吧", "去年腊月 说好过年前结的".
+
+    Dates without a year are re-read against the one date that names its year; when they then all lie
+    within two months, the relative festival (过年前) is kept, else a lunar date, else the first."""
+    if len(dates) < 2:
+        return dates
+    anchors = [d for d in dates if _ANCHORED.match(d.text)]
+    if len(anchors) == 1:
+        anchor = anchors[0]
+        reread = []
+        for d in dates:
+            if d is not anchor:
+                d = _against(d, anchor)
+            reread.append(d)
+        dates = reread
+    if (max(d.value for d in dates) - min(d.value for d in dates)).days > _SAME_EVENT_DAYS:
+        return dates
+    relation = [d for d in dates if d.how == "lunar" and d.text[-1:] in "前后"]
+    lunar = [d for d in dates if d.how == "lunar"]
+    return [(relation or lunar or dates)[0]]
 
 
 def _read_date(question_id: str, node: Node, s: str, today: date) -> Answer | None:
@@ -363,7 +512,13 @@ def _read_date(question_id: str, node: Node, s: str, today: date) -> Answer | No
         found = _read_option(question_id, node, s)
         if isinstance(found, Value):
             return found
-    dates = find_dates(s, today, future=not node.validate.get("not_future"))
+    if node.id == "last_demand" and _has(s, UNREACHED) and not _has(s, REACHED):
+        return Ask("clarify", "demand_not_reached")
+    past_only = bool(node.validate.get("not_future"))
+    dates = find_dates(s, today, future=not past_only)
+    if past_only and any(d.value <= today for d in dates):
+        dates = [d for d in dates if d.value <= today]  # "问他 他又说下个月还": the promise is not the event
+    dates = _one_event(dates)
     if len(dates) == 1:
         return _date_answer(node, dates[0], today)
     if len(dates) > 1:

@@ -8,6 +8,7 @@ Each reading says how it was obtained: "explicit" (the user wrote the calendar d
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -85,7 +86,19 @@ def _lunar_year_of(today: date) -> int:
 
 
 _LUNAR_MONTHS = {"正月": 1, "腊月": 12, "冬月": 11}
+_SEASONS = {"春": 3, "夏": 6, "秋": 9, "冬": 12}
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "season",
+        re.compile(r"(?:(?P<y>(?<!\d)\d{4}|(?<!\d)\d{2})\s*年|(?P<ry>今年|去年|前年))(?:的)?(?P<season>[春夏秋冬])(?:天|季)"),
+    ),
+    (
+        "yy",
+        re.compile(
+            rf"(?<!\d)(?P<yy>\d{{2}})\s*年(?![前多了来])(?:(?P<edge>底|末|初)|(?P<m>{_NUM})月(?:份)?"
+            rf"(?:(?P<d>{_NUM})[日号]|(?P<part>初|中|底|末))?)?"
+        ),
+    ),
     (
         "ymd",
         re.compile(
@@ -121,7 +134,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "rel_month",
         re.compile(rf"(?P<rm>上上个?月|上个?月|下个?月|这个?月|本月)(?:(?P<d>{_NUM})[日号]|(?P<part>初|中|底|末))?"),
     ),
-    ("months_ago", re.compile(r"(?P<n>\d{1,2}|[一两三四五六七八九十半])个多?月(?:以)?前")),
+    ("months_ago", re.compile(r"(?P<n>\d{1,2}|[一两三四五六七八九十半])个多?月(?:以)?(?:前|了)")),
     (
         "rel_day",
         re.compile(
@@ -129,10 +142,26 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("edge", re.compile(r"(?<![今去前明])(?P<edge>年底|年末|年初)")),
-    ("md", re.compile(rf"(?<![\d年])(?P<m>{_NUM})月(?:份)?(?:(?P<d>{_NUM})[日号])?")),
+    (
+        "md",
+        re.compile(rf"(?<![\d年])(?P<m>{_NUM})月(?:份)?(?:(?P<d>{_NUM})[日号]|(?P<bd>\d{{1,2}})(?![\d万千百块元])|(?P<part>初|中|底|末))?"),
+    ),
     ("y", re.compile(r"(?P<y>(?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")),
 ]
 _PART_DAY = {"初": 5, "中": 15, "底": 25, "末": 25}
+_MONTH_END = ("底", "末")
+
+
+def _in_month(year: int, month: int, part: str | None, text: str, start: int, how: str) -> DateReading | None:
+    """A month-only date (the 1st), or a part of it: 月初/月中 (about the 5th/15th) and 月底/月末 — the
+    month's last day, as the limitation sections count a month-only date (约, to be confirmed)."""
+    if not 1 <= month <= 12:
+        return None
+    if part in _MONTH_END:
+        last = calendar.monthrange(year, month)[1]
+        return DateReading(date(year, month, last), "about", how, text, start)
+    d = _safe(year, month, _PART_DAY.get(part or "", 1))
+    return DateReading(d, "month", how, text, start) if d else None
 
 
 def find_dates(text: str, today: date, *, future: bool = False) -> list[DateReading]:
@@ -149,7 +178,14 @@ def find_dates(text: str, today: date, *, future: bool = False) -> list[DateRead
             if reading is not None:
                 taken.append((m.start(), m.end()))
                 found.append(reading)
-    return sorted(found, key=lambda r: r.start)
+    found.sort(key=lambda r: r.start)
+    season = re.search(r"(?P<season>[春夏秋冬])(?:天|季)", s)
+    years = [r for r in found if r.precision == "year"]
+    if season and len(years) == 1:  # "19年 几月份记不得了 好像是夏天": that year's summer
+        y = years[0]
+        month = _SEASONS[season.group("season")]
+        found[found.index(y)] = DateReading(date(y.value.year, month, 1), "season", y.how, y.text, y.start)
+    return found
 
 
 def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading | None:
@@ -159,8 +195,23 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
         d = _safe(_cn_int(g["y"]), _cn_int(g["m"]), _cn_int(g["d"]))
         return DateReading(d, "day", "explicit", text, start) if d else None
     if name == "ym":
-        d = _safe(_cn_int(g["y"]), _cn_int(g["m"]), _PART_DAY.get(g["part"] or "", 1))
-        return DateReading(d, "month", "explicit", text, start) if d else None
+        return _in_month(_cn_int(g["y"]), _cn_int(g["m"]), g["part"], text, start, "explicit")
+    if name == "season":
+        year = int(g["y"]) if g.get("y") else today.year + {"今年": 0, "去年": -1, "前年": -2}[g["ry"]]
+        if year < 100:
+            year = _two_digit_year(year, today)
+        return DateReading(date(year, _SEASONS[g["season"]], 1), "season", "explicit", text, start)
+    if name == "yy":
+        year = _two_digit_year(int(g["yy"]), today)
+        if g.get("edge"):
+            month = 1 if g["edge"] == "初" else 12
+            return DateReading(date(year, month, 5 if month == 1 else 25), "about", "explicit", text, start)
+        if not g.get("m"):
+            return DateReading(date(year, 1, 1), "year", "explicit", text, start)
+        if g.get("d"):
+            d = _safe(year, _cn_int(g["m"]), _cn_int(g["d"]))
+            return DateReading(d, "day", "explicit", text, start) if d else None
+        return _in_month(year, _cn_int(g["m"]), g.get("part"), text, start, "explicit")
     if name == "y":
         return DateReading(date(int(g["y"]), 1, 1), "year", "explicit", text, start)
     if name == "rel_year":
@@ -174,8 +225,7 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
             if g.get("d"):
                 d = _safe(year, _cn_int(g["m"]), _cn_int(g["d"]))
                 return DateReading(d, "day", "relative", text, start) if d else None
-            d = _safe(year, _cn_int(g["m"]), _PART_DAY.get(g["part"] or "", 1))
-            return DateReading(d, "month", "relative", text, start) if d else None
+            return _in_month(year, _cn_int(g["m"]), g.get("part"), text, start, "relative")
         return DateReading(date(year, 1, 1), "year", "relative", text, start)
     if name == "rel_month":
         word = g["rm"]
@@ -184,7 +234,7 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
         if g.get("d"):
             d = _safe(y, mo, _cn_int(g["d"]))
             return DateReading(d, "day", "relative", text, start) if d else None
-        return DateReading(date(y, mo, _PART_DAY.get(g["part"] or "", 1)), "month", "relative", text, start)
+        return _in_month(y, mo, g.get("part"), text, start, "relative")
     if name == "months_ago":
         n = g["n"]
         if n == "半":
@@ -208,7 +258,11 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
         month = _cn_int(g["m"])
         if not 1 <= month <= 12:
             return None
-        day = _cn_int(g["d"]) if g.get("d") else 1
+        day_word = g.get("d") or g.get("bd")
+        day = _cn_int(day_word) if day_word else 1
+        part = g.get("part")
+        if part in _MONTH_END:
+            day = calendar.monthrange(today.year, month)[1]
         year = today.year
         d = _safe(year, month, day)
         if d is None:
@@ -219,11 +273,18 @@ def _read(name: str, m: re.Match[str], today: date, future: bool) -> DateReading
             d = _safe(year - 1, month, day)
         if d is None:
             return None
-        return DateReading(d, "day" if g.get("d") else "month", "relative", text, start)
+        if part:
+            return _in_month(d.year, month, part, text, start, "relative")
+        return DateReading(d, "day" if day_word else "month", "relative", text, start)
     try:
         return _read_lunar(name, g, text, start, today, future)
     except ValueError:
         return None
+
+
+def _two_digit_year(yy: int, today: date) -> int:
+    """ "19年" is 2019; a two-digit year after this year ("98年") is in the 1900s."""
+    return 2000 + yy if 2000 + yy <= today.year else 1900 + yy
 
 
 def _named_lunar_year(word: str, this_year: int) -> int:

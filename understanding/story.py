@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from text.normalise import normalise
-from understanding.amounts import AmountReading, find_amounts
+from understanding.amounts import AmountReading, debt_figures, find_amounts
 from understanding.cues import mention
 from understanding.dates import DateReading, find_dates
-from understanding.lexicon import story_patterns
+from understanding.lexicon import answer_words, story_patterns
 from understanding.model import Reading
 from understanding.places import province_of
 
@@ -25,13 +25,28 @@ _SENTENCE = re.compile(r"[。！？!?\n；;]+")
 _CLAUSE = re.compile(r"[。！？!?\n；;，,]+")
 
 
-def _hits(text: str, options: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Options with an un-negated sure cue, and options with only a maybe cue (in option order)."""
+_ASKING = ("吗", "?", "？", "会不会", "能不能", "是不是", "可不可以", "来得及", "有没有")
+
+
+def statements(text: str) -> str:
+    """``text`` without its questions: "会不会上失信名单？" or "现在去申请执行还来得及吗" states no fact."""
+    pieces = [p for p in re.split(r"(?<=[?？])|[。！!\n；;，,\s]+", text) if p and p.strip()]
+    return "，".join(p for p in pieces if not any(m in p for m in _ASKING))
+
+
+def _hits(text: str, options: dict[str, Any], in_questions: bool = True) -> tuple[list[str], list[str]]:
+    """Options with an un-negated sure cue, and options with only a maybe cue (in option order). Unless
+    ``in_questions``, a cue inside a question counts only when it is itself a question ("能起诉吗")."""
+    stated = statements(text) if not in_questions else text
+
+    def said(cue: str) -> bool:
+        return mention(text if any(m in cue for m in _ASKING) else stated, cue) == "yes"
+
     sure, maybe = [], []
     for value, cues in options.items():
-        if any(mention(text, c) == "yes" for c in cues.get("sure") or []):
+        if any(said(c) for c in cues.get("sure") or []):
             sure.append(str(value))
-        elif any(mention(text, c) == "yes" for c in cues.get("maybe") or []):
+        elif any(said(c) for c in cues.get("maybe") or []):
             maybe.append(str(value))
     return sure, maybe
 
@@ -78,7 +93,7 @@ def _option_facts(text: str, role: str | None) -> list[Reading]:
         if entry.get("role", "any") not in {"any", role}:
             continue
         options = entry["options"]
-        sure, maybe = _hits(text, options)
+        sure, maybe = _hits(text, options, bool(entry.get("in_questions")))
         pick = entry.get("pick", "one")
         key = entry["key"]
         if pick == "all":
@@ -99,6 +114,13 @@ def _before(text: str, start: int, width: int = 8) -> str:
     return text[max(clause_start, start - width) : start]
 
 
+def _creditor_kinds(text: str) -> int:
+    """How many kinds of creditor (花呗/借呗 = platform, 信用卡, a friend…) ``text`` names."""
+    entry = next(e for e in story_patterns()["facts"] if e["key"] == "creditor_kind")
+    sure, _maybe = _hits(text, entry["options"])
+    return len(set(sure))
+
+
 def _amount_readings(text: str, role: str | None) -> list[Reading]:
     patterns = story_patterns()["amounts"]
     debts: list[AmountReading] = []
@@ -112,6 +134,7 @@ def _amount_readings(text: str, role: str | None) -> list[Reading]:
             repaid.append(a)
         elif not any(w in before for w in patterns["skip_before"]):
             debts.append(a)
+    debts, _chosen = debt_figures(text, debts)
     if not debts:
         return readings
     approx = any(a.approx or a.high is not None for a in debts)
@@ -122,6 +145,10 @@ def _amount_readings(text: str, role: str | None) -> list[Reading]:
         total = sum((a.value for a in debts), Decimal(0))
         sure = False
         readings.append(Reading("amount_parts", [str(a.value) for a in debts], False, "amount"))
+        if role == "debtor" and _creditor_kinds(text) > 1:
+            # "花呗一万二 借呗九千 信用卡两万多": several creditors. Their total is not the amount owed to
+            # the one the consultation is about; it is asked after the creditor is chosen.
+            return readings
     if repaid:
         paid = sum((a.value for a in repaid), Decimal(0))
         readings.append(Reading("repaid", str(paid), False, "amount"))
@@ -167,11 +194,23 @@ def _date_readings(text: str, today: date, role: str | None) -> list[Reading]:
             continue
         if key in _FUTURE_KEYS and d.start in ahead:
             d = ahead[d.start]  # "12月20号开庭": the next 20 December, not the last one
+        elif key not in _FUTURE_KEYS | {"due_date"} and d.value > today:
+            continue  # a loan, a demand, a judgment: never in the future ("一直说下个月还" is a promise)
+        if key == "last_demand" and _unreached(text, d):
+            continue  # "去工地找他 没找到人": a demand that never reached him does not interrupt the limitation
         seen.add(key)
         sure = d.how == "explicit" and d.precision in {"day", "month"}
         readings.append(Reading(key, d.value.isoformat(), sure, d.text))
         readings.append(Reading(f"{key}__approx", d.precision != "day", sure, d.text))
     return readings
+
+
+def _unreached(text: str, d: DateReading) -> bool:
+    """Whether the sentence of date ``d`` says the demand never reached the debtor (没找到人, 关机, 没人接)."""
+    words = answer_words()
+    sentence = _SENTENCE.split(text[d.start :])[0]
+    unreached = any(w in sentence for w in words["unreached_demand"])
+    return unreached and not any(w in sentence for w in words["reached_demand"])
 
 
 def _fears(text: str) -> list[Reading]:
