@@ -219,7 +219,9 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "long_stop_near": bool(start and (today - start).days > 365 * LONG_STOP_WARNING_YEARS),
         "performance_end": performance_end,
         "performance_unknown": performance_end is None,
-        "enforcement_deadline": _safe(enforcement_deadline, performance_end, today=today) if performance_end else None,
+        "enforcement_deadline": _safe(
+            enforcement_deadline, performance_end, today=today, interruptions=[demand] if demand else []
+        ) if performance_end else None,
         "pre_civil_code": basis_day is not None and basis_day < CIVIL_CODE_DATE,
         "transitional_cap": _transitional(common["loan_date"], common["sued_date"] or today) if is_loan else None,
         **common,
