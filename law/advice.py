@@ -205,6 +205,8 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "attitude": attitude,
         "unreachable": attitude == "unreachable",
         "identity_known": facts.get("identity_known") == "yes",
+        "name_known": facts.get("identity_known") == "yes" or facts.get("identity_name_known") == "yes",
+        "address_known": facts.get("identity_known") == "yes" or facts.get("identity_address_known") == "yes",
         "province": facts.get("province"),
         "stage": stage,
         "fee_ordinary": court_fee(amount, "ordinary"),
