@@ -247,13 +247,19 @@ def limitation(
         assert demand_date is not None
         start, basis = demand_date, "demand_date"
         breakdown.append(
-            f"没有约定还款期限：按最保守的算法，从第一次催要日{fmt_date(demand_date)}起算"
-            "（实际起算点是催要后“合理宽限期”届满之日，会更晚一些；债务人当时明确拒绝的，从拒绝之日起算，诉讼时效规定第四条）。"
+            f"没有约定还款期限：从你提供的催要日期{fmt_date(demand_date)}起算。时效从第一次催要后的“合理宽限期”届满之日起算"
+            "（债务人当时明确拒绝的，从拒绝之日起算，诉讼时效规定第四条）；之后每一次到达对方的催要都会中断时效、重新计算三年"
+            "（民法典第一百九十五条），所以按最近一次到达对方的催要计算。"
         )
         citations += ["limitation-provisions:第四条", "civil-code:第六百七十五条"]
         cautions.append(
             "没有约定还款期限时，实际到期日取决于“合理宽限期”，法院会个案认定；本计算给出的是最早可能的届满日。"
         )
+        cautions.append(
+            "催要要能证明已经到达对方（例如对方回了微信、接了电话），才算数（诉讼时效规定第八条）；打电话关机、去找没找到人，"
+            "这次不算。如果最近一次没有到达对方，请按上一次到达对方的催要来算，届满日会更早。"
+        )
+        citations.append("limitation-provisions:第八条")
 
     original_start = start
     long_stop = add_years(original_start, LONG_STOP_YEARS)

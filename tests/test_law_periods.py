@@ -369,3 +369,13 @@ def test_enforcement_deadline_two_demands_chain():
 def test_enforcement_deadline_future_interruption_refused():
     with pytest.raises(CalculationError):
         enforcement_deadline(date(2022, 1, 10), today=TODAY, interruptions=[date(2026, 5, 1)])
+
+
+def test_no_term_demand_is_not_called_the_first_demand():
+    # User trial: he gave the LATEST demand (2026-11-30); the text must not call it 第一次催要日, and must say a
+    # demand counts only if it reached the debtor (诉讼时效规定第八条). 2026-11-30 + 3 years = 2029-11-30 (Friday).
+    calculation = limitation(None, demand_date=date(2026, 11, 30), today=date(2026, 12, 7))
+    text = "\n".join([*calculation.breakdown, *calculation.cautions])
+    assert "第一次催要日" not in text and "最近一次到达对方的催要" in text
+    assert "到达对方" in " ".join(calculation.cautions) and "limitation-provisions:第八条" in calculation.citations
+    assert calculation.result["last_day"] == date(2029, 11, 30)
