@@ -11,7 +11,7 @@ presses it, a question about a topic is answered, anything else gets the section
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from core.commands import Command
@@ -48,18 +48,13 @@ def _questionish(text: str) -> bool:
 
 
 def topic_facts(session: Session) -> dict[str, Any]:
-    """What a quick-topic answer may add from the consultation: the role (the 坐牢 answer differs for a
-    creditor), the debt type, and the court fee for the amount."""
+    """What a quick-topic answer may add from a finished consultation (which always has an amount): the
+    role (the 坐牢 answer differs for a creditor), the debt type, and the court fee for the amount."""
     facts = session.facts
-    extra: dict[str, Any] = {"role": facts.get("role"), "debt_type": facts.get("debt_type")}
-    try:
-        amount = Decimal(str(facts["amount"]))
-    except (KeyError, InvalidOperation):
-        return extra
-    if amount > 0:
-        extra.update(fee_amount=yuan(amount), fee_ordinary=yuan(court_fee(amount, "ordinary").result),
-                     fee_summary=yuan(court_fee(amount, "summary").result))
-    return extra
+    amount = Decimal(str(facts["amount"]))
+    return {"role": facts.get("role"), "debt_type": facts.get("debt_type"), "fee_amount": yuan(amount),
+            "fee_ordinary": yuan(court_fee(amount, "ordinary").result),
+            "fee_summary": yuan(court_fee(amount, "summary").result)}
 
 
 def _word(text: str) -> str:

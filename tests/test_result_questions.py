@@ -102,3 +102,9 @@ def test_a_cost_question_in_the_middle_of_the_questions_is_answered(chat: Chat) 
     chat.say("打官司要多少钱？")
     assert "受理费" in chat.text and "12348" in chat.text
     assert chat.state == state
+
+
+def test_enforcement_topic_says_the_two_years_can_be_interrupted(chat: Chat) -> None:
+    _finish(chat, CREDITOR_ANSWERS)
+    chat.say("过了两年还能申请吗 他要是说过期了怎么办")
+    assert "重新计算二年" in chat.text and "仍然受理" in chat.text and "第四百八十一条" in chat.text
