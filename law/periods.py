@@ -301,9 +301,9 @@ def limitation(
     citations += ["civil-code:第二百零一条", "civil-code:第二百零二条"]
     if end.rolled_over or not end.holiday_checked:
         citations.append("civil-code:第二百零三条")
-    if end.rolled_over:
+    if end.rolled_over and today <= end.last_day:  # advice about acting in time, only for a date still ahead
         cautions.append(ROLLOVER_BASIS)
-    if not end.holiday_checked:
+    if not end.holiday_checked and today <= end.last_day:
         cautions.append(HOLIDAY_PLAIN)
     provenance = _provenance(end)
 
@@ -423,9 +423,9 @@ def enforcement_deadline(
         "civil-procedure-interpretation:第五百一十七条",
     ]
     cautions = []
-    if end.rolled_over:
+    if end.rolled_over and today <= end.last_day:  # advice about acting in time, only for a date still ahead
         cautions.append(ROLLOVER_BASIS)
-    if not end.holiday_checked:
+    if not end.holiday_checked and today <= end.last_day:
         cautions.append(HOLIDAY_PLAIN)
     provenance = _provenance(end)
     expired, days_left = _status_lines(end, today)
