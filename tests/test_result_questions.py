@@ -108,3 +108,9 @@ def test_enforcement_topic_says_the_two_years_can_be_interrupted(chat: Chat) -> 
     _finish(chat, CREDITOR_ANSWERS)
     chat.say("过了两年还能申请吗 他要是说过期了怎么办")
     assert "重新计算二年" in chat.text and "仍然受理" in chat.text and "第四百八十一条" in chat.text
+
+
+def test_a_creditor_asking_about_the_dishonest_list_is_told_he_can_apply(chat: Chat) -> None:
+    _finish(chat, CREDITOR_ANSWERS)
+    chat.say("能让他上失信吗")
+    assert "你可以向执行法院申请把对方纳入失信名单" in chat.text and "第五条" in chat.text
