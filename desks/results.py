@@ -11,8 +11,7 @@ presses it, a question about a topic is answered, anything else gets the section
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from core.commands import Command
 from core.context import TurnContext
@@ -23,9 +22,7 @@ from flows import screens
 from flows.callbacks import Action, Press
 from flows.intents import TYPED_INTENTS
 from flows.model import Button, Reply, ReplyKind
-from law.fees import court_fee
 from law.kb import get_article, search_articles
-from messages.render import yuan
 from storage import SessionStore
 from storage.sessions import Session
 from text.choices import match_choice
@@ -45,16 +42,6 @@ SEARCH_MARKS = ("?", "？", "吗", "是什么", "什么是", "多少", "能不�
 def _questionish(text: str) -> bool:
     """True when the text is plainly a question ("…吗", "…是什么"); "不知道怎么办了" is not searched."""
     return any(mark in normalise(text) for mark in SEARCH_MARKS)
-
-
-def topic_facts(session: Session) -> dict[str, Any]:
-    """What a quick-topic answer may add from a finished consultation (which always has an amount): the
-    role (the 坐牢 answer differs for a creditor), the debt type, and the court fee for the amount."""
-    facts = session.facts
-    amount = Decimal(str(facts["amount"]))
-    return {"role": facts.get("role"), "debt_type": facts.get("debt_type"), "fee_amount": yuan(amount),
-            "fee_ordinary": yuan(court_fee(amount, "ordinary").result),
-            "fee_summary": yuan(court_fee(amount, "summary").result)}
 
 
 def _word(text: str) -> str:
@@ -192,8 +179,7 @@ class ResultsDesk(Desk):
         if topics:
             session.pending.tries = 0
             for topic in topics[:2]:
-                ctx.say("topics/answer.html.j2", **screens.topic_context(ctx.registry, topic),
-                        **topic_facts(session))
+                ctx.say("topics/answer.html.j2", **screens.topic_context(ctx.registry, topic, session.facts))
             ctx.reply(self._offer(session, summary))
             return True
         articles = search_articles(normalise(text)[:MAX_QUERY], limit=MAX_RESULTS) if _questionish(text) else []

@@ -37,11 +37,11 @@ def test_a_creditor_asking_about_jail_gets_the_creditor_answer(chat: Chat) -> No
 
 def test_wage_creditor_jail_answer_names_the_wage_crime() -> None:
     registry = load_registry()
-    text = html_to_text(render("topics/answer.html.j2", **topic_context(registry, "jail"), role="creditor",
-                               debt_type="wages").html)
+    text = html_to_text(render("topics/answer.html.j2", **topic_context(registry, "jail", {"role": "creditor",
+                                                                                  "debt_type": "wages"})).html)
     assert "拒不支付劳动报酬罪" in text and "第二百七十六条之一" in text and "责令支付仍不支付" in text
-    loan = html_to_text(render("topics/answer.html.j2", **topic_context(registry, "jail"), role="creditor",
-                               debt_type="loan").html)
+    loan = html_to_text(render("topics/answer.html.j2", **topic_context(registry, "jail", {"role": "creditor",
+                                                                                  "debt_type": "loan"})).html)
     assert "拒不支付劳动报酬罪" not in loan
 
 
@@ -114,3 +114,11 @@ def test_a_creditor_asking_about_the_dishonest_list_is_told_he_can_apply(chat: C
     _finish(chat, CREDITOR_ANSWERS)
     chat.say("能让他上失信吗")
     assert "你可以向执行法院申请把对方纳入失信名单" in chat.text and "第五条" in chat.text
+
+
+def test_a_creditor_asking_about_jail_mid_flow_gets_the_creditor_answer(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("1")  # creditor
+    chat.say("他这样不给钱会坐牢吗？")
+    assert "欠钱不还本身是民事纠纷，不是犯罪" in chat.text and "你所扶养家属" not in chat.text
+    assert "按你的金额" not in chat.text  # no amount yet: no fee figure
