@@ -222,6 +222,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "long_stop_near": bool(start and (today - start).days > 365 * LONG_STOP_WARNING_YEARS),
         "performance_end": performance_end,
         "performance_unknown": performance_end is None,
+        "performance_approx": bool(facts.get("performance_end__approx")),
         "enforcement_deadline": _safe(
             enforcement_deadline, performance_end, today=today, interruptions=[demand] if demand else []
         ) if performance_end else None,
