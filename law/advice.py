@@ -180,6 +180,10 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     debt_type = facts.get("debt_type")
     evidence = list(facts.get("evidence") or [])
     attitude = facts.get("attitude")
+    # A demand counts only if it reached the debtor (诉讼时效规定第八条): when he cannot be reached, the
+    # last day without that demand is the safe one to plan by.
+    unreached = _safe(limitation_period, due_date=due, today=today) if (
+        attitude == "unreachable" and demand is not None and due is not None and not no_term) else None
     is_labour = debt_type == "wages" and facts.get("wage_relation") == "employment"
     is_loan = debt_type == "loan"
     performance_end = stored_date(facts.get("performance_end"))
@@ -218,6 +222,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "fee_enforcement": enforcement_fee(amount),
         "small_claims": small_claims(amount, facts.get("province"), today=today),
         "limitation": limitation,
+        "limitation_if_unreached": unreached,
         "limitation_expired": bool(_result(limitation).get("expired")),
         "long_stop_near": bool(start and (today - start).days > 365 * LONG_STOP_WARNING_YEARS),
         "performance_end": performance_end,
