@@ -169,7 +169,7 @@ class ConsultationDesk(Desk):
             topic = self._asked_topic(ctx, text) if node.flow != "topics" else None
             if topic:
                 # "支付令是什么？" in the middle of a consultation: answer, then ask again.
-                ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
+                ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic, session.facts))
                 ctx.show()
                 return
             ctx.reply(screens.question(self.registry, session, error=err.code, error_details=err.details))

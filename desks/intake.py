@@ -400,7 +400,8 @@ class IntakeDesk(Desk):
             if not topics:
                 ctx.say(unanswered, question=clauses[-1] if clauses else question)
             for topic in topics[:2]:
-                ctx.say("topics/answer.html.j2", **screens.topic_context(self.registry, topic))
+                ctx.say("topics/answer.html.j2", **screens.topic_context(
+                    self.registry, topic, ctx.session.facts if ctx.session else None))
 
     def _question_after_result(self, ctx: TurnContext, text: str) -> bool:
         """On the review and result screens a typed question is answered; anything else is left to them."""

@@ -16,24 +16,32 @@ from typing import ClassVar
 from core.commands import Command
 from core.context import TurnContext
 from core.desk import Desk
-from desks.law_lookup import article_button
+from desks.law_lookup import MAX_QUERY, MAX_RESULTS, article_button
 from flows import callbacks as cb
 from flows import screens
-from flows.answers import read_typed
 from flows.callbacks import Action, Press
 from flows.intents import TYPED_INTENTS
 from flows.model import Button, Reply, ReplyKind
-from law.kb import get_article
+from law.kb import get_article, search_articles
 from storage import SessionStore
 from storage.sessions import Session
 from text.choices import match_choice
 from text.errors import ParseError
 from text.normalise import normalise
+from understanding.intake import asked_topics
 
 PAGE = 8  # article buttons on one 查看依据 page
 YES_WORDS = frozenset({"确定", "确认", "是", "是的", "好", "好的", "对", "yes", "y", "1"})
 NO_WORDS = frozenset({"不了", "不", "不要", "否", "算了", "继续", "no", "n", "2"})
 QUESTION_MARKS = ("?", "？", "吗", "是什么", "什么是", "怎么", "会不会", "能不能", "如何", "多少", "哪")
+
+
+SEARCH_MARKS = ("?", "？", "吗", "是什么", "什么是", "多少", "能不能", "会不会", "可不可以")
+
+
+def _questionish(text: str) -> bool:
+    """True when the text is plainly a question ("…吗", "…是什么"); "不知道怎么办了" is not searched."""
+    return any(mark in normalise(text) for mark in SEARCH_MARKS)
 
 
 def _word(text: str) -> str:
@@ -167,24 +175,31 @@ class ResultsDesk(Desk):
         else:
             ctx.press(data)
             return True
-        cleaned = normalise(text)
-        if any(mark in cleaned for mark in QUESTION_MARKS):
-            try:
-                topic = str(read_typed(ctx.registry.node("topics.topic"), cleaned, ctx.today())["topic"])
-            except ParseError:
-                pass
-            else:
-                ctx.say("topics/answer.html.j2", **screens.topic_context(ctx.registry, topic))
-                ctx.reply(self._offer(session, summary))
-                return True
-        ctx.reply(self._offer(session, summary, unread=True))
+        topics = asked_topics(ctx.registry, normalise(text))
+        if topics:
+            session.pending.tries = 0
+            for topic in topics[:2]:
+                ctx.say("topics/answer.html.j2", **screens.topic_context(ctx.registry, topic, session.facts))
+            ctx.reply(self._offer(session, summary))
+            return True
+        articles = search_articles(normalise(text)[:MAX_QUERY], limit=MAX_RESULTS) if _questionish(text) else []
+        if articles:
+            session.pending.tries = 0
+            ctx.say("results/law_found.html.j2", articles=articles,
+                    buttons=tuple(article_button(a.citation, a.key) for a in articles))
+            ctx.reply(self._offer(session, summary))
+            return True
+        session.pending.tries = session.pending.tries + 1 if session.pending.tries_at == session.state else 1
+        session.pending.tries_at = session.state
+        ctx.reply(self._offer(session, summary, unread=True, again=session.pending.tries > 1))
         return True
 
-    def _offer(self, session: Session, summary: Reply, unread: bool = False) -> Reply:
-        """The section buttons again (not the whole result), with 返回摘要."""
+    def _offer(self, session: Session, summary: Reply, unread: bool = False, again: bool = False) -> Reply:
+        """The section buttons again (not the whole result), with 返回摘要; ``again``: a second miss in a
+        row gets other words (never the identical error twice)."""
         rows = screens.section_rows(session, screens.shown_sections(summary))
         rows.append((Button("📋 返回摘要", cb.encode(session.turn, Action.SECTION, "m")),))
-        reply = screens.notice("results/offer.html.j2", session, buttons=tuple(rows), unread=unread)
+        reply = screens.notice("results/offer.html.j2", session, buttons=tuple(rows), unread=unread, again=again)
         return Reply(reply.html, reply.buttons, state=session.state,
                      kind=ReplyKind.ERROR if unread else ReplyKind.NOTICE)
 

@@ -7,6 +7,7 @@ template, with which context, and which buttons.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flows import callbacks as cb
@@ -14,9 +15,11 @@ from flows.answers import display
 from flows.model import Button, Reply, ReplyKind
 from flows.spec import FlowRegistry, Node
 from law.advice import advice_context
+from law.fees import court_fee
 from law.lpr import latest_row
 from messages import render
 from messages.glossary import terms_in
+from messages.render import yuan
 from messages.sections import Section, applicable, find
 from messages.summary import nearest_deadline
 from storage.sessions import Session
@@ -201,11 +204,23 @@ def document(registry: FlowRegistry, session: Session) -> Reply:
     return Reply(rendered.html, tuple(rows), state=session.state, kind=ReplyKind.NOTICE)
 
 
-def topic_context(registry: FlowRegistry, topic: str) -> dict[str, Any]:
-    """What a quick-topic answer template needs (the LPR figures come from the data file)."""
+def topic_context(registry: FlowRegistry, topic: str, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a quick-topic answer template needs (the LPR figures come from the data file).
+
+    ``facts``: the consultation's answers when the question is asked inside one — the role (the 坐牢
+    answer differs for a creditor), the debt type, and once the amount is known the court fee for it.
+    """
     lpr = latest_row()
-    return {"topic": topic, "topic_label": registry.node("topics.topic").option_label(topic), "lpr": lpr,
-            "cap_pct": (lpr.one_year_pct * 4).normalize()}
+    facts = facts or {}
+    context: dict[str, Any] = {
+        "topic": topic, "topic_label": registry.node("topics.topic").option_label(topic), "lpr": lpr,
+        "cap_pct": (lpr.one_year_pct * 4).normalize(), "role": facts.get("role"),
+        "debt_type": facts.get("debt_type"), "fee_amount": None}
+    if facts.get("amount") is not None:
+        amount = Decimal(str(facts["amount"]))
+        context.update(fee_amount=yuan(amount), fee_ordinary=yuan(court_fee(amount, "ordinary").result),
+                       fee_summary=yuan(court_fee(amount, "summary").result))
+    return context
 
 
 def info(registry: FlowRegistry, session: Session) -> Reply:

@@ -180,6 +180,10 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     debt_type = facts.get("debt_type")
     evidence = list(facts.get("evidence") or [])
     attitude = facts.get("attitude")
+    # A demand counts only if it reached the debtor (诉讼时效规定第八条): when he cannot be reached, the
+    # last day without that demand is the safe one to plan by.
+    unreached = _safe(limitation_period, due_date=due, today=today) if (
+        attitude == "unreachable" and demand is not None and due is not None and not no_term) else None
     is_labour = debt_type == "wages" and facts.get("wage_relation") == "employment"
     is_loan = debt_type == "loan"
     performance_end = stored_date(facts.get("performance_end"))
@@ -196,6 +200,7 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "is_loan": is_loan,
         "evidence": evidence,
         "transfer_only": is_loan and "transfer" in evidence and "iou" not in evidence,
+        "interest_agreed": facts.get("interest_agreed"),
         "due_date": due,
         "due_approx": bool(facts.get("due_date__approx")),
         "no_term": no_term,
@@ -206,6 +211,8 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "attitude": attitude,
         "unreachable": attitude == "unreachable",
         "identity_known": facts.get("identity_known") == "yes",
+        "name_known": facts.get("identity_known") == "yes" or facts.get("identity_name_known") == "yes",
+        "address_known": facts.get("identity_known") == "yes" or facts.get("identity_address_known") == "yes",
         "province": facts.get("province"),
         "stage": stage,
         "fee_ordinary": court_fee(amount, "ordinary"),
@@ -216,11 +223,15 @@ def creditor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "fee_enforcement": enforcement_fee(amount),
         "small_claims": small_claims(amount, facts.get("province"), today=today),
         "limitation": limitation,
+        "limitation_if_unreached": unreached,
         "limitation_expired": bool(_result(limitation).get("expired")),
         "long_stop_near": bool(start and (today - start).days > 365 * LONG_STOP_WARNING_YEARS),
         "performance_end": performance_end,
         "performance_unknown": performance_end is None,
-        "enforcement_deadline": _safe(enforcement_deadline, performance_end, today=today) if performance_end else None,
+        "performance_approx": bool(facts.get("performance_end__approx")),
+        "enforcement_deadline": _safe(
+            enforcement_deadline, performance_end, today=today, interruptions=[demand] if demand else []
+        ) if performance_end else None,
         "pre_civil_code": basis_day is not None and basis_day < CIVIL_CODE_DATE,
         "transitional_cap": _transitional(common["loan_date"], common["sued_date"] or today) if is_loan else None,
         **common,
@@ -268,6 +279,7 @@ def debtor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
         "stage": facts.get("stage"),
         "ability": facts.get("ability"),
         "harassment": facts.get("harassment") == "yes",
+        "interest_agreed": facts.get("interest_agreed"),
         "limitation": limitation,
         "limitation_possibly_expired": bool(_result(limitation).get("expired")),
         "pre_civil_code": basis_day is not None and basis_day < CIVIL_CODE_DATE,

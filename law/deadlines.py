@@ -299,7 +299,7 @@ def transitional_interest_cap(contract_date: date, filing_date: date) -> Calcula
         ],
         citations=["private-lending-provisions:第三十一条", "private-lending-provisions:第二十五条"],
         cautions=[
-            f"LPR数据：{row.confidence_zh}。",
+            f"LPR{row.plain_zh}，用之前可以再核对一下。",
             "起诉日期不同，上限可能不同；按实际起诉（立案）那天的LPR为准。",
         ],
     )

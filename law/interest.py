@@ -143,10 +143,9 @@ def interest_cap(
             rate_line,
             f"合同成立于{fmt_date(contract_date)}，早于2020年8月20日，适用民间借贷规定第三十一条的过渡规则：",
             "  自合同成立到2020年8月19日的利息：当事人可以请求适用当时的司法解释计算。"
-            "当时的规定（2015年《民间借贷规定》，"
-            "本助手的资料未收录原文）通常理解为：年利率24%以内的受保护，超过36%的部分无效，24%—36%之间的已付利息不能要回。",
+            "当时的规定（2015年《民间借贷规定》）一般理解为：年利率24%以内的受保护，超过36%的部分无效，24%—36%之间的已付利息不能要回。",
             "  自2020年8月20日到借款返还之日的利息：适用起诉时本规定的利率保护标准，即起诉时一年期LPR的四倍。",
-            f"  本计算假设今天（{fmt_date(today)}）起诉，使用本助手资料中今天适用的一年期LPR："
+            f"  本计算假设今天（{fmt_date(today)}）起诉，使用今天适用的一年期LPR："
             f"{row.month}为{fmt_pct(row.one_year_pct)}%，"
             f"四倍为{fmt_pct(cap)}%。",
         ]
@@ -163,7 +162,7 @@ def interest_cap(
         breakdown = [
             rate_line,
             f"合同成立日{fmt_date(contract_date)}适用的一年期LPR：{row.month}（{fmt_date(row.publish_date)}发布）为"
-            f"{fmt_pct(row.one_year_pct)}%（{row.confidence_zh}）。",
+            f"{fmt_pct(row.one_year_pct)}%（{row.plain_zh}）。",
             f"上限：{fmt_pct(row.one_year_pct)}% × 4 = {fmt_pct(cap)}%"
             "（民间借贷规定第二十五条：超过合同成立时一年期LPR四倍的部分不予支持）。",
         ]

@@ -32,6 +32,11 @@ class LprRow:
     source: str
 
     @property
+    def plain_zh(self) -> str:
+        """What a user reads about the figure: where to check it, never how many sources we compared."""
+        return "以全国银行间同业拆借中心公布的为准"
+
+    @property
     def confidence_zh(self) -> str:
         """How well this row is confirmed, in Chinese."""
         return confidence_zh(self.confidence)
@@ -130,7 +135,7 @@ def staleness_caution(day: date) -> str | None:
     next_due = date(year, month, 20)
     if day >= next_due:
         return (
-            f"所需日期（{day.isoformat()}）晚于本助手资料里最新的LPR数据（{last.month}），之后可能已发布新的LPR；"
+            f"所需日期（{day.isoformat()}）晚于我这里最新的LPR（{last.month}），之后可能已发布新的LPR；"
             f"本计算使用{last.month}的数值，请到全国银行间同业拆借中心或中国人民银行网站核对。"
         )
     return None

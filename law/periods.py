@@ -247,13 +247,19 @@ def limitation(
         assert demand_date is not None
         start, basis = demand_date, "demand_date"
         breakdown.append(
-            f"没有约定还款期限：按最保守的算法，从第一次催要日{fmt_date(demand_date)}起算"
-            "（实际起算点是催要后“合理宽限期”届满之日，会更晚一些；债务人当时明确拒绝的，从拒绝之日起算，诉讼时效规定第四条）。"
+            f"没有约定还款期限：从你提供的催要日期{fmt_date(demand_date)}起算。时效从第一次催要后的“合理宽限期”届满之日起算"
+            "（债务人当时明确拒绝的，从拒绝之日起算，诉讼时效规定第四条）；之后每一次到达对方的催要都会中断时效、重新计算三年"
+            "（民法典第一百九十五条），所以按最近一次到达对方的催要计算。"
         )
         citations += ["limitation-provisions:第四条", "civil-code:第六百七十五条"]
         cautions.append(
             "没有约定还款期限时，实际到期日取决于“合理宽限期”，法院会个案认定；本计算给出的是最早可能的届满日。"
         )
+        cautions.append(
+            "催要要能证明已经到达对方（例如对方回了微信、接了电话），才算数（诉讼时效规定第八条）；打电话关机、去找没找到人，"
+            "这次不算。如果最近一次没有到达对方，请按上一次到达对方的催要来算，届满日会更早。"
+        )
+        citations.append("limitation-provisions:第八条")
 
     original_start = start
     long_stop = add_years(original_start, LONG_STOP_YEARS)
@@ -295,9 +301,9 @@ def limitation(
     citations += ["civil-code:第二百零一条", "civil-code:第二百零二条"]
     if end.rolled_over or not end.holiday_checked:
         citations.append("civil-code:第二百零三条")
-    if end.rolled_over:
+    if end.rolled_over and today <= end.last_day:  # advice about acting in time, only for a date still ahead
         cautions.append(ROLLOVER_BASIS)
-    if not end.holiday_checked:
+    if not end.holiday_checked and today <= end.last_day:
         cautions.append(HOLIDAY_PLAIN)
     provenance = _provenance(end)
 
@@ -360,19 +366,49 @@ def limitation(
     )
 
 
-def enforcement_deadline(performance_end: date, today: date | None = None) -> Calculation:
+def enforcement_deadline(
+    performance_end: date,
+    today: date | None = None,
+    *,
+    interruptions: Iterable[date] = (),
+) -> Calculation:
     """Two-year period to apply for enforcement (民事诉讼法 第二百五十条).
 
     The period runs from the last day of the performance period.
 
     ``performance_end``: the last day of the period the judgment/mediation document gave for payment
     (for instalments: the last instalment; with no period: the date the document took effect).
+    ``interruptions``: dates of a demand for payment or of the debtor's acknowledgement. The article's
+    first paragraph applies the limitation rules on interruption, so one that falls on/after the start
+    and on/before the last day then running restarts the two years from that day (民法典第一百九十五条);
+    one after expiry does not revive the period.
     """
     today = resolve_today(today)
     check_date(performance_end, "履行期间的最后一日", "performance end")
+    given = sorted({d for d in interruptions if d is not None})
+    for day in given:
+        _check_past(day, "中断日期", "interruption date", today)
     end = period_end(performance_end, 2)
     breakdown = [
         f"申请执行的期间为二年，从法律文书规定履行期间的最后一日{fmt_date(performance_end)}起计算（民事诉讼法第二百五十条）。",
+    ]
+    used: list[date] = []
+    ignored: list[date] = []
+    for day in given:
+        if day < performance_end or day > end.last_day:
+            ignored.append(day)
+            continue
+        used.append(day)
+        end = period_end(day, 2)
+    for day in used:
+        breakdown.append(
+            f"{fmt_date(day)}你向对方要钱（或对方承认欠款），申请执行的期间中断，二年从这一天重新计算"
+            "（民事诉讼法第二百五十条第一款、民法典第一百九十五条）。"
+        )
+    for day in ignored:
+        why = "早于履行期间的最后一日" if day < performance_end else "晚于当时期间的最后一日"
+        breakdown.append(f"{fmt_date(day)}{why}，不产生中断效果。")
+    breakdown += [
         *end.notes,
         "期间开始的日不计入、最后一日是法定休假日的顺延，民事诉讼法第八十五条与民法典第二百零一条至第二百零三条的结果相同。",
     ]
@@ -387,16 +423,16 @@ def enforcement_deadline(performance_end: date, today: date | None = None) -> Ca
         "civil-procedure-interpretation:第五百一十七条",
     ]
     cautions = []
-    if end.rolled_over:
+    if end.rolled_over and today <= end.last_day:  # advice about acting in time, only for a date still ahead
         cautions.append(ROLLOVER_BASIS)
-    if not end.holiday_checked:
+    if not end.holiday_checked and today <= end.last_day:
         cautions.append(HOLIDAY_PLAIN)
     provenance = _provenance(end)
     expired, days_left = _status_lines(end, today)
     if performance_end > today:
         cautions.append(f"履行期间还没有结束（{fmt_date(performance_end)}）；对方在此之前履行的，就不需要申请执行。")
     if expired:
-        summary = f"申请执行的期间已于{fmt_date(end.last_day)}届满。"
+        summary = f"按你提供的日期，申请执行的期间可能已于{fmt_date(end.last_day)}届满。"
         cautions.append(
             "超过期间申请的，法院仍应受理；但被执行人提出时效异议且成立的，法院裁定不予执行（民诉法解释第四百八十一条）。"
             "被执行人履行后又以不知道期间届满为由要求执行回转的，不予支持。"
@@ -406,9 +442,20 @@ def enforcement_deadline(performance_end: date, today: date | None = None) -> Ca
         cautions.append(
             "超过期间申请的，法院仍会受理，但被执行人提出时效异议成立的，裁定不予执行（民诉法解释第四百八十一条）；请在期间内申请。"
         )
+    if used:
+        citations += ["civil-code:第一百九十五条", "limitation-provisions:第八条"]
+        cautions.append(
+            "要钱要能证明已经到达对方（例如对方回了微信、接了电话），才算中断（诉讼时效规定第八条）；"
+            "请保存好这些记录。"
+        )
+    elif expired:
+        cautions.append(
+            "如果在这个日期之前你向对方要过钱（能证明对方收到了，例如对方回了微信）或者对方承认过欠款，期间会中断并重新计算二年"
+            "（民事诉讼法第二百五十条第一款、民法典第一百九十五条），那样就不一定已经过期。"
+        )
     cautions += [
         "申请执行期间也适用中止、中断（民事诉讼法第二百五十条第一款）：例如执行中达成和解协议的，从和解协议约定履行期限的最后一日"
-        "起重新计算（民诉法解释第四百六十六条；该条所引“民事诉讼法第二百四十六条”即现行第二百五十条）。本计算没有考虑中断。",
+        "起重新计算（民诉法解释第四百六十六条）。",
         "因没有可供执行的财产而“终结本次执行”后，发现财产可以再次申请，不受申请执行期间限制（民诉法解释第五百一十七条）。",
     ]
     result = {
@@ -418,13 +465,15 @@ def enforcement_deadline(performance_end: date, today: date | None = None) -> Ca
         "holiday_checked": end.holiday_checked,
         "expired": expired,
         "days_left": days_left,
+        "interruptions_used": used,
+        "interruptions_ignored": ignored,
     }
     return Calculation(
         name="enforcement-deadline",
         result=result,
         summary=summary,
         breakdown=breakdown,
-        citations=citations,
+        citations=unique(citations),
         cautions=cautions,
         provenance=provenance,
     )

@@ -207,10 +207,12 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
     row, undated = threshold_for(canonical, today) if canonical else (None, None)
     if row is None:
         if canonical is None:
-            where = f"“{province}”不是可识别的省级行政区" if province else "没有提供省份"
+            where = f"“{province}”不是可识别的省级行政区" if province else "还不知道由哪个省的法院审理"
         else:
-            where = f"本助手的资料里没有{PROVINCES[canonical][0]}在{fmt_date(today)}适用的小额诉讼标的额"
+            where = f"{PROVINCES[canonical][0]}现在适用的小额诉讼标的额，我这里没有确切的数字"
         breakdown = [f"{where}，无法判断具体金额是否适用小额诉讼。", *_RULE_LINES, _HOW_TO_FIND]
+        if not province:
+            citations += ["civil-procedure-law:第二十四条", "private-lending-provisions:第三条"]
         if undated is not None:
             breakdown.append(
                 f"参考：找到过{PROVINCES[undated.province][0]}的一个数字——{fmt_money(undated.mandatory_limit)}"
@@ -221,7 +223,10 @@ def small_claims(amount: Decimal, province: str | None, today: date | None = Non
         return Calculation(
             name="small-claims",
             result=base_result,
-            summary=f"无法确定：{where}。请向当地法院确认小额诉讼的标的额。",
+            summary=("要看由哪个省的法院审理：小额诉讼的标的额各省不同。借钱的案子一般可以在被告住所地起诉，"
+                     "没有约定履行地的，也可以在接受货币一方（一般是出借人）所在地起诉（民事诉讼法第二十四条、民间借贷规定第三条）；"
+                     "起诉前向那里的法院问一下标准。") if not province else
+            f"{where}。请向当地法院确认小额诉讼的标的额。",
             breakdown=breakdown,
             citations=citations,
             cautions=cautions,

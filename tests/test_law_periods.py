@@ -322,3 +322,60 @@ def test_enforcement_deadline_expired_explains_late_application():
 def test_enforcement_deadline_bad_input():
     with pytest.raises(CalculationError):
         enforcement_deadline("2024-01-01", today=TODAY)
+
+
+def test_enforcement_deadline_interrupted_by_a_demand_inside_the_window():
+    # Tester 3: payment deadline 2023-08-31; without interruption 2025-08-31 (a Sunday) → 2025-09-01.
+    # A demand in 2025-06 (month-only, read as 2025-06-01) falls inside that window, so under 民事诉讼法
+    # 第二百五十条第一款 + 民法典第一百九十五条 two years restart from it: 2027-06-01 (a Tuesday, working day).
+    # Today 2026-12-07 → 176 days left.
+    calculation = enforcement_deadline(date(2023, 8, 31), today=date(2026, 12, 7), interruptions=[date(2025, 6, 1)])
+    assert calculation.result["last_day"] == date(2027, 6, 1)
+    assert calculation.result["expired"] is False
+    assert calculation.result["days_left"] == 176
+    assert calculation.result["interruptions_used"] == [date(2025, 6, 1)]
+    assert "中断" in " ".join(calculation.breakdown)
+    assert not any("没有考虑中断" in c for c in calculation.cautions)
+    assert any("第八条" in c for c in calculation.cautions)
+    assert {"civil-code:第一百九十五条", "limitation-provisions:第八条"} <= set(calculation.citations)
+    assert "中断" in get_article("civil-procedure-law:第二百五十条").text
+    assert_citations_resolve(calculation)
+
+
+def test_enforcement_deadline_demand_after_expiry_or_before_start_does_not_interrupt():
+    # 2022-01-10 → 2024-01-10 (Wednesday). A demand on 2021-12-01 (before the start) and one on 2025-05-01
+    # (after expiry) change nothing.
+    calculation = enforcement_deadline(
+        date(2022, 1, 10), today=TODAY, interruptions=[date(2021, 12, 1), date(2025, 5, 1)]
+    )
+    assert calculation.result["last_day"] == date(2024, 1, 10)
+    assert calculation.result["expired"] is True
+    assert calculation.result["interruptions_used"] == []
+    assert calculation.result["interruptions_ignored"] == [date(2021, 12, 1), date(2025, 5, 1)]
+    assert "可能已于2024年1月10日届满" in calculation.summary
+    assert any("不一定已经过期" in c for c in calculation.cautions)
+
+
+def test_enforcement_deadline_two_demands_chain():
+    # 2022-01-10 → 2024-01-10; demand 2023-12-01 → 2025-12-01 (Monday); demand 2025-11-03 → 2027-11-03
+    # (Wednesday, working day).
+    calculation = enforcement_deadline(
+        date(2022, 1, 10), today=TODAY, interruptions=[date(2025, 11, 3), date(2023, 12, 1)]
+    )
+    assert calculation.result["interruptions_used"] == [date(2023, 12, 1), date(2025, 11, 3)]
+    assert calculation.result["last_day"] == date(2027, 11, 3)
+
+
+def test_enforcement_deadline_future_interruption_refused():
+    with pytest.raises(CalculationError):
+        enforcement_deadline(date(2022, 1, 10), today=TODAY, interruptions=[date(2026, 5, 1)])
+
+
+def test_no_term_demand_is_not_called_the_first_demand():
+    # User trial: he gave the LATEST demand (2026-11-30); the text must not call it 第一次催要日, and must say a
+    # demand counts only if it reached the debtor (诉讼时效规定第八条). 2026-11-30 + 3 years = 2029-11-30 (Friday).
+    calculation = limitation(None, demand_date=date(2026, 11, 30), today=date(2026, 12, 7))
+    text = "\n".join([*calculation.breakdown, *calculation.cautions])
+    assert "第一次催要日" not in text and "最近一次到达对方的催要" in text
+    assert "到达对方" in " ".join(calculation.cautions) and "limitation-provisions:第八条" in calculation.citations
+    assert calculation.result["last_day"] == date(2029, 11, 30)

@@ -114,7 +114,12 @@ def test_unknown_limit_explains_the_rule_without_a_number(province):
     assert result["by_agreement"] is None
     assert result["procedure"] == "unknown"
     assert result["mandatory_limit"] is None and result["agreed_limit"] is None
-    assert "无法确定" in calculation.summary
+    if province:
+        assert "请向当地法院确认" in calculation.summary
+    else:  # user trial: say what decides the province (where he can sue), not "无法确定"
+        assert "要看由哪个省的法院审理" in calculation.summary and "接受货币一方" in calculation.summary
+        assert {"civil-procedure-law:第二十四条", "private-lending-provisions:第三条"} <= set(calculation.citations)
+    assert "无法确定" not in calculation.summary and "本助手" not in calculation.summary
     text = "\n".join(calculation.breakdown)
     assert "50%" in text and "2倍" in text
     assert "高级人民法院" in text and "12368" in text

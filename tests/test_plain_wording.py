@@ -32,7 +32,8 @@ from text.provinces import PROVINCES
 # A URL, a data-source name, GitHub, 未经确认 (any spelling), 您.
 FORBIDDEN = re.compile(
     r"https?://|www\.|\.com\b|\.cn\b|GitHub|github|未经确认|未确认|UNCONFIRMED|您|二手来源|扬子晚报|镜像|"
-    r"数据整理|数据文件|节假日数据|LawRefBook|民法通则|统计局|来源未载明"
+    r"数据整理|数据文件|节假日数据|LawRefBook|民法通则|统计局|来源未载明|未经[^，。、；]{0,8}确认|单一来源|"
+    r"本助手的资料|我们核对的|我们数据中"
 )
 COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 TODAY = date(2026, 11, 22)
@@ -44,7 +45,8 @@ def _templates() -> list[Path]:
 
 def test_the_pattern_catches_what_it_must() -> None:
     for bad in ("见http://x.cn", "数据整理自GitHub公开数据文件", "【未经确认】", "请您", "二手来源——扬子晚报网",
-                "节假日数据只覆盖2004—2026年", "民法通则第一百五十四条"):
+                "节假日数据只覆盖2004—2026年", "民法通则第一百五十四条", "⚠️ LPR数据：单一来源，未经第二来源确认。",
+                "未经第二来源确认", "本助手的资料里没有四川省…", "在我们核对的法律条文中，没有找到"):
         assert FORBIDDEN.search(bad), bad
     for good in ("这个数额按2022年公布的标准，你所在地法院现在可能更高，起诉前问一下法院或12368",
                  "《民法典》第一百九十五条"):

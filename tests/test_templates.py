@@ -96,7 +96,7 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat = Chat(engine, chat_id=3, user_id=3)
     chat.say("/start")
     chat.say("3")
-    for topic in range(1, 14):
+    for topic in range(1, 20):  # every quick topic (tests/test_navigation.py checks the count)
         chat.say(str(topic))
         assert chat.state == "topics.answer", chat.text
         if topic == 1:
@@ -156,6 +156,10 @@ def test_every_template_renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     chat.press("名词解释")
     chat.press("返回摘要")
     chat.say("随便说说")  # typed on a result: the sections again
+    chat.say("随便说说")  # a second miss: other words
+    for question in ["答辩期是什么意思", "不去开庭会怎么样", "没有借条能告赢吗", "咋个告", "可以找劳动局不",
+                     "会被起诉吗", "再审是什么？"]:
+        chat.say(question)  # quick topics after a result; the last one only the article search finds
     chat.say("重新开始")
     chat.press("不了")
     chat.press("修改信息")
