@@ -133,6 +133,39 @@ def appeal_deadline(
     )
 
 
+def answer_deadline(served: date, today: date | None = None) -> Calculation:
+    """Last day for a defendant's written answer: 15 days from receiving the complaint (第一百二十八条).
+
+    ``served``: the day the copy of the complaint (起诉状副本) was received. Counted like every period of the
+    Civil Procedure Law: from the next day, a last day on a rest day moves to the next working day (第八十五条).
+    Filing no answer does not stop the case or the hearing (the same article).
+    """
+    today = resolve_today(today)
+    check_date(served, "收到起诉状副本的日期", "service date")
+    if served > today:
+        raise CalculationError("收到日期不能晚于今天 / service date cannot be in the future")
+    unadjusted = served + timedelta(days=15)
+    last_day, roll_lines, cautions = _end(unadjusted)
+    expired, days_left = _status(last_day, today)
+    summary = (f"答辩期已于{fmt_date(last_day)}届满；没有提交答辩状不影响案件审理，开庭时仍可以答辩。" if expired
+               else f"提交答辩状的最后一日是{fmt_date(last_day)}，距今天还有{days_left}天。")
+    return Calculation(
+        name="answer-deadline",
+        result={"last_day": last_day, "unadjusted_last_day": unadjusted, "expired": expired, "days_left": days_left},
+        summary=summary,
+        breakdown=[
+            "被告在收到起诉状副本之日起十五日内提出答辩状（民事诉讼法第一百二十八条）。",
+            f"收到当日{fmt_date(served)}不计入，从次日起算，第15日是{fmt_date(unadjusted)}（民事诉讼法第八十五条）。",
+            *roll_lines,
+        ],
+        citations=["civil-procedure-law:第一百二十八条", "civil-procedure-law:第八十五条",
+                   "civil-procedure-interpretation:第二百七十五条"],
+        cautions=[*cautions,
+                  "不提出答辩状的，不影响人民法院审理（民事诉讼法第一百二十八条）；法院通知上写了答辩、举证期限的，"
+                  "以通知为准（小额诉讼的期限由法院确定，可能更短）。"],
+    )
+
+
 def retrial_deadline(effective: date, today: date | None = None) -> Calculation:
     """Last day to apply for retrial: 6 months after the judgment or ruling took effect (第二百一十六条).
 

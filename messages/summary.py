@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from law.calculation import Calculation, CalculationError
-from law.deadlines import appeal_deadline
+from law.deadlines import answer_deadline, appeal_deadline
 from law.periods import enforcement_deadline
 from text.dates import stored_date
 
@@ -64,6 +64,9 @@ def candidates(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], 
     found: list[Deadline | None] = []
     if stage == "sued":
         found.append(_day("hearing", facts.get("hearing_date"), today))
+        served = stored_date(facts.get("sued_date"))
+        if role == "debtor" and served is not None:
+            found.append(_from_calc("answer", _calc(answer_deadline, served, today=today)))
     if role == "creditor":
         if context.get("is_labour"):
             found.append(_from_calc("labour_dated", context.get("labour_deadline")))
@@ -73,7 +76,8 @@ def candidates(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], 
             calc = context.get("enforcement_deadline")
             end = stored_date(facts.get("performance_end"))
             if calc is None and end is not None:
-                calc = _calc(enforcement_deadline, end, today=today)
+                demand = stored_date(facts.get("last_demand"))
+                calc = _calc(enforcement_deadline, end, today=today, interruptions=[demand] if demand else [])
             found.append(_from_calc("enforcement", calc))
             if context.get("appeal_open"):
                 # the judgment takes effect only when the appeal period ends without an appeal
@@ -93,6 +97,7 @@ def candidates(role: str, context: Mapping[str, Any], facts: Mapping[str, Any], 
 # The facts each deadline is counted from: a date the user gave only roughly makes the deadline rough too.
 SOURCES = {
     "hearing": ("hearing_date",),
+    "answer": ("sued_date",),
     "limitation": ("due_date", "last_demand"),
     "enforcement": ("performance_end",),
     "appeal": ("service_date",),

@@ -131,7 +131,10 @@ def _appeal_from_facts(facts: dict[str, Any], today: date) -> Calculation | None
 def _enforcement_from_facts(facts: dict[str, Any], today: date) -> Calculation | None:
     """The enforcement-application deadline from ``performance_end``, None without it."""
     try:
-        return enforcement_deadline(date.fromisoformat(str(facts.get("performance_end"))), today=today)
+        demand = facts.get("last_demand")
+        interruptions = [date.fromisoformat(str(demand))] if demand and demand != "unknown" else []
+        return enforcement_deadline(date.fromisoformat(str(facts.get("performance_end"))), today=today,
+                                    interruptions=interruptions)
     except (ValueError, CalculationError):
         return None
 

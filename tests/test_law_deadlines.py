@@ -14,6 +14,7 @@ import pytest
 from law.calculation import CalculationError
 from law.deadlines import (
     add_months,
+    answer_deadline,
     appeal_deadline,
     labour_arbitration_deadline,
     retrial_deadline,
@@ -188,3 +189,26 @@ def test_calc_cli_entries(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["calc", "labour-arbitration", "--known", "2024-03-15", "--interruption", "2024-12-01"]
     assert main([*args, "--today", "2025-03-01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["result"]["last_day"] == "2025-12-01"
+
+
+# --- answer period (民事诉讼法第一百二十八条) -----------------------------------------------------------
+
+
+def test_answer_deadline_fifteen_days_from_receiving_the_complaint():
+    # Received Monday 2026-11-30: day 1 is 12-01, day 15 is Tuesday 2026-12-15, a working day.
+    calculation = answer_deadline(date(2026, 11, 30), today=date(2026, 12, 7))
+    assert calculation.result["last_day"] == date(2026, 12, 15) and calculation.result["days_left"] == 8
+    assert "civil-procedure-law:第一百二十八条" in calculation.citations
+    assert any("不影响人民法院审理" in c for c in calculation.cautions)
+
+
+def test_answer_deadline_on_a_saturday_moves_to_monday():
+    # Received Friday 2026-11-27: day 15 is Saturday 2026-12-12 → the next working day, Monday 2026-12-14 (第八十五条).
+    calculation = answer_deadline(date(2026, 11, 27), today=date(2026, 12, 7))
+    assert calculation.result["unadjusted_last_day"] == date(2026, 12, 12)
+    assert calculation.result["last_day"] == date(2026, 12, 14)
+
+
+def test_answer_deadline_refuses_a_future_service_date():
+    with pytest.raises(CalculationError):
+        answer_deadline(date(2026, 12, 8), today=date(2026, 12, 7))

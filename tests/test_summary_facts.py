@@ -183,3 +183,23 @@ def test_documents_keep_the_estimate() -> None:
 def test_unknown_values_never_appear_as_facts(facts: dict) -> None:
     text = summary(facts)
     assert "unknown" not in text and "None" not in text
+
+
+# ---------------------------------------------------------------------------- the answer period (user trial)
+
+
+def test_a_sued_debtor_sees_the_answer_period_before_the_hearing() -> None:
+    # Complaint received 2026-11-10 → day 15 is 2026-11-25 (a Wednesday), before a hearing on 2026-12-20
+    # (民事诉讼法第一百二十八条, 第八十五条); today is 2026-11-22.
+    sued = {"role": "debtor", "creditor_kind": "credit_card", "amount": "23000", "overdue_since": "2026-08-01",
+            "stage": "sued", "sued_date": "2026-11-10", "hearing_date": "2026-12-20", "ability": "instalments",
+            "harassment": "no"}
+    text = summary(sued)
+    assert "书面答辩最晚 2026年11月25日" in text and "还有3天" in text
+    assert "2026年12月20日" not in text.split("⏰")[1].split("\n")[0]  # the nearest deadline is the answer period
+
+
+def test_a_small_claims_debtor_is_not_offered_an_appeal() -> None:
+    judged = {**DEBT, "stage": "judged", "small_claims_case": "yes"}
+    text = summary(judged)
+    assert "不能上诉" in text and "15日内上诉" not in text
