@@ -191,7 +191,7 @@ def _restart(chat: Chat) -> None:
 def _intake(engine: Engine) -> None:
     """The intake desk's notices: a story restated, corrected and declined; held answers; explanations;
     the 1st/2nd/3rd failed try; questions out of turn."""
-    story = "朋友去年3月借了我两万，说好去年年底还，一直拖着，我上个月还催过他，有转账记录。能起诉吗？"
+    story = "朋友去年3月借了我两万，说好去年年底还，一直拖着，我上个月还催过他，有转账记录。他家里人会不会帮他说话？"
     chat = Chat(engine, chat_id=6, user_id=6)
     chat.say(story)
     chat.press("有不对的")
@@ -221,7 +221,7 @@ def _intake(engine: Engine) -> None:
         chat.say(text)
     for bad in ["asdf", "qwer", "zxcv"]:
         chat.say(bad)
-    chat.say("能起诉吗")
+    chat.say("他家里人会不会帮他说话")
     chat.say("会坐牢吗")
     other = Chat(engine, chat_id=7, user_id=7)
     for text in ["/start", "1", "2", "1", "5000"]:
