@@ -22,7 +22,7 @@ from text.dates import parse_date
 from text.errors import ParseError
 from text.normalise import normalise
 from understanding.amounts import debt_figures, find_amounts
-from understanding.cues import clauses, mention
+from understanding.cues import clauses, mention, mention_spans
 from understanding.dates import DateReading, find_dates
 from understanding.lexicon import answer_words, question_words
 from understanding.model import Answer, Ask, Confirm, Unknown, Value
@@ -79,25 +79,11 @@ def _phrases(question_id: str, node: Node) -> dict[str, tuple[list[str], list[st
     return out
 
 
-def _spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
-    low = text.lower()
-    spans = []
-    for phrase in phrases:
-        p = normalise(phrase).lower()
-        if not p or mention(text, p) != "yes":
-            continue
-        at = low.find(p)
-        while at != -1:
-            spans.append((at, at + len(p)))
-            at = low.find(p, at + 1)
-    return spans
-
-
 def _option_hits(text: str, phrases: dict[str, tuple[list[str], list[str]]]) -> tuple[set[str], set[str]]:
     """Options named by a sure phrase and by a maybe phrase. A phrase found only inside a longer phrase
     of another option does not count ("早就还" is 否认, not the 就还 of 承认)."""
-    sure_spans = {v: _spans(text, s) for v, (s, _m) in phrases.items()}
-    maybe_spans = {v: _spans(text, m) for v, (_s, m) in phrases.items()}
+    sure_spans = {v: mention_spans(text, s) for v, (s, _m) in phrases.items()}
+    maybe_spans = {v: mention_spans(text, m) for v, (_s, m) in phrases.items()}
     every = [(v, span) for table in (sure_spans, maybe_spans) for v, spans in table.items() for span in spans]
 
     def standing(value: str, spans: list[tuple[int, int]]) -> bool:

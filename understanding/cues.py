@@ -50,3 +50,18 @@ def first_hit(text: str, phrases: Iterable[str]) -> str | None:
 def any_negated(text: str, phrases: Iterable[str]) -> bool:
     """True when some phrase is mentioned only negated."""
     return any(mention(text, p) == "no" for p in phrases)
+
+
+def mention_spans(text: str, phrases: Iterable[str]) -> list[tuple[int, int]]:
+    """Where each phrase that ``text`` really mentions (:func:`mention`: not negated) stands, as (start, end)."""
+    low = text.lower()
+    spans = []
+    for phrase in phrases:
+        p = normalise(phrase).lower()
+        if not p or mention(text, p) != "yes":
+            continue
+        at = low.find(p)
+        while at != -1:
+            spans.append((at, at + len(p)))
+            at = low.find(p, at + 1)
+    return spans

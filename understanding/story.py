@@ -15,7 +15,7 @@ from typing import Any
 
 from text.normalise import normalise
 from understanding.amounts import AmountReading, debt_figures, find_amounts
-from understanding.cues import mention
+from understanding.cues import mention, mention_spans
 from understanding.dates import DateReading, find_dates
 from understanding.lexicon import answer_words, story_patterns
 from understanding.model import Reading
@@ -51,24 +51,12 @@ def _hits(text: str, options: dict[str, Any], in_questions: bool = True) -> tupl
     return sure, maybe
 
 
-def _spans(text: str, cues: list[str]) -> list[tuple[int, int]]:
-    spans = []
-    for cue in cues:
-        if mention(text, cue) != "yes":
-            continue
-        at = text.find(cue)
-        while at != -1:
-            spans.append((at, at + len(cue)))
-            at = text.find(cue, at + 1)
-    return spans
-
-
 def _role(text: str) -> Reading | None:
     """Creditor or debtor by counting cues; a cue inside a longer cue of the other side does not
     count ("找我借了" is the creditor's 找我借, not the debtor's 我借了)."""
     patterns = story_patterns()["role"]
-    creditor_spans = _spans(text, [str(c) for c in patterns["creditor"].get("sure") or []])
-    debtor_spans = _spans(text, [str(c) for c in patterns["debtor"].get("sure") or []])
+    creditor_spans = mention_spans(text, [str(c) for c in patterns["creditor"].get("sure") or []])
+    debtor_spans = mention_spans(text, [str(c) for c in patterns["debtor"].get("sure") or []])
 
     def outside(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> int:
         def beaten(b: int, e: int) -> bool:
