@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlite_utils import Database
@@ -42,6 +43,30 @@ log = logging.getLogger(__name__)
 REDACTED = "［已隐去］"  # what the transcript shows instead of a personal detail
 
 
+# ``Played.session_turn`` when the turn cannot tell (stored replies, a failed turn): ask ``session_of``.
+KNOWN_LATER = -1
+
+
+@dataclass(frozen=True)
+class Played:
+    """One turn's outcome: its replies, and the user's session turn number once it was committed.
+
+    ``session_turn`` is None when the user has no session after the turn (never had one, or it was
+    forgotten), and ``KNOWN_LATER`` when the turn did not load the session (replies stored by an earlier
+    run, or a failed turn). Channels use it to tell stale keyboards without reading the session again.
+    """
+
+    replies: list[Reply]
+    session_turn: int | None
+
+
+def _turn_after(turn: TurnRecord) -> int | None:
+    session = turn.session
+    if turn.forgotten or session is None or session.status == "closed":
+        return None
+    return session.turn
+
+
 class Core:
     """Runs turns for every chat over one database, with the desks it is given."""
 
@@ -60,6 +85,10 @@ class Core:
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Process one inbound message and return the replies to send (see module docstring)."""
+        return self.play(inbound).replies
+
+    def play(self, inbound: Inbound) -> Played:
+        """Like :meth:`handle`, also telling the session's turn number after it (see :class:`Played`)."""
         self._maintain()
         try:
             with immediate(self.store.db):
@@ -67,17 +96,17 @@ class Core:
                     seen = self.store.processed(inbound.update_id)
                     if seen is not None:
                         if seen["delivered"]:
-                            return []
-                        return [reply_from_dict(r) for r in json.loads(seen["replies"])]
+                            return Played([], KNOWN_LATER)
+                        return Played([reply_from_dict(r) for r in json.loads(seen["replies"])], KNOWN_LATER)
                 session = self.store.current(inbound.chat_id, inbound.user_id)
                 turn = TurnRecord(inbound, session, session.state if session else None)
                 self._dispatch(TurnContext(self, turn))
                 self._record(turn)
-                return turn.replies
+                return Played(turn.replies, _turn_after(turn))
         except Exception:
             # Never echo the user's text into logs: kind and ids only.
             log.exception("turn failed (chat=%s kind=%s)", inbound.chat_id, inbound.kind)
-            return [screens.notice("internal_error.html.j2", kind=ReplyKind.ERROR)]
+            return Played([screens.notice("internal_error.html.j2", kind=ReplyKind.ERROR)], KNOWN_LATER)
 
     def mark_delivered(self, update_id: int) -> None:
         """Record that the replies to ``update_id`` were all delivered."""

@@ -29,6 +29,7 @@ from channels.tg import group
 from channels.tg.delivery import Delivery
 from channels.tg.keyboards import KeyboardTracker
 from channels.tg.replies import deliver_replies
+from core.turn import KNOWN_LATER
 from flows.model import Inbound, InboundKind
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,8 @@ async def play_turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound:
     inbound = await group.with_admin_status(context.bot, engine, inbound)  # group /settings only
     delivery: Delivery = context.bot_data[DELIVERY_KEY]
     tracker: KeyboardTracker = context.bot_data[KEYBOARDS_KEY]
-    replies = engine.handle(inbound)
+    played = engine.play(inbound)
+    replies = played.replies
     if not replies and engine.processed(update.update_id):
         # Delivered before (a re-delivery after a crash): its callback query was answered back then.
         log.info("update %s already delivered", update.update_id)
@@ -132,9 +134,17 @@ async def play_turn(update: Update, context: ContextTypes.DEFAULT_TYPE, inbound:
     # The keyboard changes are written with the update marked delivered, in one transaction.
     keyboards = tracker.batch()
 
+    def turn_of(chat_id: int, user_id: int) -> int | None:
+        # The turn knows it (updates of one chat are handled one after another, so it is still current);
+        # replies stored by an earlier run do not, and the session is read.
+        if played.session_turn != KNOWN_LATER:
+            return played.session_turn
+        session = engine.session_of(chat_id, user_id)
+        return session.turn if session else None
+
     async def send(bot: Any) -> None:
         keyboards.reset()  # each attempt (and a replay after a restart) makes the same changes again
-        await deliver_replies(bot, update, inbound, replies, keyboards, engine.session_of)
+        await deliver_replies(bot, update, inbound, replies, keyboards, turn_of)
 
     def finished() -> None:
         keyboards.write()

@@ -35,10 +35,9 @@ from channels.tg.htmlsplit import MAX_MESSAGE_LENGTH, split_html, utf16_len
 from channels.tg.keyboards import KeyboardBatch, keyboard_turn, markup, not_modified, strip_keyboard
 from flows.model import Inbound, Reply, ReplyKind
 from messages import html_to_text
-from storage.sessions import Session
 
-# How the channel reads a user's current session (the engine's ``session_of``).
-SessionOf = Callable[[int, int], Session | None]
+# The user's session turn number after this turn (None: no session), for telling stale keyboards.
+TurnOf = Callable[[int, int], int | None]
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +46,10 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: list[Reply],
-                          tracker: KeyboardBatch, session_of: SessionOf) -> None:
+                          tracker: KeyboardBatch, turn_of: TurnOf) -> None:
     """Send one turn's ``replies`` to ``inbound``'s chat through ``bot`` (see the module docstring).
 
-    ``session_of`` (the engine's) tells which session turn is current, to remove the keyboards that went stale.
+    ``turn_of`` tells the user's current session turn, to remove the keyboards that went stale.
     """
     chat_id = inbound.chat_id
     query = update.callback_query
@@ -75,7 +74,7 @@ async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: l
     elif pressed is None:
         replies = fold_typed_ack(replies)
     if inbound.is_private and (replies or not alerts):
-        await remove_stale_keyboards(bot, inbound, tracker, session_of)
+        await remove_stale_keyboards(bot, inbound, tracker, turn_of)
     for reply in replies:
         await send_reply(bot, chat_id, reply, tracker)
 
@@ -130,10 +129,9 @@ async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply
 
 
 async def remove_stale_keyboards(bot: Any, inbound: Inbound, tracker: KeyboardBatch,
-                                 session_of: SessionOf) -> None:
+                                 turn_of: TurnOf) -> None:
     """Remove the buttons the engine would now refuse (see ``channels/tg/keyboards.py``)."""
-    session = session_of(inbound.chat_id, inbound.user_id)
-    for message_id in tracker.stale(inbound.chat_id, session.turn if session else None):
+    for message_id in tracker.stale(inbound.chat_id, turn_of(inbound.chat_id, inbound.user_id)):
         # Strip, then forget: a bot stopped in between strips it again after the restart.
         await strip_keyboard(bot, inbound.chat_id, message_id)
         tracker.forget(inbound.chat_id, message_id)
