@@ -260,6 +260,10 @@ class DeliveryJournal:
         main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
         self.written = WrittenMarks.shared(Path(f"{main}.delivery-marks")) if main else None
         self._who: dict[tuple[int, int], tuple[int, int]] = {}  # (update, step) → (chat, user), for mark()
+        # Updates with rows in delivery_steps (the exceptional states): only these are looked up there.
+        # This process is the table's one writer, so the set stays true once read at start-up.
+        self._with_rows: set[int] = {row[0] for row in db.execute(
+            "select distinct update_id from delivery_steps").fetchall()}
 
     def step(self, update_id: int, step: int) -> dict[str, Any] | None:
         """The recorded state of call ``step`` of ``update_id``'s delivery, if any: ``status`` (``sent``,
@@ -270,9 +274,12 @@ class DeliveryJournal:
                 return {"update_id": update_id, "step": step, "status": "sent", "message_id": self.written.sent[key]}
             if key in self.written.marks:
                 return {"update_id": update_id, "step": step, "status": "written", "message_id": None}
-        rows = list(self.db["delivery_steps"].rows_where("update_id = ? and step = ?", [update_id, step]))
-        if rows:
-            return rows[0]
+        if update_id in self._with_rows:
+            cursor = self.db.execute("select * from delivery_steps where update_id = ? and step = ?",
+                                     [update_id, step])
+            row = cursor.fetchone()
+            if row is not None:
+                return dict(zip([d[0] for d in cursor.description], row, strict=True))
         if self.written is not None and key in self.written.sending:
             return {"update_id": update_id, "step": step, "status": "sending", "message_id": None}
         return None
@@ -305,6 +312,7 @@ class DeliveryJournal:
         if self.written is not None:
             self.written.discard(update_id, step)  # this state replaces what the file said of the call
         chat_id, user_id = self._who.get((update_id, step), (0, 0))
+        self._with_rows.add(update_id)
         with immediate(self.db):
             self.db.execute(
                 "insert into delivery_steps (update_id, step, chat_id, user_id, status, created_at) "
@@ -326,8 +334,8 @@ class DeliveryJournal:
         """Forget call ``step`` (Telegram refused it, so it certainly did not go out)."""
         if self.written is not None:
             self.written.discard(update_id, step)
-        if self.db.execute("select 1 from delivery_steps where update_id = ? and step = ?",
-                           [update_id, step]).fetchone():
+        if update_id in self._with_rows and self.db.execute(
+                "select 1 from delivery_steps where update_id = ? and step = ?", [update_id, step]).fetchone():
             with immediate(self.db):
                 self.db.execute("delete from delivery_steps where update_id = ? and step = ?", [update_id, step])
 
@@ -339,11 +347,13 @@ class DeliveryJournal:
 
     def finish_rows(self, update_id: int) -> None:
         """Inside the caller's transaction: remove ``update_id``'s rows. Call :meth:`release` after the commit."""
-        self.db.execute("delete from delivery_steps where update_id = ?", [update_id])
+        if update_id in self._with_rows:
+            self.db.execute("delete from delivery_steps where update_id = ?", [update_id])
 
     def release(self, update_id: int) -> None:
         """After the delivery's final commit: drop ``update_id``'s marks (emptying the file when none is left)."""
         self._who = {k: v for k, v in self._who.items() if k[0] != update_id}
+        self._with_rows.discard(update_id)
         if self.written is not None:
             self.written.release(update_id)
 
