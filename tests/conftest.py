@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assembly import Engine
+from core.turn import Played
 from flows.model import Inbound, Reply
 from messages import html_to_text
 from storage import SessionStore, open_database
@@ -40,14 +41,14 @@ def leak_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
         yield
         return
     LEDGER.test = request.node.nodeid
-    original = Engine.handle
+    original = Engine.play  # every turn (Engine.handle too) goes through play
 
-    def handle(self: Engine, inbound: Inbound) -> list[Reply]:
-        replies = original(self, inbound)
-        LEDGER.record_engine(inbound, replies)
-        return replies
+    def play(self: Engine, inbound: Inbound) -> Played:
+        played = original(self, inbound)
+        LEDGER.record_engine(inbound, played.replies)
+        return played
 
-    monkeypatch.setattr(Engine, "handle", handle)
+    monkeypatch.setattr(Engine, "play", play)
     monkeypatch.setattr(FakeBotAPI, "default_observers", [LEDGER.record])
     yield
     LEDGER.check()

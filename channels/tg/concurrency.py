@@ -302,7 +302,14 @@ class GatedBot:
         return list(result or ())
 
     def _parse(self, raw: list[dict[str, Any]]) -> tuple[Update, ...]:
-        """The fresh updates as python-telegram-bot's ``get_updates`` returns them (callback data included)."""
+        """The fresh updates as python-telegram-bot's ``get_updates`` returns them (callback data included),
+        except the keyboard of a pressed message: Telegram sends it with every button press, nothing reads it
+        (the ``telegram_keyboards`` table knows what each message shows), and it was the largest part of a
+        press to parse."""
+        for data in raw:
+            pressed = data.get("callback_query", {}).get("message")
+            if isinstance(pressed, dict):
+                pressed.pop("reply_markup", None)
         updates = Update.de_list(raw, self._bot)
         insert = getattr(self._bot, "insert_callback_data", None)
         if insert is not None:

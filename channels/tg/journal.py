@@ -52,6 +52,7 @@ JOURNALED_METHODS = frozenset({
     "send_message", "send_document", "send_photo", "send_audio", "send_voice", "send_video",
     "send_media_group", "copy_message", "forward_message", "answer_callback_query",
 })
+_ANSWERED_YES = frozenset({"answer_callback_query", "answerCallbackQuery"})
 
 @dataclass(frozen=True)
 class _InFlight:
@@ -372,6 +373,11 @@ class DeliveryJournal:
             self.undeliverable_row(update_id, chat_id, user_id, reason, error, attempts)
 
 
+def _snake(endpoint: str) -> str:
+    """``sendMessage`` → ``send_message``: a Bot API endpoint as python-telegram-bot's method name."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in endpoint)
+
+
 class JournaledBot:
     """A stand-in for ``telegram.Bot`` during one delivery: non-idempotent calls go through the journal."""
 
@@ -397,7 +403,15 @@ class JournaledBot:
 
         return journaled
 
-    async def _once(self, name: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def post(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """A Bot API request with JSON parameters (``channels/tg/wire.py``), journaled like the method of the
+        same name (``sendMessage`` like ``send_message``); Telegram's result as JSON."""
+        name = _snake(endpoint)
+        if name not in JOURNALED_METHODS:
+            return await self._bot._post(endpoint, data)
+        return await self._once(name, lambda: self._bot._post(endpoint, data), raw=True)
+
+    async def _once(self, name: str, call: Callable[[], Awaitable[Any]], raw: bool = False) -> Any:
         step = self._next_step
         self._next_step += 1
         recorded = self._journal.step(self._update_id, step)
@@ -411,7 +425,9 @@ class JournaledBot:
             if name == "answer_callback_query":
                 return True
             # Unknown when Telegram's answer was lost with the process: nothing to track then.
-            return SentBefore(recorded["message_id"]) if recorded["message_id"] is not None else None
+            if recorded["message_id"] is None:
+                return None
+            return {"message_id": recorded["message_id"]} if raw else SentBefore(recorded["message_id"])
         if status == "uncertain":
             # Telegram never answered the last attempt (timeout, broken connection): it may have gone out.
             self._counters.resent_uncertain += 1
@@ -434,7 +450,7 @@ class JournaledBot:
             raise
         finally:
             _IN_FLIGHT.reset(token)
-        message_id = getattr(result, "message_id", None)
+        message_id = result.get("message_id") if isinstance(result, dict) else getattr(result, "message_id", None)
         self._journal.done(self._update_id, step, message_id if isinstance(message_id, int) else None)
         return result
 

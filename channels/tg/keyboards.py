@@ -25,6 +25,7 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
+from channels.tg import wire
 from flows import callbacks as cb
 from flows.model import Reply
 from storage.db import immediate
@@ -143,7 +144,7 @@ def not_modified(err: BadRequest) -> bool:
 async def strip_keyboard(bot: Any, chat_id: int, message_id: int) -> None:
     """Remove the buttons under a message; a message that cannot be edited any more is left alone."""
     try:
-        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        await wire.remove_keyboard(bot, chat_id, message_id)
     except BadRequest as err:
         # Not modified, deleted by the user, too old to edit: nothing left to clean up either way.
         if not not_modified(err):

@@ -28,11 +28,12 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
+from channels.tg import wire
 from channels.tg.htmlsplit import MAX_MESSAGE_LENGTH, split_html, utf16_len
-from channels.tg.keyboards import KeyboardBatch, keyboard_turn, markup, not_modified, strip_keyboard
+from channels.tg.keyboards import KeyboardBatch, keyboard_turn, not_modified, strip_keyboard
 from flows.model import Inbound, Reply, ReplyKind
 from messages import html_to_text
 
@@ -58,10 +59,10 @@ async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: l
     if query is not None:
         try:
             if alerts:
-                await bot.answer_callback_query(query.id, html_to_text(alerts[0].html)[:MAX_ALERT_LENGTH],
-                                                show_alert=True)
+                await wire.answer_press(bot, query.id, html_to_text(alerts[0].html)[:MAX_ALERT_LENGTH],
+                                        show_alert=True)
             else:
-                await bot.answer_callback_query(query.id)
+                await wire.answer_press(bot, query.id)
         except BadRequest as err:  # e.g. "query is too old" after a long outage: the turn still counts
             log.info("update %s: callback answer refused (%s)", update.update_id, type(err).__name__)
     pressed = query.message if query is not None and isinstance(query.message, Message) else None
@@ -88,8 +89,7 @@ async def fold_ack(bot: Any, chat_id: int, pressed: Message, ack: Reply, tracker
         await strip_keyboard(bot, chat_id, pressed.message_id)
         return False
     try:
-        await bot.edit_message_text(text, chat_id=chat_id, message_id=pressed.message_id,
-                                    parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+        await wire.edit_html(bot, chat_id, pressed.message_id, text)
     except BadRequest as err:
         if not not_modified(err):
             raise
@@ -115,9 +115,7 @@ def fold_typed_ack(replies: list[Reply]) -> list[Reply]:
 async def replace_pressed(bot: Any, chat_id: int, pressed: Message, reply: Reply, tracker: KeyboardBatch) -> None:
     """Show ``reply`` in the pressed message itself (multi-choice toggles)."""
     try:
-        await bot.edit_message_text(reply.html, chat_id=chat_id, message_id=pressed.message_id,
-                                    parse_mode=ParseMode.HTML, reply_markup=markup(reply),
-                                    link_preview_options=NO_PREVIEW)
+        await wire.edit_html(bot, chat_id, pressed.message_id, reply.html, wire.keyboard(reply))
     except BadRequest as err:
         if not not_modified(err):
             raise
@@ -141,15 +139,13 @@ async def send_reply(bot: Any, chat_id: int, reply: Reply, tracker: KeyboardBatc
     """Send one reply: split over 4,096 characters, the keyboard under the last part, then its files."""
     # No "typing…" before a result: the text is ready, so it would be one more round trip the user never sees.
     parts = split_html(reply.html) or ["…"]
-    sent: Message | None = None
+    sent: int | None = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        sent = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                      reply_markup=markup(reply) if last else None,
-                                      link_preview_options=NO_PREVIEW)
+        sent = await wire.send_html(bot, chat_id, part, wire.keyboard(reply) if last else None)
     turn = keyboard_turn(reply)
     if sent is not None and turn is not None:
-        tracker.remember(chat_id, sent.message_id, turn)
+        tracker.remember(chat_id, sent, turn)
     for path in reply.files:
         if not path.exists():  # sent before a crash and deleted: the user has it already
             log.info("document of a reply to chat %s is gone; not sent again", chat_id)
