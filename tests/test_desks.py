@@ -118,3 +118,18 @@ def test_reply_kinds_are_an_enum_and_stay_strings_on_the_wire(engine: Engine) ->
 def test_help_lines_follow_the_menu_rank() -> None:
     expected = ["review", "result", "law", "reminders", "calc", "forget"]
     assert [name for name, _ in help_lines(all_commands())] == expected
+
+
+def test_play_tells_the_session_turn_the_channel_would_otherwise_read_again(engine: Engine) -> None:
+    from core.turn import KNOWN_LATER
+
+    inbounds = [Inbound.typed(5, 5, "/start", update_id=1), Inbound.typed(5, 5, "我是债权人", update_id=2),
+                Inbound.typed(5, 5, "乱七八糟", update_id=3), Inbound.typed(5, 5, "/cancel", update_id=4),
+                Inbound.typed(5, 5, "确定", update_id=5)]
+    for inbound in inbounds:
+        played = engine.play(inbound)
+        session = engine.session_of(5, 5)
+        assert played.session_turn == (session.turn if session else None), inbound.text
+    assert engine.session_of(5, 5) is None  # the last turn cancelled: no session, nothing current
+    again = engine.play(inbounds[1])  # re-delivered before it was marked delivered: its stored replies
+    assert again.replies and again.session_turn == KNOWN_LATER  # the turn was not played: unknown here
