@@ -35,6 +35,7 @@ from flows import screens
 from flows.machine import SharedMachine
 from flows.model import Inbound, InboundKind, Reply, ReplyKind
 from flows.spec import FlowRegistry
+from law import advice
 from storage.db import immediate
 from storage.sessions import Session, SessionStore
 
@@ -91,7 +92,7 @@ class Core:
         """Like :meth:`handle`, also telling the session's turn number after it (see :class:`Played`)."""
         self._maintain()
         try:
-            with immediate(self.store.db):
+            with immediate(self.store.db), advice.once_per_turn():
                 if inbound.update_id is not None:
                     seen = self.store.processed(inbound.update_id)
                     if seen is not None:

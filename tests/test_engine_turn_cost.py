@@ -1,0 +1,77 @@
+"""What a turn computes once instead of several times (issue 18: the engine turn made cheaper, same output).
+
+The figures are measured by ``python -m bench.engine_instructions``; these tests check that each saving keeps
+its promise: the same results, and nothing remembered beyond the turn that computed it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from law import advice
+from tests.conftest import CREDITOR_ANSWERS, Chat
+
+TODAY = date(2026, 11, 22)
+CREDITOR = {"role": "creditor", "amount": "5000", "debt_type": "loan", "due_date": "2024-01-01",
+            "last_demand": "2025-03-01", "attitude": "admits", "stage": "not_sued", "province": "江苏"}
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every advice context actually built (its flow), counted under ``advice_context``."""
+    built: list[str] = []
+    real = advice._advice_context
+
+    def counted(flow: str, facts: dict[str, Any], today: date) -> dict[str, Any]:
+        built.append(flow)
+        return real(flow, facts, today)
+
+    monkeypatch.setattr(advice, "_advice_context", counted)
+    return built
+
+
+def test_advice_context_is_built_once_per_facts_within_a_turn(builds: list[str]) -> None:
+    with advice.once_per_turn():
+        first = advice.advice_context("creditor", CREDITOR, TODAY)
+        again = advice.advice_context("creditor", dict(CREDITOR), TODAY)
+        assert builds == ["creditor"]
+        assert again == first and again is not first  # each caller gets its own dict to extend
+        again["role"] = "creditor"
+        assert "role" not in advice.advice_context("creditor", CREDITOR, TODAY)
+        changed = advice.advice_context("creditor", {**CREDITOR, "last_demand": "2025-09-01"}, TODAY)
+        assert builds == ["creditor", "creditor"]  # other facts: built again
+        assert changed["limitation"] != first["limitation"]
+        advice.advice_context("creditor", CREDITOR, date(2026, 11, 23))
+        assert len(builds) == 3  # another day: built again
+    advice.advice_context("creditor", CREDITOR, TODAY)
+    advice.advice_context("creditor", CREDITOR, TODAY)
+    assert len(builds) == 5  # outside a turn nothing is remembered, not even what the turn built
+
+
+def test_the_remembered_context_equals_a_fresh_one(builds: list[str]) -> None:
+    fresh = advice.advice_context("creditor", CREDITOR, TODAY)
+    with advice.once_per_turn():
+        advice.advice_context("creditor", CREDITOR, TODAY)
+        assert advice.advice_context("creditor", CREDITOR, TODAY) == fresh
+
+
+def test_facts_that_are_not_json_are_built_every_time(builds: list[str]) -> None:
+    odd = {**CREDITOR, "extra": {1, 2}}  # a set has no JSON form, so no key: never remembered
+    with advice.once_per_turn():
+        advice.advice_context("creditor", odd, TODAY)
+        advice.advice_context("creditor", odd, TODAY)
+    assert builds == ["creditor", "creditor"]
+
+
+def test_a_result_turn_builds_the_advice_context_once(chat: Chat, builds: list[str]) -> None:
+    for text in CREDITOR_ANSWERS:
+        chat.say(text)
+    assert chat.state.endswith(".review")
+    builds.clear()
+    chat.press("确认无误")
+    assert chat.state == "creditor.result"
+    assert "提醒" in chat.text  # the reminder offer was computed from the same context as the result screen
+    assert builds == ["creditor"]
