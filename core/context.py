@@ -39,6 +39,21 @@ class TurnRecord:
     secrets: set[str] = field(default_factory=set)  # personal details typed this turn: never logged
 
 
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copy_facts(value: Any) -> Any:
+    """A deep copy of facts (plain JSON data: dicts, lists, strings, numbers), much cheaper than
+    ``copy.deepcopy``; anything else in them is still copied by ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {key: _copy_facts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_facts(item) for item in value]
+    if isinstance(value, _IMMUTABLE):
+        return value
+    return copy.deepcopy(value)
+
+
 class AnswerHooks(Protocol):
     """The desk hooks the moves call around an answer (``core.desk.Desk`` has them all)."""
 
@@ -204,7 +219,7 @@ class TurnContext:
     def snapshot(self, auto: bool = False) -> Snapshot:
         """An undo snapshot of the session (what 返回 restores)."""
         session = self._current()
-        return Snapshot(session.state, copy.deepcopy(session.facts), session.pending.editing, auto)
+        return Snapshot(session.state, _copy_facts(session.facts), session.pending.editing, auto)
 
     def answer(self, new_facts: dict[str, Any]) -> None:
         """Store an answer to the current question, acknowledge it and move on."""

@@ -75,3 +75,18 @@ def test_a_result_turn_builds_the_advice_context_once(chat: Chat, builds: list[s
     assert chat.state == "creditor.result"
     assert "提醒" in chat.text  # the reminder offer was computed from the same context as the result screen
     assert builds == ["creditor"]
+
+
+def test_undo_snapshots_copy_the_facts_deeply() -> None:
+    from core.context import _copy_facts
+
+    facts = {"amount": "5000", "n": 3, "rate": 0.5, "ok": True, "none": None, "evidence": ["iou", "transfer"],
+             "held": {"parts": [{"value": 1}]}, "pair": ("a", ["b"])}
+    copied = _copy_facts(facts)
+    assert copied == facts
+    facts["evidence"].append("chat")
+    facts["held"]["parts"][0]["value"] = 2
+    facts["pair"][1].append("c")
+    assert copied["evidence"] == ["iou", "transfer"]
+    assert copied["held"] == {"parts": [{"value": 1}]}
+    assert copied["pair"] == ("a", ["b"])  # not JSON: still copied (by copy.deepcopy)
