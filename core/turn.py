@@ -92,7 +92,7 @@ class Core:
         """Like :meth:`handle`, also telling the session's turn number after it (see :class:`Played`)."""
         self._maintain()
         try:
-            with immediate(self.store.db), advice.once_per_turn():
+            with clock_module.one_instant(), immediate(self.store.db), advice.once_per_turn():
                 if inbound.update_id is not None:
                     seen = self.store.processed(inbound.update_id)
                     if seen is not None:

@@ -6,7 +6,7 @@ its promise: the same results, and nothing remembered beyond the turn that compu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -90,3 +90,20 @@ def test_undo_snapshots_copy_the_facts_deeply() -> None:
     assert copied["evidence"] == ["iou", "transfer"]
     assert copied["held"] == {"parts": [{"value": 1}]}
     assert copied["pair"] == ("a", ["b"])  # not JSON: still copied (by copy.deepcopy)
+
+
+def test_a_turn_stamps_every_row_it_writes_with_one_moment(chat: Chat) -> None:
+    import clock
+    from flows.model import Inbound
+
+    moments = iter(datetime(2026, 11, 22, 2, 0, second, tzinfo=UTC) for second in range(60))
+    with clock.use(lambda: next(moments)):
+        chat.say("/start")
+        chat._run(Inbound.typed(chat.chat_id, chat.user_id, "1", update_id=7))
+    db = chat.engine.store.db
+    session = chat.session()
+    rows = db.execute("select created_at from transcript where update_id = 7").fetchall()
+    processed = db.execute("select processed_at from processed_updates where update_id = 7").fetchone()
+    assert len(rows) >= 2
+    assert {r[0] for r in rows} == {processed[0]} == {session.updated_at}
+    assert session.updated_at > session.created_at  # the first turn had its own moment
