@@ -208,8 +208,14 @@ class Core:
     # ------------------------------------------------------------------------------------------
     # records
 
-    def _redact(self, turn: TurnRecord, text: str) -> str:
-        for secret in sorted((s for s in turn.secrets if s), key=len, reverse=True):
+    @staticmethod
+    def _secrets(turn: TurnRecord) -> list[str]:
+        """The turn's secrets, longest first (so a longer one is hidden whole before a part of it)."""
+        return sorted((s for s in turn.secrets if s), key=len, reverse=True)
+
+    @staticmethod
+    def _redact(secrets: list[str], text: str) -> str:
+        for secret in secrets:
             text = text.replace(secret, REDACTED)
         return text
 
@@ -235,14 +241,16 @@ class Core:
         said = inbound.text if inbound.kind != InboundKind.COMMAND else f"/{inbound.text} {inbound.args}".strip()
         ctx = TurnContext(self, turn)
         kept = next((k for k in (d.redact_inbound(ctx, said) for d in self.desks) if k is not None), None)
-        said = kept if kept is not None else self._redact(turn, said)
-        self.store.log(session, inbound.chat_id, inbound.user_id, "in", inbound.kind.value, said,
-                       state_before=turn.state_before, state_after=state_after, update_id=inbound.update_id)
-        for reply in replies:
-            self.store.log(session, inbound.chat_id, inbound.user_id, "out", str(reply.kind),
-                           self._redact(turn, reply.html),
-                           buttons=[[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons],
-                           state_before=turn.state_before, state_after=state_after, update_id=inbound.update_id)
+        secrets = self._secrets(turn)
+        said = kept if kept is not None else self._redact(secrets, said)
+        shown = [self._redact(secrets, reply.html) for reply in replies]
+        rows: list[tuple[str, str, str, list[list[dict[str, str]]] | None]] = [
+            ("in", inbound.kind.value, said, None)]
+        rows += [("out", str(reply.kind), html,
+                  [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons])
+                 for reply, html in zip(replies, shown, strict=True)]
+        self.store.log_many(session, inbound.chat_id, inbound.user_id, rows, state_before=turn.state_before,
+                            state_after=state_after, update_id=inbound.update_id)
         if inbound.update_id is not None:
             self.store.mark_processed(inbound.update_id, inbound.chat_id, inbound.user_id,
-                                      [reply_to_dict(r, self._redact(turn, r.html)) for r in replies])
+                                      [reply_to_dict(r, html) for r, html in zip(replies, shown, strict=True)])

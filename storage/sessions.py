@@ -12,6 +12,7 @@ own SQL. The schema still comes from the sqlite-utils migrations.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +180,27 @@ class SessionStore:
         self.db.execute(_INSERT_TRANSCRIPT, [
             session.id if session else None, chat_id, user_id, direction, kind, text, _dumps(buttons or []),
             state_before, state_after, update_id, now_iso(),
+        ])
+
+    def log_many(
+        self,
+        session: Session | None,
+        chat_id: int,
+        user_id: int,
+        rows: Sequence[tuple[str, str, str, list[list[dict[str, str]]] | None]],
+        *,
+        state_before: str | None = None,
+        state_after: str | None = None,
+        update_id: int | None = None,
+    ) -> None:
+        """Append several transcript rows of one turn, in order: each (direction, kind, text, buttons), as
+        :meth:`log` writes them, in one statement."""
+        stamp = now_iso()
+        session_id = session.id if session else None
+        self.db.conn.executemany(_INSERT_TRANSCRIPT, [
+            (session_id, chat_id, user_id, direction, kind, text, _dumps(buttons or []), state_before, state_after,
+             update_id, stamp)
+            for direction, kind, text, buttons in rows
         ])
 
     def transcript(self, session_id: int) -> list[dict[str, Any]]:

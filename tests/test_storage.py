@@ -40,6 +40,23 @@ def test_transcript_records_every_message_with_states(chat: Chat) -> None:
     assert any(r["direction"] == "out" and r["kind"] == "question" for r in rows)
 
 
+def test_log_many_writes_the_rows_log_writes_in_order() -> None:
+    import clock
+
+    one, many = SessionStore(open_database(":memory:")), SessionStore(open_database(":memory:"))
+    buttons = [[{"label": "是", "data": "1:a:yes"}]]
+    rows = [("in", "text", "三千五", None), ("out", "ack", "<b>金额</b>", []), ("out", "question", "借条？", buttons)]
+    with clock.one_instant():
+        for store in (one, many):
+            session = store.create(5, 6, "creditor.amount")
+        for direction, kind, text, shown in rows:
+            one.log(session, 5, 6, direction, kind, text, buttons=shown, state_before="a", state_after="b",
+                    update_id=9)
+        many.log_many(session, 5, 6, rows, state_before="a", state_after="b", update_id=9)
+    assert [dict(r) for r in many.transcript(session.id)] == [dict(r) for r in one.transcript(session.id)]
+    assert [r["text"] for r in many.transcript(session.id)] == ["三千五", "<b>金额</b>", "借条？"]
+
+
 def test_update_processed_once_and_resent_only_if_undelivered(engine: Engine) -> None:
     first = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
     again = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
@@ -60,7 +77,7 @@ def test_failed_turn_rolls_back(engine: Engine, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(engine.store, "log", boom)
+    monkeypatch.setattr(engine.store, "log_many", boom)  # the transcript rows fail to be written
     replies = chat.say("1")
     assert "出错" in replies[0].html
     after = chat.session()
