@@ -87,7 +87,7 @@ class Node:
     personal: bool = False  # the answer is a personal detail: kept apart from the session's facts
     ask_when: Mapping[str, Any] = field(default_factory=dict)  # asked only when these facts match
 
-    @property
+    @cached_property
     def state(self) -> str:
         """The machine state name, ``<flow>.<id>``."""
         return f"{self.flow}.{self.id}"
@@ -231,8 +231,12 @@ class FlowRegistry:
 
     def node(self, state: str) -> Node:
         """The node behind a machine state name (KeyError if unknown)."""
-        flow_id, _, node_id = state.partition(".")
-        return self.flows[flow_id].node(node_id)
+        return self._by_state[state]
+
+    @cached_property
+    def _by_state(self) -> dict[str, Node]:
+        # Asked some 25 times a turn (moves, screens, paths): one dict over every flow's nodes.
+        return {node.state: node for flow in self.flows.values() for node in flow.nodes}
 
     def flow_of(self, state: str) -> Flow:
         """The flow a state belongs to."""
