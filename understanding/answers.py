@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flows.answers import normalise_multi, read_typed
@@ -65,8 +66,13 @@ def _with_approx(node: Node, facts: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def _phrases(question_id: str, node: Node) -> dict[str, tuple[list[str], list[str]]]:
-    """Option value → (sure phrases, maybe phrases): the flow's label and aliases plus the synonyms file."""
+@cache
+def _phrases(question_id: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Option value → (sure phrases, maybe phrases): the flow's label and aliases plus the synonyms file.
+
+    Both are read once per process, so the table is built once per question (callers must not change it).
+    """
+    node = _node(question_id)
     words = question_words(question_id).get("options") or {}
     out: dict[str, tuple[list[str], list[str]]] = {}
     for option in node.choice_options():
@@ -96,12 +102,20 @@ def _option_hits(text: str, phrases: dict[str, tuple[list[str], list[str]]]) -> 
     return sure, maybe
 
 
+@cache
+def _exact_names(question_id: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each option's value with the names that pick it when typed exactly (value and sure phrases, folded)."""
+    return tuple((value, frozenset({value.lower(), *(normalise(p).lower() for p in sure)}))
+                 for value, (sure, _maybe) in _phrases(question_id).items())
+
+
 def _read_option(question_id: str, node: Node, s: str) -> Answer | None:
     """An option named by number, exact name, a sure phrase, or (to confirm) a maybe phrase."""
-    phrases = _phrases(question_id, node)
-    for value, (sure, _maybe) in phrases.items():
-        if s.lower() in {value.lower(), *(normalise(p).lower() for p in sure)}:
+    typed = s.lower()
+    for value, names in _exact_names(question_id):
+        if typed in names:
             return Value(_with_approx(node, {node.id: value}))
+    phrases = _phrases(question_id)
     sure_hits, maybe_hits = _option_hits(s, phrases)
     if len(sure_hits) == 1:
         return Value(_with_approx(node, {node.id: sure_hits.pop()}))
@@ -310,7 +324,7 @@ def _read_multi(question_id: str, node: Node, s: str, today: date) -> Answer | N
             )
         except ParseError:
             return Ask("clarify", "number_out_of_range")
-    phrases = _phrases(question_id, node)
+    phrases = _phrases(question_id)
     exclusive = {o.value for o in node.options if o.exclusive}
     picked: list[str] = []
     negated: list[str] = []
