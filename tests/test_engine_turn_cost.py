@@ -107,3 +107,12 @@ def test_a_turn_stamps_every_row_it_writes_with_one_moment(chat: Chat) -> None:
     assert len(rows) >= 2
     assert {r[0] for r in rows} == {processed[0]} == {session.updated_at}
     assert session.updated_at > session.created_at  # the first turn had its own moment
+
+
+def test_templates_see_every_global_through_one_flat_dict() -> None:
+    from messages.render import environment, render
+
+    globals_ = environment().get_template("question.html.j2").globals
+    assert type(globals_) is dict  # not a ChainMap, copied key by key on every render
+    assert {"cite", "cite_all", "has_refusal", "refusal", "range", "namespace"} <= set(globals_)
+    assert render("stale_button.html.j2", unknown=True).html  # a template still renders with them
