@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 import clock
 from storage import privacy
-from storage.state import Pending, Snapshot
+from storage.state import History, Pending, Snapshot
 
 # JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
@@ -57,7 +57,7 @@ class Session:
     flow: str
     state: str
     facts: dict[str, Any] = field(default_factory=dict)
-    history: list[Snapshot] = field(default_factory=list)
+    history: History = field(default_factory=History)
     pending: Pending = field(default_factory=Pending)
     turn: int = 0
     status: str = "active"
@@ -75,7 +75,7 @@ class Session:
             flow=row["flow"],
             state=row["state"],
             facts=json.loads(row["facts"] or "{}"),
-            history=[Snapshot.from_dict(s) for s in json.loads(row["history"] or "[]")],
+            history=History.from_json(row["history"]),
             pending=Pending.from_dict(json.loads(row["pending"] or "{}")),
             turn=row["turn"],
             status=row["status"],
@@ -83,6 +83,16 @@ class Session:
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
         )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.history, History):  # a plain list of snapshots
+            self.history = History(self.history)
+
+    def _history_json(self) -> str:
+        history: History | list[Snapshot] = self.history
+        if isinstance(history, History):
+            return history.to_json(_dumps)
+        return _dumps([s.to_dict() for s in history])  # a list assigned after the session was made
 
     def to_row(self) -> dict[str, Any]:
         """The database row for this session."""
@@ -93,7 +103,7 @@ class Session:
             "flow": self.flow,
             "state": self.state,
             "facts": _dumps_sorted(self.facts),
-            "history": _dumps([s.to_dict() for s in self.history]),
+            "history": self._history_json(),
             "pending": _dumps_sorted(self.pending.to_dict()),
             "turn": self.turn,
             "status": self.status,

@@ -57,6 +57,44 @@ def test_log_many_writes_the_rows_log_writes_in_order() -> None:
     assert [r["text"] for r in many.transcript(session.id)] == ["三千五", "<b>金额</b>", "借条？"]
 
 
+def test_history_writes_what_encoding_the_whole_list_writes() -> None:
+    from storage.sessions import _dumps
+    from storage.state import History, Snapshot
+
+    def full(snapshots: list[Snapshot]) -> str:
+        return _dumps([s.to_dict() for s in snapshots])
+
+    first = Snapshot("creditor.amount", {"role": "creditor", "province": "江苏", "evidence": ["iou"]})
+    second = Snapshot("creditor.due_date", {"amount": "3500", "amount__approx": False}, editing=True, auto=True)
+    third = Snapshot("creditor.review", {})
+    for stored in ([], [first], [first, second]):
+        for added in ([], [third], [third, second]):
+            history = History.from_json(full(stored))
+            assert bool(history) == bool(stored) and history._items is None  # answered without decoding
+            for snapshot in added:
+                history.append(snapshot)
+            assert bool(history) == bool(stored + added)
+            assert history.to_json(_dumps) == full(stored + added) and history._items is None
+            assert list(history) == stored + added and history.to_json(_dumps) == full(stored + added)
+    history = History.from_json(full([first, second]))
+    history.append(third)
+    assert history[-1] == third and history.pop() == third and history.pop() == second
+    assert len(history) == 1 and history == [first] and history.to_json(_dumps) == full([first])
+    assert not History.from_json(None) and History.from_json("").to_json(_dumps) == "[]"
+
+
+def test_a_session_row_round_trips_with_its_history(chat: Chat) -> None:
+    from storage.sessions import Session, _dumps
+
+    for answer in CREDITOR_ANSWERS[:6]:
+        chat.say(answer)
+    row = chat.session().to_row()
+    again = Session.from_row(row)
+    assert again.to_row() == row  # not decoded: the stored text as it was
+    assert _dumps([s.to_dict() for s in again.history]) == row["history"]  # decoded: the same text
+    assert again.to_row() == row
+
+
 def test_update_processed_once_and_resent_only_if_undelivered(engine: Engine) -> None:
     first = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
     again = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
