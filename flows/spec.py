@@ -31,6 +31,27 @@ class FlowDefinitionError(ValueError):
     """A flow definition file is malformed."""
 
 
+Conditions = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+def _prepared(when: Mapping[str, Any]) -> Conditions:
+    """A ``when`` mapping as (fact, accepted values) pairs: a scalar accepts itself, a list any of its items."""
+    return tuple((name, tuple(expected) if isinstance(expected, list) else (expected,))
+                 for name, expected in when.items())
+
+
+def _satisfied(conditions: Conditions, facts: Mapping[str, Any]) -> bool:
+    """True when every fact is one of its accepted values (or, for a list fact, holds one of them)."""
+    for name, wanted in conditions:
+        actual = facts.get(name)
+        if isinstance(actual, list):
+            if not any(w in actual for w in wanted):
+                return False
+        elif actual not in wanted:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class Option:
     """One answer option: stored ``value``, the ``label`` people see, and typed ``aliases``."""
@@ -43,7 +64,11 @@ class Option:
 
     def offered(self, facts: Mapping[str, Any]) -> bool:
         """True when this option is offered for these facts (an option without 'when' always is)."""
-        return not self.when or any(Branch(to="", when=w).matches(facts) for w in self.when)
+        return not self.when or any(_satisfied(c, facts) for c in self._when_conditions)
+
+    @cached_property
+    def _when_conditions(self) -> tuple[Conditions, ...]:
+        return tuple(_prepared(w) for w in self.when)
 
 
 @dataclass(frozen=True)
@@ -59,15 +84,12 @@ class Branch:
         A scalar expects equality (or membership, when the fact is a list); a list expects any of
         its items.
         """
-        for name, expected in self.when.items():
-            actual = facts.get(name)
-            wanted = expected if isinstance(expected, list) else [expected]
-            if isinstance(actual, list):
-                if not any(w in actual for w in wanted):
-                    return False
-            elif actual not in wanted:
-                return False
-        return True
+        return _satisfied(self._conditions, facts)
+
+    @cached_property
+    def _conditions(self) -> Conditions:
+        # Asked for every branch on every path walk (progress, moves): the condition is prepared once.
+        return _prepared(self.when)
 
 
 @dataclass(frozen=True)
@@ -117,7 +139,11 @@ class Node:
 
     def asked(self, facts: Mapping[str, Any]) -> bool:
         """True when this question applies to these facts (its 'ask_when' matches)."""
-        return Branch(to="", when=self.ask_when).matches(facts)
+        return _satisfied(self._ask_conditions, facts)
+
+    @cached_property
+    def _ask_conditions(self) -> Conditions:
+        return _prepared(self.ask_when)
 
 
 @dataclass(frozen=True)
