@@ -114,7 +114,7 @@ class Node:
         """The machine state name, ``<flow>.<id>``."""
         return f"{self.flow}.{self.id}"
 
-    @property
+    @cached_property
     def is_question(self) -> bool:
         """True for nodes that ask for a fact."""
         return self.kind in ANSWER_KINDS
@@ -287,13 +287,28 @@ class FlowRegistry:
         """
         state = start or self.initial
         seen: list[str] = []
+        steps = self._question_branches
         while state not in seen:
-            node = self.node(state)
-            if not node.is_question:
+            branches = steps.get(state)
+            if branches is None:  # not a question
+                if state not in self._by_state:
+                    raise KeyError(state)  # as node() says of a state no flow has
                 break
             seen.append(state)
-            state = self.next_state(state, facts)
+            for target, conditions in branches:
+                if _satisfied(conditions, facts):
+                    state = target
+                    break
+            else:
+                raise FlowDefinitionError(f"{state}: no branch matches")
         return seen
+
+    @cached_property
+    def _question_branches(self) -> dict[str, tuple[tuple[str, Conditions], ...]]:
+        # The walk of :meth:`path` (progress on every question screen) without a method call per step:
+        # each question's branches as (target, prepared condition), in order.
+        return {node.state: tuple((b.to, b._conditions) for b in node.next)
+                for flow in self.flows.values() for node in flow.nodes if node.is_question}
 
     def validate(self) -> None:
         """Check every branch target exists and every question is reachable from the start."""

@@ -116,3 +116,33 @@ def test_templates_see_every_global_through_one_flat_dict() -> None:
     assert type(globals_) is dict  # not a ChainMap, copied key by key on every render
     assert {"cite", "cite_all", "has_refusal", "refusal", "range", "namespace"} <= set(globals_)
     assert render("stale_button.html.j2", unknown=True).html  # a template still renders with them
+
+
+def test_the_path_walk_is_the_walk_through_next_state() -> None:
+    import random
+
+    from flows.spec import load_registry
+
+    registry = load_registry()
+
+    def walked(facts: dict[str, Any]) -> list[str]:
+        state, seen = registry.initial, []
+        while state not in seen and registry.node(state).is_question:
+            seen.append(state)
+            state = registry.next_state(state, facts)
+        return seen
+
+    questions = [n for f in registry.flows.values() for n in f.nodes if n.is_question and n.options]
+    rng = random.Random(18)
+    lengths = set()
+    for _ in range(300):
+        facts: dict[str, Any] = {}
+        for node in rng.sample(questions, rng.randrange(len(questions))):
+            values = [o.value for o in node.options]
+            facts[node.id] = rng.sample(values, rng.randrange(1, len(values) + 1)) if node.kind == "multi" \
+                else rng.choice(values)
+        assert registry.path(facts) == walked(facts)
+        lengths.add(len(walked(facts)))
+    assert len(lengths) > 3  # the facts took many different paths
+    with pytest.raises(KeyError):
+        registry.path({}, start="creditor.no_such_question")
