@@ -108,7 +108,9 @@ def render(name: str, **context: Any) -> Rendered:
     citations: list[str] = []
     template = environment().get_template(name)
     text = template.render(_citations=citations, **context)
-    text = _BLANK_RUNS.sub("\n\n", text).strip()
+    if "\n\n\n" in text:  # most texts have no run to collapse: no regex scan for them
+        text = _BLANK_RUNS.sub("\n\n", text)
+    text = text.strip()
     return Rendered(html=text, citations=tuple(citations))
 
 

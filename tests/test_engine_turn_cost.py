@@ -146,3 +146,13 @@ def test_the_path_walk_is_the_walk_through_next_state() -> None:
     assert len(lengths) > 3  # the facts took many different paths
     with pytest.raises(KeyError):
         registry.path({}, start="creditor.no_such_question")
+
+
+def test_button_data_is_measured_in_utf8_bytes_at_every_length() -> None:
+    from flows.callbacks import MAX_BYTES, _checked
+
+    for char, size in (("a", 1), ("是", 3), ("😀", 4)):
+        fits = MAX_BYTES // size
+        assert _checked(char * fits) == char * fits
+        with pytest.raises(ValueError, match="too long"):
+            _checked(char * (fits + 1))
