@@ -31,7 +31,12 @@ SESSION_COLUMNS = ("id", "chat_id", "user_id", "flow", "state", "facts", "histor
 _SELECT_SESSION = f"select {', '.join(SESSION_COLUMNS)} from sessions"
 _INSERT_SESSION = (f"insert into sessions ({', '.join(SESSION_COLUMNS[1:])}) "
                    f"values ({', '.join('?' * len(SESSION_COLUMNS[1:]))})")
-_UPDATE_SESSION = f"update sessions set {', '.join(c + ' = ?' for c in SESSION_COLUMNS[1:])} where id = ?"
+# A turn never changes a session's chat, user or creation time; its status (in the index the current session is
+# found by) only sometimes: it is written only when it changed, so the index is left alone on other turns.
+_TURN_COLUMNS = ("flow", "state", "facts", "history", "pending", "turn", "updated_at", "finished_at")
+_UPDATE_SESSION = f"update sessions set {', '.join(c + ' = ?' for c in _TURN_COLUMNS)} where id = ?"
+_UPDATE_SESSION_STATUS = (f"update sessions set {', '.join(c + ' = ?' for c in (*_TURN_COLUMNS, 'status'))} "
+                          "where id = ?")
 _INSERT_TRANSCRIPT = (
     "insert into transcript (session_id, chat_id, user_id, direction, kind, text, buttons, state_before, "
     "state_after, update_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -64,6 +69,8 @@ class Session:
     created_at: str = ""
     updated_at: str = ""
     finished_at: str | None = None
+    # The status as last read or written (None: not known), so a save writes the status only when it changed.
+    saved_status: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Session:
@@ -82,6 +89,7 @@ class Session:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
+            saved_status=row["status"],
         )
 
     def __post_init__(self) -> None:
@@ -147,6 +155,7 @@ class SessionStore:
         )
         row = session.to_row()
         session.id = self.db.execute(_INSERT_SESSION, [row[c] for c in SESSION_COLUMNS[1:]]).lastrowid or 0
+        session.saved_status = session.status
         return session
 
     def save(self, session: Session) -> None:
@@ -154,7 +163,12 @@ class SessionStore:
         session.updated_at = now_iso()
         session.flow = session.state.partition(".")[0]
         row = session.to_row()
-        self.db.execute(_UPDATE_SESSION, [*(row[c] for c in SESSION_COLUMNS[1:]), session.id])
+        values = [row[c] for c in _TURN_COLUMNS]
+        if session.status == session.saved_status:
+            self.db.execute(_UPDATE_SESSION, [*values, session.id])
+        else:
+            self.db.execute(_UPDATE_SESSION_STATUS, [*values, session.status, session.id])
+            session.saved_status = session.status
 
     def close(self, session: Session) -> None:
         """Close a session (restart, cancel): it stays in the database, no longer current.

@@ -95,6 +95,37 @@ def test_a_session_row_round_trips_with_its_history(chat: Chat) -> None:
     assert again.to_row() == row
 
 
+def test_save_writes_the_whole_row_and_the_status_only_when_it_changed() -> None:
+    from storage.sessions import SESSION_COLUMNS, Session
+
+    store = SessionStore(open_database(":memory:"))
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+
+    def stored(session_id: int) -> dict[str, object]:
+        row = store.db.execute("select * from sessions where id = ?", [session_id]).fetchone()
+        return dict(zip(SESSION_COLUMNS, row, strict=True))
+
+    session = store.create(5, 6, "creditor.amount")
+    session.state, session.facts, session.turn = "creditor.evidence", {"amount": "3500"}, 3
+    statements.clear()
+    store.save(session)
+    assert stored(session.id) == session.to_row()
+    updates = [s for s in statements if s.startswith("update sessions")]
+    assert len(updates) == 1 and "status" not in updates[0]
+    session.status = "finished"
+    store.save(session)
+    updates = [s for s in statements if s.startswith("update sessions")]
+    assert "status" in updates[-1] and stored(session.id)["status"] == "finished"
+    store.close(session)
+    assert stored(session.id) == session.to_row() and session.to_row()["status"] == "closed"
+    loaded = Session.from_row(stored(session.id))
+    assert loaded.saved_status == "closed"
+    made = Session(id=session.id, chat_id=5, user_id=6, flow="creditor", state="creditor.review", status="active")
+    store.save(made)  # a session not read from the database: its status is written
+    assert stored(session.id)["status"] == "active"
+
+
 def test_update_processed_once_and_resent_only_if_undelivered(engine: Engine) -> None:
     first = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
     again = engine.handle(Inbound.typed(1, 1, "/start", update_id=10))
