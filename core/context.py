@@ -93,6 +93,9 @@ class Host(Protocol):
     def desks(self) -> Sequence[AnswerHooks]:
         """The registered desks, in priority order."""
 
+    def desks_with(self, hook: str) -> Sequence[AnswerHooks]:
+        """The desks implementing ``hook``, in priority order."""
+
     def press(self, ctx: TurnContext, data: str) -> None:
         """Dispatch a button press."""
 
@@ -227,7 +230,7 @@ class TurnContext:
         node = self._core.registry.node(session.state)
         snapshot = self.snapshot()
         shown = None
-        for desk in self._core.desks:  # personal details leave the facts here (documents desk)
+        for desk in self._core.desks_with("absorb_answer"):  # personal details leave the facts here (documents)
             new_facts, said = desk.absorb_answer(self, node, new_facts)
             shown = shown or said
         session.facts.update(new_facts)
@@ -241,12 +244,12 @@ class TurnContext:
         self.say("ack.html.j2", kind=ReplyKind.ACK, label=node.label,
                  answer=shown or display(node, session.facts))
         self._auto_advance(session)
-        for desk in self._core.desks:
+        for desk in self._core.desks_with("produce"):
             desk.produce(self)
         self.arrive()
 
     def _prefill(self, session: Session, node: Node) -> dict[str, Any] | None:
-        for desk in self._core.desks:
+        for desk in self._core.desks_with("prefill"):
             fill = desk.prefill(session, node)
             if fill is not None:
                 return fill
@@ -282,7 +285,7 @@ class TurnContext:
             session.finished_at = now_iso()
             session.status = "finished"
         self.show()
-        for desk in self._core.desks:
+        for desk in self._core.desks_with("arrived"):
             desk.arrived(self)
 
     def step(self, trigger: str) -> None:

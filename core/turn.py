@@ -68,6 +68,15 @@ def _turn_after(turn: TurnRecord) -> int | None:
     return session.turn
 
 
+HOOKS = ("maintain", "take_group", "before_command", "absorb", "absorb_answer", "prefill", "produce", "arrived",
+         "redact_inbound")
+
+
+def _implements(desk: Desk, hook: str) -> bool:
+    """True when ``desk`` has its own ``hook`` (its class or the instance overrides the no-op of :class:`Desk`)."""
+    return hook in vars(desk) or getattr(type(desk), hook) is not getattr(Desk, hook)
+
+
 class Core:
     """Runs turns for every chat over one database, with the desks it is given."""
 
@@ -79,6 +88,9 @@ class Core:
         self.machine = SharedMachine(registry)
         self.clock = clock
         self.desks: list[Desk] = sorted(desks, key=lambda d: d.priority)  # stable: equal priorities keep order
+        # Per hook, the desks that implement it, in the same order: the others' hooks are the base class's
+        # no-ops, and a turn calls several hooks of every desk.
+        self._hooked = {hook: [d for d in self.desks if _implements(d, hook)] for hook in HOOKS}
         self._maintain()
 
     # ------------------------------------------------------------------------------------------
@@ -137,6 +149,10 @@ class Core:
         """Every command every desk declares (the one registry, see ``core.commands``)."""
         return [command for desk in self.desks for command in desk.commands()]
 
+    def desks_with(self, hook: str) -> list[Desk]:
+        """The desks implementing ``hook`` (one of :data:`HOOKS`), in priority order."""
+        return self._hooked[hook]
+
     def desk(self, name: str) -> Desk:
         """The registered desk called ``name`` (KeyError if none)."""
         for desk in self.desks:
@@ -155,7 +171,7 @@ class Core:
     # dispatch
 
     def _maintain(self) -> None:
-        for desk in self.desks:
+        for desk in self._hooked["maintain"]:
             try:
                 desk.maintain()
             except Exception:  # housekeeping must never cost a turn; it is retried later
@@ -164,7 +180,7 @@ class Core:
     def _dispatch(self, ctx: TurnContext) -> None:
         inbound = ctx.inbound
         if not inbound.is_private:
-            any(desk.take_group(ctx) for desk in self.desks)  # never a consultation in a group
+            any(desk.take_group(ctx) for desk in self._hooked["take_group"])  # never a consultation in a group
             return
         if inbound.kind in {InboundKind.UNSUPPORTED, InboundKind.EDITED}:
             ctx.say("unsupported.html.j2" if inbound.kind == InboundKind.UNSUPPORTED else "edited.html.j2")
@@ -176,7 +192,7 @@ class Core:
         if inbound.kind == InboundKind.PRESS:
             self.press(ctx, inbound.text)
             return
-        any(desk.absorb(ctx, inbound.text) for desk in self.desks)
+        any(desk.absorb(ctx, inbound.text) for desk in self._hooked["absorb"])
 
     def _command(self, ctx: TurnContext, name: str, args: str) -> None:
         owner = next((desk for desk in self.desks for c in desk.commands()
@@ -185,7 +201,7 @@ class Core:
             ctx.say("unknown_command.html.j2", kind=ReplyKind.ERROR)
             ctx.show()
             return
-        for desk in self.desks:
+        for desk in self._hooked["before_command"]:
             desk.before_command(ctx, name, args)
         owner.command(ctx, name, args)
 
@@ -240,7 +256,8 @@ class Core:
             return
         said = inbound.text if inbound.kind != InboundKind.COMMAND else f"/{inbound.text} {inbound.args}".strip()
         ctx = TurnContext(self, turn)
-        kept = next((k for k in (d.redact_inbound(ctx, said) for d in self.desks) if k is not None), None)
+        redacting = self._hooked["redact_inbound"]
+        kept = next((k for k in (d.redact_inbound(ctx, said) for d in redacting) if k is not None), None)
         secrets = self._secrets(turn)
         said = kept if kept is not None else self._redact(secrets, said)
         shown = [self._redact(secrets, reply.html) for reply in replies]

@@ -156,3 +156,29 @@ def test_button_data_is_measured_in_utf8_bytes_at_every_length() -> None:
         assert _checked(char * fits) == char * fits
         with pytest.raises(ValueError, match="too long"):
             _checked(char * (fits + 1))
+
+
+def test_a_turn_calls_the_hooks_only_of_desks_that_implement_them(chat: Chat) -> None:
+    from core.desk import Desk
+    from core.turn import HOOKS
+
+    engine = chat.engine
+    for hook in HOOKS:
+        implementing = [d for d in engine.desks if getattr(type(d), hook) is not getattr(Desk, hook)]
+        assert engine.desks_with(hook) == implementing  # same desks, same (priority) order
+    assert len(engine.desks_with("produce")) < len(engine.desks)  # most desks leave most hooks alone
+
+    class Watching(Desk):
+        name = "watching"
+
+    watcher = Watching()
+    seen: list[str] = []
+    watcher.arrived = lambda ctx: seen.append(ctx.session.state)  # type: ignore[method-assign]
+    from core.turn import Core
+
+    core = Core(engine.store, engine.registry, [*engine.desks, watcher], engine.clock)
+    assert watcher in core.desks_with("arrived") and watcher not in core.desks_with("produce")
+    watched = Chat(core)
+    watched.say("/start")
+    watched.say("1")
+    assert seen == ["creditor.debt_type"]
