@@ -40,15 +40,16 @@ class TurnRecord:
 
 
 _IMMUTABLE = (str, int, float, bool, type(None))
+_SCALARS = frozenset(_IMMUTABLE)  # the exact types, kept as they are without a call each
 
 
 def _copy_facts(value: Any) -> Any:
     """A deep copy of facts (plain JSON data: dicts, lists, strings, numbers), much cheaper than
     ``copy.deepcopy``; anything else in them is still copied by ``copy.deepcopy``."""
     if isinstance(value, dict):
-        return {key: _copy_facts(item) for key, item in value.items()}
+        return {key: item if type(item) in _SCALARS else _copy_facts(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy_facts(item) for item in value]
+        return [item if type(item) in _SCALARS else _copy_facts(item) for item in value]
     if isinstance(value, _IMMUTABLE):
         return value
     return copy.deepcopy(value)

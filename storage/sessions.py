@@ -12,8 +12,9 @@ own SQL. The schema still comes from the sqlite-utils migrations.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlite_utils import Database
@@ -22,9 +23,23 @@ import clock
 from storage import privacy
 from storage.state import History, Pending, Snapshot
 
-# JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
-_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+def _encoder(*, sort_keys: bool) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, sort_keys=...).encode``, the way every column holds JSON.
+
+    That method builds a new C encoder on every call; where the C accelerator is there, one is built here
+    and reused (the same text; no check for circular data, which a session's plain JSON never holds).
+    """
+    base = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
+    if c_make_encoder is None:
+        return base.encode
+    reused = c_make_encoder(None, base.default, encode_basestring, None, base.key_separator, base.item_separator,
+                            sort_keys, False, True)
+    return lambda value: "".join(reused(value, 0))
+
+
+_dumps = _encoder(sort_keys=False)
+_dumps_sorted = _encoder(sort_keys=True)
 
 SESSION_COLUMNS = ("id", "chat_id", "user_id", "flow", "state", "facts", "history", "pending", "turn", "status",
                    "created_at", "updated_at", "finished_at")

@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from conftest import CREDITOR_ANSWERS, TODAY, Chat
 
 from assembly import Engine
@@ -177,3 +178,18 @@ def test_forget_can_be_cancelled(chat: Chat) -> None:
     chat.say("/forget")
     chat.press("取消")
     assert "没有删除" in chat.text and chat.session().state == "creditor.debt_type"
+
+
+def test_the_reused_json_encoders_write_what_json_writes() -> None:
+    import json
+
+    from storage.sessions import _dumps, _dumps_sorted
+
+    values = ["江苏\n\"引号\"", 3, 2.5, float("nan"), None, True, [], {}, ["a", {"b": [1, 2.0, None]}],
+              {"z": 1, "a": {"y": "是", "b": [True, False]}, "m": "", "😀": "emoji"}]
+    for value in values:
+        assert _dumps(value) == json.JSONEncoder(ensure_ascii=False).encode(value)
+        assert _dumps_sorted(value) == json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode(value)
+    assert _dumps_sorted({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+    with pytest.raises(TypeError):
+        _dumps({"when": object()})
