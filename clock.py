@@ -92,16 +92,18 @@ def now_iso() -> str:
     return now_utc().isoformat(timespec="milliseconds")
 
 
-@contextmanager
-def one_instant() -> Iterator[None]:
+class one_instant:  # lower case: used like a function, ``with clock.one_instant():``
     """Within the block every "now" is the moment it began (an engine turn happens at one instant: its rows
     carry one timestamp, read once). Other threads keep their own clock."""
-    moment = _read()
-    token = _instant.set((moment, moment.astimezone(UTC).isoformat(timespec="milliseconds")))
-    try:
-        yield
-    finally:
-        _instant.reset(token)
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        moment = _read()
+        self._token = _instant.set((moment, moment.astimezone(UTC).isoformat(timespec="milliseconds")))
+
+    def __exit__(self, *exc: object) -> None:
+        _instant.reset(self._token)
 
 
 def china_date(stamp: str) -> date:

@@ -14,9 +14,7 @@ For an unknown fact the context never invents a value; it takes the assumption t
 from __future__ import annotations
 
 import calendar
-import contextlib
 import json
-from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, timedelta
 from decimal import Decimal
@@ -302,19 +300,21 @@ _turn_contexts: ContextVar[dict[tuple[str, str, date], dict[str, Any]] | None] =
 _facts_key = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
-@contextlib.contextmanager
-def once_per_turn() -> Iterator[None]:
+class once_per_turn:  # lower case: used like a function, ``with advice.once_per_turn():``
     """Within the block (one engine turn), :func:`advice_context` builds each context once.
 
     A result turn asks for the same facts' context several times (the deadlines to reconcile, the deadlines
     to offer, the result screen). The contexts are keyed by the facts' content, so an answer changed
     within the turn gets a new one, and they are dropped when the turn ends: nothing outlives a turn.
     """
-    token = _turn_contexts.set({})
-    try:
-        yield
-    finally:
-        _turn_contexts.reset(token)
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _turn_contexts.set({})
+
+    def __exit__(self, *exc: object) -> None:
+        _turn_contexts.reset(self._token)
 
 
 def advice_context(flow: str, facts: dict[str, Any], today: date) -> dict[str, Any]:
