@@ -91,6 +91,7 @@ class Core:
         # Per hook, the desks that implement it, in the same order: the others' hooks are the base class's
         # no-ops, and a turn calls several hooks of every desk.
         self._hooked = {hook: [d for d in self.desks if _implements(d, hook)] for hook in HOOKS}
+        self._action_owner = {action: d for d in reversed(self.desks) for action in d.actions}  # the first wins
         self._maintain()
 
     # ------------------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class Core:
     def press(self, ctx: TurnContext, data: str) -> None:
         """Hand a button press to the desk owning its action, refusing stale and forged ones."""
         press = cb.decode(data)
-        owner = None if press is None else next((d for d in self.desks if press.action in d.actions), None)
+        owner = None if press is None else self._action_owner.get(press.action)
         if press is None or owner is None:
             ctx.refuse(unknown=True)
             return

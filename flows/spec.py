@@ -128,14 +128,25 @@ class Node:
 
     def choice_options(self) -> tuple[Option, ...]:
         """The options offered as buttons; yes/no questions get 是/否."""
+        return self._choices
+
+    @cached_property
+    def _choices(self) -> tuple[Option, ...]:
         if self.kind == "yesno" and not self.options:
             return tuple(Option(v, label, aliases) for v, label, aliases in YES_NO_OPTIONS)
         return self.options
 
     def offered_options(self, facts: Mapping[str, Any] | None) -> tuple[Option, ...]:
         """The options offered for these facts (all of them when ``facts`` is None)."""
-        options = self.choice_options()
-        return options if facts is None else tuple(o for o in options if o.offered(facts))
+        options = self._choices
+        if facts is None or not self._some_conditional:
+            return options
+        return tuple(o for o in options if o.offered(facts))
+
+    @cached_property
+    def _some_conditional(self) -> bool:
+        # Most questions offer every option whatever the facts: no test per option then.
+        return any(o.when for o in self._choices)
 
     def asked(self, facts: Mapping[str, Any]) -> bool:
         """True when this question applies to these facts (its 'ask_when' matches)."""

@@ -182,3 +182,29 @@ def test_a_turn_calls_the_hooks_only_of_desks_that_implement_them(chat: Chat) ->
     watched.say("/start")
     watched.say("1")
     assert seen == ["creditor.debt_type"]
+
+
+def test_a_press_goes_to_the_first_desk_declaring_its_action(chat: Chat) -> None:
+    from flows.callbacks import Action
+
+    desks = chat.engine.desks
+    for action in Action:
+        first = next((d for d in desks if action in d.actions), None)
+        assert chat.engine._action_owner.get(action) is first
+
+
+def test_offered_options_are_the_options_whose_condition_holds() -> None:
+    from flows.spec import load_registry
+
+    registry = load_registry()
+    nodes = [n for f in registry.flows.values() for n in f.nodes if n.is_question]
+    conditional = [n for n in nodes if any(o.when for o in n.choice_options())]
+    assert conditional  # some questions offer options only for some facts
+    for node in nodes:
+        fact_sets: list[dict[str, Any]] = [{}]
+        for option in node.choice_options():
+            fact_sets += [dict(w) for w in option.when]
+        for facts in fact_sets:
+            expected = tuple(o for o in node.choice_options() if o.offered(facts))
+            assert node.offered_options(facts) == expected
+        assert node.offered_options(None) == node.choice_options()
