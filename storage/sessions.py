@@ -3,11 +3,10 @@
 All writes of a turn happen inside one ``BEGIN IMMEDIATE`` transaction opened by the engine
 (``storage.db.immediate``); these methods never commit on their own.
 
-The per-turn reads and writes are plain parameterised SQL on the sqlite3 connection, which keeps the
-prepared statements (sqlite-utils' ``Database.execute`` would only add a Python call around it):
-sqlite-utils' ``Table.insert``/``update``/``rows_where`` look the schema up again on every call (table
-list, ``PRAGMA table_info``, a savepoint), which cost more than the turn's own SQL. The schema still comes
-from the sqlite-utils migrations.
+The per-turn reads and writes are plain parameterised SQL through ``Database.execute`` (sqlite3 keeps
+the prepared statements): sqlite-utils' ``Table.insert``/``update``/``rows_where`` look the schema up
+again on every call (table list, ``PRAGMA table_info``, a savepoint), which cost more than the turn's
+own SQL. The schema still comes from the sqlite-utils migrations.
 """
 
 from __future__ import annotations
@@ -148,7 +147,7 @@ class SessionStore:
 
     def current(self, chat_id: int, user_id: int) -> Session | None:
         """The open (active or finished, not closed) session of this user in this chat, if any."""
-        row = self.db.conn.execute(
+        row = self.db.execute(
             f"{_SELECT_SESSION} where chat_id = ? and user_id = ? and status != 'closed' order by id desc limit 1",
             [chat_id, user_id],
         ).fetchone()
@@ -156,7 +155,7 @@ class SessionStore:
 
     def finished(self, chat_id: int, user_id: int, limit: int = 5) -> list[Session]:
         """This user's latest sessions in this chat that reached a result (closed ones too), newest first."""
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             f"{_SELECT_SESSION} where chat_id = ? and user_id = ? and finished_at is not null order by id desc limit ?",
             [chat_id, user_id, limit],
         ).fetchall()
@@ -170,7 +169,7 @@ class SessionStore:
             created_at=stamp, updated_at=stamp,
         )
         row = session.to_row()
-        session.id = self.db.conn.execute(_INSERT_SESSION, [row[c] for c in SESSION_COLUMNS[1:]]).lastrowid or 0
+        session.id = self.db.execute(_INSERT_SESSION, [row[c] for c in SESSION_COLUMNS[1:]]).lastrowid or 0
         session.saved_status = session.status
         return session
 
@@ -181,9 +180,9 @@ class SessionStore:
         row = session.to_row()
         values = [row[c] for c in _TURN_COLUMNS]
         if session.status == session.saved_status:
-            self.db.conn.execute(_UPDATE_SESSION, [*values, session.id])
+            self.db.execute(_UPDATE_SESSION, [*values, session.id])
         else:
-            self.db.conn.execute(_UPDATE_SESSION_STATUS, [*values, session.status, session.id])
+            self.db.execute(_UPDATE_SESSION_STATUS, [*values, session.status, session.id])
             session.saved_status = session.status
 
     def close(self, session: Session) -> None:
@@ -193,7 +192,7 @@ class SessionStore:
         """
         session.status = "closed"
         self.save(session)
-        self.db.conn.execute("delete from document_details where session_id = ? and kept = 0", [session.id])
+        self.db.execute("delete from document_details where session_id = ? and kept = 0", [session.id])
 
     def get(self, session_id: int) -> Session | None:
         """A session by id."""
@@ -217,7 +216,7 @@ class SessionStore:
         update_id: int | None = None,
     ) -> None:
         """Append one transcript row (a message in or out)."""
-        self.db.conn.execute(_INSERT_TRANSCRIPT, [
+        self.db.execute(_INSERT_TRANSCRIPT, [
             session.id if session else None, chat_id, user_id, direction, kind, text, _dumps(buttons or []),
             state_before, state_after, update_id, now_iso(),
         ])
@@ -251,13 +250,13 @@ class SessionStore:
 
     def processed(self, update_id: int) -> dict[str, Any] | None:
         """The record of an already processed update, or None."""
-        cursor = self.db.conn.execute("select * from processed_updates where update_id = ?", [update_id])
+        cursor = self.db.execute("select * from processed_updates where update_id = ?", [update_id])
         row = cursor.fetchone()
         return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
     def mark_processed(self, update_id: int, chat_id: int, user_id: int, replies: list[dict[str, Any]]) -> None:
         """Remember that an update was handled and what the bot answered."""
-        self.db.conn.execute(_INSERT_PROCESSED, [update_id, chat_id, user_id, _dumps(replies), now_iso()])
+        self.db.execute(_INSERT_PROCESSED, [update_id, chat_id, user_id, _dumps(replies), now_iso()])
 
     def mark_forgotten_update(self, update_id: int, replies: list[dict[str, Any]]) -> None:
         """Remember the update of a /forget confirmation without any id of its user (see ``storage.privacy``)."""
@@ -270,7 +269,7 @@ class SessionStore:
     def mark_delivered(self, update_id: int) -> None:
         """Record that every reply to this update reached the user."""
         # An update may have no record: a turn that failed, or one whose user was just forgotten.
-        self.db.conn.execute("update processed_updates set delivered = 1 where update_id = ?", [update_id])
+        self.db.execute("update processed_updates set delivered = 1 where update_id = ?", [update_id])
 
     # privacy ----------------------------------------------------------------------------------
 
