@@ -236,11 +236,20 @@ class SessionStore:
         :meth:`log` writes them, in one statement."""
         stamp = now_iso()
         session_id = session.id if session else None
-        self.db.conn.executemany(_INSERT_TRANSCRIPT, [
-            (session_id, chat_id, user_id, direction, kind, text, _dumps(buttons or []), state_before, state_after,
-             update_id, stamp)
-            for direction, kind, text, buttons in rows
-        ])
+        conn = self.db.conn
+        outside = not conn.in_transaction
+        try:
+            conn.executemany(_INSERT_TRANSCRIPT, [
+                (session_id, chat_id, user_id, direction, kind, text, _dumps(buttons or []), state_before,
+                 state_after, update_id, stamp)
+                for direction, kind, text, buttons in rows
+            ])
+        except Exception:
+            if outside and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if outside and conn.in_transaction:  # committed on its own outside a transaction, as Database.execute does
+            conn.execute("COMMIT")
 
     def transcript(self, session_id: int) -> list[dict[str, Any]]:
         """Every transcript row of a session, oldest first."""

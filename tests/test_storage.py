@@ -56,6 +56,7 @@ def test_log_many_writes_the_rows_log_writes_in_order() -> None:
         many.log_many(session, 5, 6, rows, state_before="a", state_after="b", update_id=9)
     assert [dict(r) for r in many.transcript(session.id)] == [dict(r) for r in one.transcript(session.id)]
     assert [r["text"] for r in many.transcript(session.id)] == ["三千五", "<b>金额</b>", "借条？"]
+    assert not one.db.conn.in_transaction and not many.db.conn.in_transaction  # committed, as log commits
 
 
 def test_history_writes_what_encoding_the_whole_list_writes() -> None:
