@@ -208,3 +208,12 @@ def test_offered_options_are_the_options_whose_condition_holds() -> None:
             expected = tuple(o for o in node.choice_options() if o.offered(facts))
             assert node.offered_options(facts) == expected
         assert node.offered_options(None) == node.choice_options()
+
+
+def test_a_word_list_is_found_in_a_text_as_by_a_substring_test_per_word() -> None:
+    from understanding.answers import _has
+
+    words = ("不知道", "不清楚", "a.b", "(?")
+    for text in ("我不知道", "不清", "axb", "a.b 就这样", "是(?", "", "知道"):
+        assert _has(text, words) == any(w in text for w in words)
+    assert not _has("什么都行", ())

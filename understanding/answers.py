@@ -47,7 +47,14 @@ def _node(question_id: str) -> Node:
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
+    """True when one of ``words`` occurs in ``text``."""
+    return _any_of(words).search(text) is not None
+
+
+@cache
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    # One scan of the text for a word list (fixed data files) instead of one substring test per word.
+    return re.compile("|".join(re.escape(w) for w in words) if words else "(?!)")  # no words: never found
 
 
 def _doubt(question_id: str, node: Node) -> Answer:
