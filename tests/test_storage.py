@@ -194,3 +194,23 @@ def test_the_reused_json_encoders_write_what_json_writes() -> None:
     assert _dumps_sorted({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
     with pytest.raises(TypeError):
         _dumps({"when": object()})
+
+
+def test_the_current_session_is_the_newest_not_closed() -> None:
+    store = SessionStore(open_database(":memory:"))
+    assert store.current(5, 6) is None
+    first = store.create(5, 6, "creditor.amount")
+    other_chat = store.create(7, 6, "creditor.amount")
+    assert store.current(5, 6).id == first.id and store.current(7, 6).id == other_chat.id
+    second = store.create(5, 6, "debtor.amount")
+    assert store.current(5, 6).id == second.id  # the newest
+    store.close(second)
+    assert store.current(5, 6).id == first.id  # the newest not closed
+    store.close(first)
+    assert store.current(5, 6) is None
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    store.current(5, 6)
+    store.db.conn.set_trace_callback(None)
+    [query] = [s for s in statements if s.startswith("select")]
+    assert "TEMP B-TREE" not in str(store.db.execute(f"explain query plan {query}").fetchall())  # no sort a turn
