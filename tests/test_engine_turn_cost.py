@@ -217,3 +217,12 @@ def test_a_word_list_is_found_in_a_text_as_by_a_substring_test_per_word() -> Non
     for text in ("我不知道", "不清", "axb", "a.b 就这样", "是(?", "", "知道"):
         assert _has(text, words) == any(w in text for w in words)
     assert not _has("什么都行", ())
+
+
+def test_a_reply_kind_given_as_its_value_or_as_the_enum_is_the_enum() -> None:
+    from flows.model import Reply, ReplyKind
+
+    assert Reply("x", kind="ack").kind is ReplyKind.ACK  # type: ignore[arg-type]
+    assert Reply("x", kind=ReplyKind.ERROR).kind is ReplyKind.ERROR
+    with pytest.raises(ValueError):
+        Reply("x", kind="nope")  # type: ignore[arg-type]
