@@ -98,7 +98,8 @@ class Session:
             state=row["state"],
             facts=json.loads(row["facts"] or "{}"),
             history=History.from_json(row["history"]),
-            pending=Pending.from_dict(json.loads(row["pending"] or "{}")),
+            pending=Pending.from_dict(json.loads(row["pending"])) if row["pending"] not in (None, "", "{}")
+            else Pending(),  # nothing pending, as on most turns: no JSON to read
             turn=row["turn"],
             status=row["status"],
             created_at=row["created_at"],

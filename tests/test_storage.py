@@ -214,3 +214,15 @@ def test_the_current_session_is_the_newest_not_closed() -> None:
     store.db.conn.set_trace_callback(None)
     [query] = [s for s in statements if s.startswith("select")]
     assert "TEMP B-TREE" not in str(store.db.execute(f"explain query plan {query}").fetchall())  # no sort a turn
+
+
+def test_an_empty_pending_reads_as_the_default_and_a_set_one_as_written() -> None:
+    from storage.sessions import Session
+    from storage.state import Pending
+
+    store = SessionStore(open_database(":memory:"))
+    session = store.create(5, 6, "creditor.amount")
+    assert Session.from_row(session.to_row()).pending == Pending() == Pending.from_dict({})
+    session.pending.tries, session.pending.tries_at, session.pending.picked = 2, "creditor.amount", ["iou"]
+    again = Session.from_row(session.to_row())
+    assert again.pending == session.pending and again.to_row() == session.to_row()
