@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "CST")
@@ -28,6 +29,8 @@ ENV_VAR = "XIAOE_NOW"
 _DEFAULT_HOUR = 10  # a date alone in XIAOE_NOW means 10:00 China time that day
 
 _source: Callable[[], datetime] | None = None
+# Inside :func:`one_instant`: the block's moment in China time and as a stored stamp (this thread only).
+_instant: ContextVar[tuple[datetime, str] | None] = ContextVar("clock_instant", default=None)
 
 
 class ClockError(ValueError):
@@ -58,6 +61,13 @@ def _from_environment() -> Callable[[], datetime] | None:
 
 def now() -> datetime:
     """The current moment as an aware datetime in China time (``XIAOE_NOW`` or :func:`use` if set)."""
+    instant = _instant.get()
+    if instant is not None:
+        return instant[0]
+    return _read()
+
+
+def _read() -> datetime:
     global _source
     if _source is None:
         _source = _from_environment() or (lambda: datetime.now(UTC))
@@ -76,7 +86,24 @@ def now_utc() -> datetime:
 
 def now_iso() -> str:
     """The current moment as an ISO-8601 UTC string with milliseconds (every timestamp column)."""
+    instant = _instant.get()
+    if instant is not None:
+        return instant[1]
     return now_utc().isoformat(timespec="milliseconds")
+
+
+class one_instant:  # lower case: used like a function, ``with clock.one_instant():``
+    """Within the block every "now" is the moment it began (an engine turn happens at one instant: its rows
+    carry one timestamp, read once). Other threads keep their own clock."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        moment = _read()
+        self._token = _instant.set((moment, moment.astimezone(UTC).isoformat(timespec="milliseconds")))
+
+    def __exit__(self, *exc: object) -> None:
+        _instant.reset(self._token)
 
 
 def china_date(stamp: str) -> date:

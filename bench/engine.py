@@ -33,7 +33,7 @@ from bench.timing import Split, percentile
 
 TODAY = date(2026, 11, 22)
 COMPONENTS = ("machine", "rendering", "storage", "other")
-STORE_METHODS = ("current", "create", "save", "close", "get", "log", "processed", "mark_processed",
+STORE_METHODS = ("current", "create", "save", "close", "get", "log", "log_many", "processed", "mark_processed",
                  "mark_delivered", "forget_user")
 
 

@@ -39,6 +39,22 @@ class TurnRecord:
     secrets: set[str] = field(default_factory=set)  # personal details typed this turn: never logged
 
 
+_IMMUTABLE = (str, int, float, bool, type(None))
+_SCALARS = frozenset(_IMMUTABLE)  # the exact types, kept as they are without a call each
+
+
+def _copy_facts(value: Any) -> Any:
+    """A deep copy of facts (plain JSON data: dicts, lists, strings, numbers), much cheaper than
+    ``copy.deepcopy``; anything else in them is still copied by ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {key: item if type(item) in _SCALARS else _copy_facts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [item if type(item) in _SCALARS else _copy_facts(item) for item in value]
+    if isinstance(value, _IMMUTABLE):
+        return value
+    return copy.deepcopy(value)
+
+
 class AnswerHooks(Protocol):
     """The desk hooks the moves call around an answer (``core.desk.Desk`` has them all)."""
 
@@ -77,6 +93,9 @@ class Host(Protocol):
     @property
     def desks(self) -> Sequence[AnswerHooks]:
         """The registered desks, in priority order."""
+
+    def desks_with(self, hook: str) -> Sequence[AnswerHooks]:
+        """The desks implementing ``hook``, in priority order."""
 
     def press(self, ctx: TurnContext, data: str) -> None:
         """Dispatch a button press."""
@@ -204,7 +223,7 @@ class TurnContext:
     def snapshot(self, auto: bool = False) -> Snapshot:
         """An undo snapshot of the session (what 返回 restores)."""
         session = self._current()
-        return Snapshot(session.state, copy.deepcopy(session.facts), session.pending.editing, auto)
+        return Snapshot(session.state, _copy_facts(session.facts), session.pending.editing, auto)
 
     def answer(self, new_facts: dict[str, Any]) -> None:
         """Store an answer to the current question, acknowledge it and move on."""
@@ -212,7 +231,7 @@ class TurnContext:
         node = self._core.registry.node(session.state)
         snapshot = self.snapshot()
         shown = None
-        for desk in self._core.desks:  # personal details leave the facts here (documents desk)
+        for desk in self._core.desks_with("absorb_answer"):  # personal details leave the facts here (documents)
             new_facts, said = desk.absorb_answer(self, node, new_facts)
             shown = shown or said
         session.facts.update(new_facts)
@@ -226,12 +245,12 @@ class TurnContext:
         self.say("ack.html.j2", kind=ReplyKind.ACK, label=node.label,
                  answer=shown or display(node, session.facts))
         self._auto_advance(session)
-        for desk in self._core.desks:
+        for desk in self._core.desks_with("produce"):
             desk.produce(self)
         self.arrive()
 
     def _prefill(self, session: Session, node: Node) -> dict[str, Any] | None:
-        for desk in self._core.desks:
+        for desk in self._core.desks_with("prefill"):
             fill = desk.prefill(session, node)
             if fill is not None:
                 return fill
@@ -267,7 +286,7 @@ class TurnContext:
             session.finished_at = now_iso()
             session.status = "finished"
         self.show()
-        for desk in self._core.desks:
+        for desk in self._core.desks_with("arrived"):
             desk.arrived(self)
 
     def step(self, trigger: str) -> None:

@@ -35,6 +35,7 @@ from flows import screens
 from flows.machine import SharedMachine
 from flows.model import Inbound, InboundKind, Reply, ReplyKind
 from flows.spec import FlowRegistry
+from law import advice
 from storage.db import immediate
 from storage.sessions import Session, SessionStore
 
@@ -67,6 +68,15 @@ def _turn_after(turn: TurnRecord) -> int | None:
     return session.turn
 
 
+HOOKS = ("maintain", "take_group", "before_command", "absorb", "absorb_answer", "prefill", "produce", "arrived",
+         "redact_inbound")
+
+
+def _implements(desk: Desk, hook: str) -> bool:
+    """True when ``desk`` has its own ``hook`` (its class or the instance overrides the no-op of :class:`Desk`)."""
+    return hook in vars(desk) or getattr(type(desk), hook) is not getattr(Desk, hook)
+
+
 class Core:
     """Runs turns for every chat over one database, with the desks it is given."""
 
@@ -78,6 +88,10 @@ class Core:
         self.machine = SharedMachine(registry)
         self.clock = clock
         self.desks: list[Desk] = sorted(desks, key=lambda d: d.priority)  # stable: equal priorities keep order
+        # Per hook, the desks that implement it, in the same order: the others' hooks are the base class's
+        # no-ops, and a turn calls several hooks of every desk.
+        self._hooked = {hook: [d for d in self.desks if _implements(d, hook)] for hook in HOOKS}
+        self._action_owner = {action: d for d in reversed(self.desks) for action in d.actions}  # the first wins
         self._maintain()
 
     # ------------------------------------------------------------------------------------------
@@ -91,7 +105,7 @@ class Core:
         """Like :meth:`handle`, also telling the session's turn number after it (see :class:`Played`)."""
         self._maintain()
         try:
-            with immediate(self.store.db):
+            with clock_module.one_instant(), immediate(self.store.db), advice.once_per_turn():
                 if inbound.update_id is not None:
                     seen = self.store.processed(inbound.update_id)
                     if seen is not None:
@@ -136,6 +150,10 @@ class Core:
         """Every command every desk declares (the one registry, see ``core.commands``)."""
         return [command for desk in self.desks for command in desk.commands()]
 
+    def desks_with(self, hook: str) -> list[Desk]:
+        """The desks implementing ``hook`` (one of :data:`HOOKS`), in priority order."""
+        return self._hooked[hook]
+
     def desk(self, name: str) -> Desk:
         """The registered desk called ``name`` (KeyError if none)."""
         for desk in self.desks:
@@ -154,7 +172,7 @@ class Core:
     # dispatch
 
     def _maintain(self) -> None:
-        for desk in self.desks:
+        for desk in self._hooked["maintain"]:
             try:
                 desk.maintain()
             except Exception:  # housekeeping must never cost a turn; it is retried later
@@ -163,7 +181,7 @@ class Core:
     def _dispatch(self, ctx: TurnContext) -> None:
         inbound = ctx.inbound
         if not inbound.is_private:
-            any(desk.take_group(ctx) for desk in self.desks)  # never a consultation in a group
+            any(desk.take_group(ctx) for desk in self._hooked["take_group"])  # never a consultation in a group
             return
         if inbound.kind in {InboundKind.UNSUPPORTED, InboundKind.EDITED}:
             ctx.say("unsupported.html.j2" if inbound.kind == InboundKind.UNSUPPORTED else "edited.html.j2")
@@ -175,7 +193,7 @@ class Core:
         if inbound.kind == InboundKind.PRESS:
             self.press(ctx, inbound.text)
             return
-        any(desk.absorb(ctx, inbound.text) for desk in self.desks)
+        any(desk.absorb(ctx, inbound.text) for desk in self._hooked["absorb"])
 
     def _command(self, ctx: TurnContext, name: str, args: str) -> None:
         owner = next((desk for desk in self.desks for c in desk.commands()
@@ -184,14 +202,14 @@ class Core:
             ctx.say("unknown_command.html.j2", kind=ReplyKind.ERROR)
             ctx.show()
             return
-        for desk in self.desks:
+        for desk in self._hooked["before_command"]:
             desk.before_command(ctx, name, args)
         owner.command(ctx, name, args)
 
     def press(self, ctx: TurnContext, data: str) -> None:
         """Hand a button press to the desk owning its action, refusing stale and forged ones."""
         press = cb.decode(data)
-        owner = None if press is None else next((d for d in self.desks if press.action in d.actions), None)
+        owner = None if press is None else self._action_owner.get(press.action)
         if press is None or owner is None:
             ctx.refuse(unknown=True)
             return
@@ -207,8 +225,14 @@ class Core:
     # ------------------------------------------------------------------------------------------
     # records
 
-    def _redact(self, turn: TurnRecord, text: str) -> str:
-        for secret in sorted((s for s in turn.secrets if s), key=len, reverse=True):
+    @staticmethod
+    def _secrets(turn: TurnRecord) -> list[str]:
+        """The turn's secrets, longest first (so a longer one is hidden whole before a part of it)."""
+        return sorted((s for s in turn.secrets if s), key=len, reverse=True)
+
+    @staticmethod
+    def _redact(secrets: list[str], text: str) -> str:
+        for secret in secrets:
             text = text.replace(secret, REDACTED)
         return text
 
@@ -233,15 +257,18 @@ class Core:
             return
         said = inbound.text if inbound.kind != InboundKind.COMMAND else f"/{inbound.text} {inbound.args}".strip()
         ctx = TurnContext(self, turn)
-        kept = next((k for k in (d.redact_inbound(ctx, said) for d in self.desks) if k is not None), None)
-        said = kept if kept is not None else self._redact(turn, said)
-        self.store.log(session, inbound.chat_id, inbound.user_id, "in", inbound.kind.value, said,
-                       state_before=turn.state_before, state_after=state_after, update_id=inbound.update_id)
-        for reply in replies:
-            self.store.log(session, inbound.chat_id, inbound.user_id, "out", str(reply.kind),
-                           self._redact(turn, reply.html),
-                           buttons=[[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons],
-                           state_before=turn.state_before, state_after=state_after, update_id=inbound.update_id)
+        redacting = self._hooked["redact_inbound"]
+        kept = next((k for k in (d.redact_inbound(ctx, said) for d in redacting) if k is not None), None)
+        secrets = self._secrets(turn)
+        said = kept if kept is not None else self._redact(secrets, said)
+        shown = [self._redact(secrets, reply.html) for reply in replies]
+        rows: list[tuple[str, str, str, list[list[dict[str, str]]] | None]] = [
+            ("in", inbound.kind.value, said, None)]
+        rows += [("out", str(reply.kind), html,
+                  [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons])
+                 for reply, html in zip(replies, shown, strict=True)]
+        self.store.log_many(session, inbound.chat_id, inbound.user_id, rows, state_before=turn.state_before,
+                            state_after=state_after, update_id=inbound.update_id)
         if inbound.update_id is not None:
             self.store.mark_processed(inbound.update_id, inbound.chat_id, inbound.user_id,
-                                      [reply_to_dict(r, self._redact(turn, r.html)) for r in replies])
+                                      [reply_to_dict(r, html) for r, html in zip(replies, shown, strict=True)])

@@ -236,10 +236,9 @@ class DocumentDesk(Desk):
     def redact_inbound(self, ctx: TurnContext, said: str) -> str | None:
         """Nothing typed at a personal question reaches the transcript (None: keep ``said``)."""
         state = ctx.state_before
+        if not (state and ctx.inbound.kind == InboundKind.TEXT and self.registry.node(state).personal):
+            return None
         # "跳过", "返回"... typed there are not personal details: kept, so the transcript shows what happened.
         typed = normalise(ctx.inbound.text).lower().rstrip("。.!！")
-        if (state and ctx.inbound.kind == InboundKind.TEXT and self.registry.node(state).personal
-                and typed not in TYPED_INTENTS):
-            return REDACTED
-        return None
+        return REDACTED if typed not in TYPED_INTENTS else None
 

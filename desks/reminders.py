@@ -148,9 +148,10 @@ class ReminderDesk(Desk):
     def _deadlines(self, ctx: TurnContext, session: Session) -> list[Deadline]:
         return deadlines(str(session.facts.get("role") or session.flow), session.facts, ctx.today())
 
-    def _offered(self, ctx: TurnContext, session: Session, node_kind: str) -> list[Deadline]:
-        """What an offer lists: after a result every deadline ahead; after a document only its schedule."""
-        found = self._deadlines(ctx, session)
+    @staticmethod
+    def _offered(found: list[Deadline], node_kind: str) -> list[Deadline]:
+        """What an offer lists of the deadlines ``found``: after a result every deadline ahead; after a document
+        only its schedule."""
         return [d for d in found if d.kind in SCHEDULE_KINDS] if node_kind == "document" else found
 
     def _buttons(self, screen: Screen, turn: int, shown: list[Deadline], mask: int = 0) -> Rows:
@@ -181,15 +182,20 @@ class ReminderDesk(Desk):
         session, node = ctx.session, ctx.node()
         if session is None or node is None or node.kind not in RECONCILE_KINDS or not ctx.inbound.is_private:
             return
-        found = self._deadlines(ctx, session)
-        gone = self.store.reconcile(session.id, [(d.kind, d.number, d.fingerprint) for d in found],
-                                    in_transaction=True)
+        # The deadlines are computed once, and at the review only when the session has reminders to check.
+        found = self._deadlines(ctx, session) if node.kind in OFFER_KINDS else None
+
+        def current() -> list[tuple[str, int, str]]:
+            deadlines_now = found if found is not None else self._deadlines(ctx, session)
+            return [(d.kind, d.number, d.fingerprint) for d in deadlines_now]
+
+        gone = self.store.reconcile(session.id, current, in_transaction=True)
         told: set[tuple[int, str, int, str]] = set()
         for reminder in gone:
             if reminder.deadline_key not in told:
                 told.add(reminder.deadline_key)
                 ctx.reply(Reply(cancelled(reminder, "changed").rendered.html, kind=ReplyKind.NOTICE))
-        shown = self._offered(ctx, session, node.kind) if node.kind in OFFER_KINDS else []
+        shown = self._offered(found, node.kind) if found is not None else []
         if not shown:
             return
         screen = offer(shown)

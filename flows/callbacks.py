@@ -79,7 +79,8 @@ class GroupPress:
 
 
 def _checked(data: str) -> str:
-    if len(data.encode("utf-8")) > MAX_BYTES:
+    # A character is at most 4 bytes in UTF-8: only longer texts need encoding to be measured.
+    if len(data) * 4 > MAX_BYTES and len(data.encode("utf-8")) > MAX_BYTES:
         raise ValueError(f"callback data too long: {data!r}")
     return data
 

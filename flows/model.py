@@ -108,7 +108,8 @@ class Reply:
 
     def __post_init__(self) -> None:
         """Accept a kind given as its string value (stored replies, fixtures) and keep the enum."""
-        object.__setattr__(self, "kind", ReplyKind(self.kind))
+        if type(self.kind) is not ReplyKind:
+            object.__setattr__(self, "kind", ReplyKind(self.kind))
 
     def button_data(self) -> list[str]:
         """Every callback button's data, row by row (link buttons have none)."""

@@ -31,6 +31,27 @@ class FlowDefinitionError(ValueError):
     """A flow definition file is malformed."""
 
 
+Conditions = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+def _prepared(when: Mapping[str, Any]) -> Conditions:
+    """A ``when`` mapping as (fact, accepted values) pairs: a scalar accepts itself, a list any of its items."""
+    return tuple((name, tuple(expected) if isinstance(expected, list) else (expected,))
+                 for name, expected in when.items())
+
+
+def _satisfied(conditions: Conditions, facts: Mapping[str, Any]) -> bool:
+    """True when every fact is one of its accepted values (or, for a list fact, holds one of them)."""
+    for name, wanted in conditions:
+        actual = facts.get(name)
+        if isinstance(actual, list):
+            if not any(w in actual for w in wanted):
+                return False
+        elif actual not in wanted:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class Option:
     """One answer option: stored ``value``, the ``label`` people see, and typed ``aliases``."""
@@ -43,7 +64,11 @@ class Option:
 
     def offered(self, facts: Mapping[str, Any]) -> bool:
         """True when this option is offered for these facts (an option without 'when' always is)."""
-        return not self.when or any(Branch(to="", when=w).matches(facts) for w in self.when)
+        return not self.when or any(_satisfied(c, facts) for c in self._when_conditions)
+
+    @cached_property
+    def _when_conditions(self) -> tuple[Conditions, ...]:
+        return tuple(_prepared(w) for w in self.when)
 
 
 @dataclass(frozen=True)
@@ -59,15 +84,12 @@ class Branch:
         A scalar expects equality (or membership, when the fact is a list); a list expects any of
         its items.
         """
-        for name, expected in self.when.items():
-            actual = facts.get(name)
-            wanted = expected if isinstance(expected, list) else [expected]
-            if isinstance(actual, list):
-                if not any(w in actual for w in wanted):
-                    return False
-            elif actual not in wanted:
-                return False
-        return True
+        return _satisfied(self._conditions, facts)
+
+    @cached_property
+    def _conditions(self) -> Conditions:
+        # Asked for every branch on every path walk (progress, moves): the condition is prepared once.
+        return _prepared(self.when)
 
 
 @dataclass(frozen=True)
@@ -87,12 +109,12 @@ class Node:
     personal: bool = False  # the answer is a personal detail: kept apart from the session's facts
     ask_when: Mapping[str, Any] = field(default_factory=dict)  # asked only when these facts match
 
-    @property
+    @cached_property
     def state(self) -> str:
         """The machine state name, ``<flow>.<id>``."""
         return f"{self.flow}.{self.id}"
 
-    @property
+    @cached_property
     def is_question(self) -> bool:
         """True for nodes that ask for a fact."""
         return self.kind in ANSWER_KINDS
@@ -106,18 +128,33 @@ class Node:
 
     def choice_options(self) -> tuple[Option, ...]:
         """The options offered as buttons; yes/no questions get 是/否."""
+        return self._choices
+
+    @cached_property
+    def _choices(self) -> tuple[Option, ...]:
         if self.kind == "yesno" and not self.options:
             return tuple(Option(v, label, aliases) for v, label, aliases in YES_NO_OPTIONS)
         return self.options
 
     def offered_options(self, facts: Mapping[str, Any] | None) -> tuple[Option, ...]:
         """The options offered for these facts (all of them when ``facts`` is None)."""
-        options = self.choice_options()
-        return options if facts is None else tuple(o for o in options if o.offered(facts))
+        options = self._choices
+        if facts is None or not self._some_conditional:
+            return options
+        return tuple(o for o in options if o.offered(facts))
+
+    @cached_property
+    def _some_conditional(self) -> bool:
+        # Most questions offer every option whatever the facts: no test per option then.
+        return any(o.when for o in self._choices)
 
     def asked(self, facts: Mapping[str, Any]) -> bool:
         """True when this question applies to these facts (its 'ask_when' matches)."""
-        return Branch(to="", when=self.ask_when).matches(facts)
+        return _satisfied(self._ask_conditions, facts)
+
+    @cached_property
+    def _ask_conditions(self) -> Conditions:
+        return _prepared(self.ask_when)
 
 
 @dataclass(frozen=True)
@@ -231,8 +268,12 @@ class FlowRegistry:
 
     def node(self, state: str) -> Node:
         """The node behind a machine state name (KeyError if unknown)."""
-        flow_id, _, node_id = state.partition(".")
-        return self.flows[flow_id].node(node_id)
+        return self._by_state[state]
+
+    @cached_property
+    def _by_state(self) -> dict[str, Node]:
+        # Asked some 25 times a turn (moves, screens, paths): one dict over every flow's nodes.
+        return {node.state: node for flow in self.flows.values() for node in flow.nodes}
 
     def flow_of(self, state: str) -> Flow:
         """The flow a state belongs to."""
@@ -257,13 +298,28 @@ class FlowRegistry:
         """
         state = start or self.initial
         seen: list[str] = []
+        steps = self._question_branches
         while state not in seen:
-            node = self.node(state)
-            if not node.is_question:
+            branches = steps.get(state)
+            if branches is None:  # not a question
+                if state not in self._by_state:
+                    raise KeyError(state)  # as node() says of a state no flow has
                 break
             seen.append(state)
-            state = self.next_state(state, facts)
+            for target, conditions in branches:
+                if _satisfied(conditions, facts):
+                    state = target
+                    break
+            else:
+                raise FlowDefinitionError(f"{state}: no branch matches")
         return seen
+
+    @cached_property
+    def _question_branches(self) -> dict[str, tuple[tuple[str, Conditions], ...]]:
+        # The walk of :meth:`path` (progress on every question screen) without a method call per step:
+        # each question's branches as (target, prepared condition), in order.
+        return {node.state: tuple((b.to, b._conditions) for b in node.next)
+                for flow in self.flows.values() for node in flow.nodes if node.is_question}
 
     def validate(self) -> None:
         """Check every branch target exists and every question is reachable from the start."""

@@ -14,6 +14,8 @@ For an unknown fact the context never invents a value; it takes the assumption t
 from __future__ import annotations
 
 import calendar
+import json
+from contextvars import ContextVar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -292,8 +294,44 @@ def debtor_context(facts: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
+# Contexts already built in this engine turn, by (flow, the facts as sorted JSON, today); None outside a turn.
+_turn_contexts: ContextVar[dict[tuple[str, str, date], dict[str, Any]] | None] = \
+    ContextVar("advice_turn_contexts", default=None)
+_facts_key = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+class once_per_turn:  # lower case: used like a function, ``with advice.once_per_turn():``
+    """Within the block (one engine turn), :func:`advice_context` builds each context once.
+
+    A result turn asks for the same facts' context several times (the deadlines to reconcile, the deadlines
+    to offer, the result screen). The contexts are keyed by the facts' content, so an answer changed
+    within the turn gets a new one, and they are dropped when the turn ends: nothing outlives a turn.
+    """
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _turn_contexts.set({})
+
+    def __exit__(self, *exc: object) -> None:
+        _turn_contexts.reset(self._token)
+
+
 def advice_context(flow: str, facts: dict[str, Any], today: date) -> dict[str, Any]:
-    """The template context for a flow's result page."""
+    """The template context for a flow's result page (a new dict on every call, which callers may extend)."""
+    remembered = _turn_contexts.get()
+    if remembered is None:
+        return _advice_context(flow, facts, today)
+    try:
+        key = (flow, _facts_key(facts), today)
+    except (TypeError, ValueError):  # facts that are not plain JSON: no key, built every time
+        return _advice_context(flow, facts, today)
+    if key not in remembered:
+        remembered[key] = _advice_context(flow, facts, today)
+    return dict(remembered[key])
+
+
+def _advice_context(flow: str, facts: dict[str, Any], today: date) -> dict[str, Any]:
     builders = {"creditor": creditor_context, "debtor": debtor_context}
     context = builders[flow](facts, today)
     context["today"] = today

@@ -27,6 +27,7 @@ roll-over cannot be checked and the calculators say so.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -74,6 +75,13 @@ def is_rest_day(day: date) -> bool:
 
     Raises NotImplementedError for years the chinese_calendar package does not cover.
     """
+    return _rest_day(day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rest_day(day: date) -> bool:
+    # The package's data is fixed for the process (and its check of the covered years scans all of it on
+    # every call), so each day's answer is kept; a year it does not cover raises, which is never cached.
     return bool(chinese_calendar.is_holiday(day))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,6 +63,16 @@ def _cite_all(ctx: Context, keys: list[str] | tuple[str, ...]) -> Markup:
     return Markup("、").join(_cite(ctx, key) for key in keys)
 
 
+class _FlatGlobalsEnvironment(Environment):
+    """Jinja's environment with each template's globals in one flat dict instead of a ``ChainMap`` over the
+    environment's: every render and include copies them into a new context, and a ``ChainMap`` is copied
+    key by key through Python code. :func:`environment` sets every global before a template is loaded."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The template's globals over the environment's, as one dict."""
+        return {**self.globals, **(d or {})}
+
+
 @cache
 def environment() -> Environment:
     """The shared Jinja environment (autoescape on, StrictUndefined, tidy whitespace).
@@ -70,7 +81,7 @@ def environment() -> Environment:
     modification time on every lookup, once per template and per include, every turn. Restart the bot
     after editing a template.
     """
-    env = Environment(
+    env = _FlatGlobalsEnvironment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         auto_reload=False,
         cache_size=-1,
@@ -97,7 +108,9 @@ def render(name: str, **context: Any) -> Rendered:
     citations: list[str] = []
     template = environment().get_template(name)
     text = template.render(_citations=citations, **context)
-    text = _BLANK_RUNS.sub("\n\n", text).strip()
+    if "\n\n\n" in text:  # most texts have no run to collapse: no regex scan for them
+        text = _BLANK_RUNS.sub("\n\n", text)
+    text = text.strip()
     return Rendered(html=text, citations=tuple(citations))
 
 

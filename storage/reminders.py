@@ -13,7 +13,7 @@ one (the engine's turn): pass ``in_transaction=True`` then.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -161,17 +161,21 @@ class ReminderStore:
                 "and status in ('pending', 'sending')",
                 [chat_id, target.kind, target.number, target.deadline.isoformat()]).rowcount
 
-    def reconcile(self, session_id: int, current: Iterable[tuple[str, int, str]], *,
+    def reconcile(self, session_id: int,
+                  current: Iterable[tuple[str, int, str]] | Callable[[], Iterable[tuple[str, int, str]]], *,
                   in_transaction: bool = False) -> list[Reminder]:
         """Delete the session's unsent reminders whose deadline no longer results from its answers.
 
-        ``current``: (kind, instalment number, fingerprint) of every deadline the session's facts give now.
-        A reminder survives only if its deadline is still among them with the same fingerprint (the same
-        answers produced it). Returns the reminders deleted, so the user can be told.
+        ``current``: (kind, instalment number, fingerprint) of every deadline the session's facts give now, or a
+        function giving them (called only when the session has unsent reminders). A reminder survives only if
+        its deadline is still among them with the same fingerprint (the same answers produced it). Returns the
+        reminders deleted, so the user can be told.
         """
-        keep = set(current)
-        gone = [r for r in self._select("session_id = ? and status in ('pending', 'sending')", [session_id])
-                if (r.kind, r.number, r.fingerprint) not in keep]
+        unsent = self._select("session_id = ? and status in ('pending', 'sending')", [session_id])
+        if not unsent:
+            return []
+        keep = set(current() if callable(current) else current)
+        gone = [r for r in unsent if (r.kind, r.number, r.fingerprint) not in keep]
         if gone:
             with self._write(in_transaction):
                 self.db.execute(f"delete from reminders where id in ({', '.join('?' * len(gone))})",

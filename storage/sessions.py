@@ -12,25 +12,46 @@ own SQL. The schema still comes from the sqlite-utils migrations.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlite_utils import Database
 
 import clock
 from storage import privacy
-from storage.state import Pending, Snapshot
+from storage.state import History, Pending, Snapshot
 
-# JSON the way every column holds it; one encoder each instead of a new one per json.dumps call.
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
-_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+def _encoder(*, sort_keys: bool) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, sort_keys=...).encode``, the way every column holds JSON.
+
+    That method builds a new C encoder on every call; where the C accelerator is there, one is built here
+    and reused (the same text; no check for circular data, which a session's plain JSON never holds).
+    """
+    base = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
+    if c_make_encoder is None:
+        return base.encode
+    reused = c_make_encoder(None, base.default, encode_basestring, None, base.key_separator, base.item_separator,
+                            sort_keys, False, True)
+    return lambda value: "".join(reused(value, 0))
+
+
+_dumps = _encoder(sort_keys=False)
+_dumps_sorted = _encoder(sort_keys=True)
 
 SESSION_COLUMNS = ("id", "chat_id", "user_id", "flow", "state", "facts", "history", "pending", "turn", "status",
                    "created_at", "updated_at", "finished_at")
 _SELECT_SESSION = f"select {', '.join(SESSION_COLUMNS)} from sessions"
 _INSERT_SESSION = (f"insert into sessions ({', '.join(SESSION_COLUMNS[1:])}) "
                    f"values ({', '.join('?' * len(SESSION_COLUMNS[1:]))})")
-_UPDATE_SESSION = f"update sessions set {', '.join(c + ' = ?' for c in SESSION_COLUMNS[1:])} where id = ?"
+# A turn never changes a session's chat, user or creation time; its status (in the index the current session is
+# found by) only sometimes: it is written only when it changed, so the index is left alone on other turns.
+_TURN_COLUMNS = ("flow", "state", "facts", "history", "pending", "turn", "updated_at", "finished_at")
+_UPDATE_SESSION = f"update sessions set {', '.join(c + ' = ?' for c in _TURN_COLUMNS)} where id = ?"
+_UPDATE_SESSION_STATUS = (f"update sessions set {', '.join(c + ' = ?' for c in (*_TURN_COLUMNS, 'status'))} "
+                          "where id = ?")
 _INSERT_TRANSCRIPT = (
     "insert into transcript (session_id, chat_id, user_id, direction, kind, text, buttons, state_before, "
     "state_after, update_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -56,13 +77,15 @@ class Session:
     flow: str
     state: str
     facts: dict[str, Any] = field(default_factory=dict)
-    history: list[Snapshot] = field(default_factory=list)
+    history: History = field(default_factory=History)
     pending: Pending = field(default_factory=Pending)
     turn: int = 0
     status: str = "active"
     created_at: str = ""
     updated_at: str = ""
     finished_at: str | None = None
+    # The status as last read or written (None: not known), so a save writes the status only when it changed.
+    saved_status: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Session:
@@ -74,14 +97,26 @@ class Session:
             flow=row["flow"],
             state=row["state"],
             facts=json.loads(row["facts"] or "{}"),
-            history=[Snapshot.from_dict(s) for s in json.loads(row["history"] or "[]")],
-            pending=Pending.from_dict(json.loads(row["pending"] or "{}")),
+            history=History.from_json(row["history"]),
+            pending=Pending.from_dict(json.loads(row["pending"])) if row["pending"] not in (None, "", "{}")
+            else Pending(),  # nothing pending, as on most turns: no JSON to read
             turn=row["turn"],
             status=row["status"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
+            saved_status=row["status"],
         )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.history, History):  # a plain list of snapshots
+            self.history = History(self.history)
+
+    def _history_json(self) -> str:
+        history: History | list[Snapshot] = self.history
+        if isinstance(history, History):
+            return history.to_json(_dumps)
+        return _dumps([s.to_dict() for s in history])  # a list assigned after the session was made
 
     def to_row(self) -> dict[str, Any]:
         """The database row for this session."""
@@ -92,7 +127,7 @@ class Session:
             "flow": self.flow,
             "state": self.state,
             "facts": _dumps_sorted(self.facts),
-            "history": _dumps([s.to_dict() for s in self.history]),
+            "history": self._history_json(),
             "pending": _dumps_sorted(self.pending.to_dict()),
             "turn": self.turn,
             "status": self.status,
@@ -113,8 +148,11 @@ class SessionStore:
 
     def current(self, chat_id: int, user_id: int) -> Session | None:
         """The open (active or finished, not closed) session of this user in this chat, if any."""
+        # The newest by max(id) over the (chat_id, user_id, status) index: "order by id desc limit 1" sorted
+        # the matching rows in a temporary b-tree on every turn.
         row = self.db.execute(
-            f"{_SELECT_SESSION} where chat_id = ? and user_id = ? and status != 'closed' order by id desc limit 1",
+            f"{_SELECT_SESSION} where id = (select max(id) from sessions "
+            "where chat_id = ? and user_id = ? and status != 'closed')",
             [chat_id, user_id],
         ).fetchone()
         return Session.from_row(dict(zip(SESSION_COLUMNS, row, strict=True))) if row else None
@@ -136,6 +174,7 @@ class SessionStore:
         )
         row = session.to_row()
         session.id = self.db.execute(_INSERT_SESSION, [row[c] for c in SESSION_COLUMNS[1:]]).lastrowid or 0
+        session.saved_status = session.status
         return session
 
     def save(self, session: Session) -> None:
@@ -143,7 +182,12 @@ class SessionStore:
         session.updated_at = now_iso()
         session.flow = session.state.partition(".")[0]
         row = session.to_row()
-        self.db.execute(_UPDATE_SESSION, [*(row[c] for c in SESSION_COLUMNS[1:]), session.id])
+        values = [row[c] for c in _TURN_COLUMNS]
+        if session.status == session.saved_status:
+            self.db.execute(_UPDATE_SESSION, [*values, session.id])
+        else:
+            self.db.execute(_UPDATE_SESSION_STATUS, [*values, session.status, session.id])
+            session.saved_status = session.status
 
     def close(self, session: Session) -> None:
         """Close a session (restart, cancel): it stays in the database, no longer current.
@@ -180,6 +224,36 @@ class SessionStore:
             session.id if session else None, chat_id, user_id, direction, kind, text, _dumps(buttons or []),
             state_before, state_after, update_id, now_iso(),
         ])
+
+    def log_many(
+        self,
+        session: Session | None,
+        chat_id: int,
+        user_id: int,
+        rows: Sequence[tuple[str, str, str, list[list[dict[str, str]]] | None]],
+        *,
+        state_before: str | None = None,
+        state_after: str | None = None,
+        update_id: int | None = None,
+    ) -> None:
+        """Append several transcript rows of one turn, in order: each (direction, kind, text, buttons), as
+        :meth:`log` writes them, in one statement."""
+        stamp = now_iso()
+        session_id = session.id if session else None
+        conn = self.db.conn
+        outside = not conn.in_transaction
+        try:
+            conn.executemany(_INSERT_TRANSCRIPT, [
+                (session_id, chat_id, user_id, direction, kind, text, _dumps(buttons or []), state_before,
+                 state_after, update_id, stamp)
+                for direction, kind, text, buttons in rows
+            ])
+        except Exception:
+            if outside and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if outside and conn.in_transaction:  # committed on its own outside a transaction, as Database.execute does
+            conn.execute("COMMIT")
 
     def transcript(self, session_id: int) -> list[dict[str, Any]]:
         """Every transcript row of a session, oldest first."""

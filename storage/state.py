@@ -1,13 +1,16 @@
 """The typed parts of a session row: its pending UI state and its undo history.
 
 Both are stored as JSON in the ``sessions`` table (``pending`` with sorted keys and only what is set,
-``history`` as a list of snapshots), exactly as the loose dicts they replace were, so old rows load.
+``history`` as a list of snapshots, kept by :class:`History`), exactly as the loose dicts they replace
+were, so old rows load.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 
 @dataclass
@@ -82,3 +85,84 @@ class Snapshot:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object to store."""
         return {"state": self.state, "facts": self.facts, "editing": self.editing, "auto": self.auto}
+
+
+class History:
+    """A session's undo snapshots, oldest first, decoded from their stored JSON only when a turn reads them.
+
+    Most turns only ask whether there is any (the 返回 button) and append one or two snapshots; they never
+    decode the stored list, and :meth:`to_json` writes the new snapshots after the stored text, which gives
+    the text encoding the whole list would (the stored text was written by the same encoder). Anything else
+    (its length, an item, ``pop``, iterating) decodes it once and works on the list from then on.
+    """
+
+    def __init__(self, snapshots: Iterable[Snapshot] = (), *, stored: str | None = None) -> None:
+        """A history of ``snapshots``, or of the JSON text ``stored`` (decoded when first needed)."""
+        self._items: list[Snapshot] | None = list(snapshots) if stored is None else None
+        self._stored = stored or "[]"  # the JSON of the snapshots before self._appended (while not decoded)
+        self._appended: list[Snapshot] = []
+
+    @classmethod
+    def from_json(cls, text: str | None) -> History:
+        """The history stored as ``text`` (None or empty: no snapshots)."""
+        return cls(stored=text or "[]")
+
+    def _list(self) -> list[Snapshot]:
+        if self._items is None:
+            decoded = [Snapshot.from_dict(s) for s in json.loads(self._stored)]
+            self._items, self._stored, self._appended = decoded + self._appended, "[]", []
+        return self._items
+
+    def to_json(self, encode: Callable[[Any], str]) -> str:
+        """The JSON to store, with ``encode`` (the encoder that wrote the stored text)."""
+        if self._items is not None:
+            return encode([s.to_dict() for s in self._items])
+        if not self._appended:
+            return self._stored
+        tail = ", ".join(encode(s.to_dict()) for s in self._appended)
+        return f"[{tail}]" if self._stored == "[]" else f"{self._stored[:-1]}, {tail}]"
+
+    def append(self, snapshot: Snapshot) -> None:
+        """Add the newest snapshot."""
+        if self._items is None:
+            self._appended.append(snapshot)
+        else:
+            self._items.append(snapshot)
+
+    def pop(self) -> Snapshot:
+        """Remove and return the newest snapshot (IndexError when empty)."""
+        return self._list().pop()
+
+    def __bool__(self) -> bool:
+        if self._items is None and (self._appended or self._stored.startswith("[{")):
+            return True
+        if self._items is None and self._stored == "[]":
+            return False
+        return bool(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self) -> Iterator[Snapshot]:
+        return iter(self._list())
+
+    @overload
+    def __getitem__(self, index: int) -> Snapshot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Snapshot]: ...
+
+    def __getitem__(self, index: int | slice) -> Snapshot | list[Snapshot]:
+        return self._list()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, History):
+            return self._list() == other._list()
+        if isinstance(other, list):
+            return self._list() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"History({self._list()!r})"

@@ -71,6 +71,25 @@ def test_use_installs_a_clock_for_a_block() -> None:
     assert clock.today() == TODAY
 
 
+def test_one_instant_holds_the_moment_for_its_block_and_thread() -> None:
+    import threading
+
+    moments = iter([datetime(2027, 12, 31, 17, 30, tzinfo=UTC), datetime(2027, 12, 31, 17, 30, 5, tzinfo=UTC),
+                    datetime(2027, 12, 31, 17, 31, tzinfo=UTC)])
+    with clock.use(lambda: next(moments)), clock.one_instant():
+        assert clock.now() == datetime(2028, 1, 1, 1, 30, tzinfo=clock.CHINA) == clock.now()
+        assert clock.now_iso() == "2027-12-31T17:30:00.000+00:00" == clock.now_iso()
+        assert clock.now_utc() == datetime(2027, 12, 31, 17, 30, tzinfo=UTC) and clock.today() == date(2028, 1, 1)
+        seen: list[str] = []
+        worker = threading.Thread(target=lambda: seen.append(clock.now_iso()))
+        worker.start()
+        worker.join()
+        assert seen == ["2027-12-31T17:30:05.000+00:00"]  # another thread reads its own clock
+        assert clock.now_iso() == "2027-12-31T17:30:00.000+00:00"
+    with clock.use(lambda: datetime(2027, 12, 31, 17, 31, tzinfo=UTC)):
+        assert clock.now_iso() == "2027-12-31T17:31:00.000+00:00"  # after the block the clock runs on
+
+
 def test_the_real_clock_gives_china_dates(real_clock: None) -> None:
     before = china_date_from_epoch(time.time())
     today = clock.today()

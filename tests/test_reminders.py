@@ -133,6 +133,23 @@ def test_changed_answer_cancels_the_old_reminder(now: Clock) -> None:
     assert store.open() == []
 
 
+def test_reconcile_asks_for_the_deadlines_only_when_the_session_has_unsent_reminders(now: Clock) -> None:
+    store = ReminderStore(open_database(":memory:"))
+    asked: list[int] = []
+
+    def current() -> list[tuple[str, int, str]]:
+        asked.append(1)
+        return [(d.kind, d.number, d.fingerprint) for d in dl.deadlines("creditor", CREDITOR, TODAY)]
+
+    assert store.reconcile(5, current) == [] and asked == []  # no reminders: nothing to compute
+    kept = dl.deadlines("creditor", CREDITOR, TODAY)[0]
+    store.add(new(deadline=kept.day, fingerprint=kept.fingerprint, session=5), [30])
+    store.add(new(kind="instalment_pay", number=1, deadline=date(2027, 2, 1), session=5), [7])
+    gone = store.reconcile(5, current)
+    assert asked == [1] and [r.kind for r in gone] == ["instalment_pay"]
+    assert [r.kind for r in store.open()] == ["limitation"]
+
+
 # ---------------------------------------------------------------------------------------------- deadlines
 
 

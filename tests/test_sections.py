@@ -101,3 +101,18 @@ def test_unknown_name_in_when_fails_loudly() -> None:
     section = parse_header("{#---\nid: a\nlabel: A\nrole: both\norder: 1\nwhen: no_such_key\n---#}\n", "a.html.j2")
     with pytest.raises(Exception, match="no_such_key"):
         section.applies({"stage": "sued"})
+
+
+@pytest.mark.parametrize("role", ["creditor", "debtor"])
+def test_one_evaluation_of_every_when_picks_what_each_when_picks(role: str) -> None:
+    make = _creditor if role == "creditor" else _debtor
+    stages = (["not_sued", "sued", "judged", "terminated"] if role == "creditor"
+              else ["overdue", "collection", "sued", "judged", "restricted"])
+    picked = set()
+    for stage in stages:
+        for extra in ({}, {"debt_type": "wages", "wage_relation": "employment"}, {"harassment": "yes"}):
+            context = advice_context(role, make(stage, **extra), TODAY)
+            one_by_one = tuple(s for s in sections(role) if s.applies(context))
+            assert applicable(role, context) == one_by_one
+            picked.update(s.id for s in one_by_one)
+    assert len(picked) > len(sections(role)) // 2  # the contexts exercise most of the conditions

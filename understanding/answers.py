@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flows.answers import normalise_multi, read_typed
@@ -46,7 +47,14 @@ def _node(question_id: str) -> Node:
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
+    """True when one of ``words`` occurs in ``text``."""
+    return _any_of(words).search(text) is not None
+
+
+@cache
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    # One scan of the text for a word list (fixed data files) instead of one substring test per word.
+    return re.compile("|".join(re.escape(w) for w in words) if words else "(?!)")  # no words: never found
 
 
 def _doubt(question_id: str, node: Node) -> Answer:
@@ -65,8 +73,13 @@ def _with_approx(node: Node, facts: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def _phrases(question_id: str, node: Node) -> dict[str, tuple[list[str], list[str]]]:
-    """Option value → (sure phrases, maybe phrases): the flow's label and aliases plus the synonyms file."""
+@cache
+def _phrases(question_id: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Option value → (sure phrases, maybe phrases): the flow's label and aliases plus the synonyms file.
+
+    Both are read once per process, so the table is built once per question (callers must not change it).
+    """
+    node = _node(question_id)
     words = question_words(question_id).get("options") or {}
     out: dict[str, tuple[list[str], list[str]]] = {}
     for option in node.choice_options():
@@ -96,12 +109,20 @@ def _option_hits(text: str, phrases: dict[str, tuple[list[str], list[str]]]) -> 
     return sure, maybe
 
 
+@cache
+def _exact_names(question_id: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each option's value with the names that pick it when typed exactly (value and sure phrases, folded)."""
+    return tuple((value, frozenset({value.lower(), *(normalise(p).lower() for p in sure)}))
+                 for value, (sure, _maybe) in _phrases(question_id).items())
+
+
 def _read_option(question_id: str, node: Node, s: str) -> Answer | None:
     """An option named by number, exact name, a sure phrase, or (to confirm) a maybe phrase."""
-    phrases = _phrases(question_id, node)
-    for value, (sure, _maybe) in phrases.items():
-        if s.lower() in {value.lower(), *(normalise(p).lower() for p in sure)}:
+    typed = s.lower()
+    for value, names in _exact_names(question_id):
+        if typed in names:
             return Value(_with_approx(node, {node.id: value}))
+    phrases = _phrases(question_id)
     sure_hits, maybe_hits = _option_hits(s, phrases)
     if len(sure_hits) == 1:
         return Value(_with_approx(node, {node.id: sure_hits.pop()}))
@@ -310,7 +331,7 @@ def _read_multi(question_id: str, node: Node, s: str, today: date) -> Answer | N
             )
         except ParseError:
             return Ask("clarify", "number_out_of_range")
-    phrases = _phrases(question_id, node)
+    phrases = _phrases(question_id)
     exclusive = {o.value for o in node.options if o.exclusive}
     picked: list[str] = []
     negated: list[str] = []
