@@ -114,19 +114,20 @@ class BotProcess:
     """One bot process with its fake Bot API and the simulated users that talk to it."""
 
     def __init__(self, kind: str, directory: Path, db: Path | None = None, latency: float = 0.0,
-                 prefix: tuple[str, ...] = (), start_timeout: float = 60.0) -> None:
+                 prefix: tuple[str, ...] = (), start_timeout: float = 60.0, root: Path = ROOT) -> None:
         """Start the fake server (answering each request ``latency`` s late) and the bot (on ``db``, default
-        ``<directory>/<kind>.db``, its command line after ``prefix``, e.g. a profiler); wait until it polls."""
+        ``<directory>/<kind>.db``, its command line after ``prefix``, e.g. a profiler; the code of the
+        working tree ``root``, default this one); wait until it polls."""
         self.kind = kind
         self.fake = BenchBotAPI(latency=latency).start()
         self.db = db or directory / f"{kind}.db"
-        env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1", "PYTHONPATH": str(root)}
         self.stderr_path = directory / f"{kind}-{self.fake.port}.stderr"
         with self.stderr_path.open("w") as stderr:  # a file, not a pipe nobody reads until the end
             self.process = subprocess.Popen(
                 [*prefix, sys.executable, "-m", "bench.botproc", kind, "--base-url", self.fake.base_url,
                  "--token", self.fake.token, "--db", str(self.db)],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
+                cwd=root, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
             )
         self.lines: dict[str, list[str]] = defaultdict(list)
         self._on_done = None

@@ -55,3 +55,13 @@ def test_quick_bench_prints_the_whole_table(tmp_path: Path) -> None:
     # Nothing in memory between turns, even in the tiny run.
     memory_row = next(line for line in table.splitlines() if "sessions held in memory" in line)
     assert "| 0 / 0 /" in memory_row
+
+
+@pytest.mark.slow
+def test_side_by_side_runs_two_trees_and_the_echo_bot() -> None:
+    done = subprocess.run([PYTHON, "-m", "bench.sidebyside", str(ROOT), "--rounds", "1", "--consultations", "2",
+                           "--users", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["other", "this", "echo-k"]
+    assert all("ms CPU per update" in line for line in lines) and "ratio to echo-k" in lines[1]
