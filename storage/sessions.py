@@ -166,11 +166,19 @@ class SessionStore:
         return [Session.from_row(dict(zip(SESSION_COLUMNS, row, strict=True))) for row in rows]
 
     def create(self, chat_id: int, user_id: int, state: str) -> Session:
-        """Start a new session at ``state``."""
+        """Start a new session at ``state``.
+
+        Its turns are numbered on from the user's previous session in this chat: a button carries the
+        turn it belongs to, and an earlier consultation's button that is still on screen (its message
+        left just before a crash, so its keyboard could not be removed) must not match a turn of the new
+        one — it gets the "expired" pop-up instead of answering a question it was never asked for.
+        """
         stamp = now_iso()
+        last = self.db.execute("select max(turn) from sessions where chat_id = ? and user_id = ?",
+                               [chat_id, user_id]).fetchone()[0]
         session = Session(
             id=0, chat_id=chat_id, user_id=user_id, flow=state.partition(".")[0], state=state,
-            created_at=stamp, updated_at=stamp,
+            created_at=stamp, updated_at=stamp, turn=0 if last is None else last + 1,
         )
         row = session.to_row()
         session.id = self.db.execute(_INSERT_SESSION, [row[c] for c in SESSION_COLUMNS[1:]]).lastrowid or 0

@@ -180,3 +180,21 @@ def test_back_instead_of_answering_the_resume_question(chat: Chat) -> None:
     assert "欢迎回来" in chat.text
     replies = chat.say("/back")
     assert replies and chat.state == "start.role" and "你是哪一方" in chat.text
+
+
+def test_a_button_of_an_earlier_consultation_never_answers_the_new_one(chat: Chat) -> None:
+    # The crash test found it: a question sent just before a kill keeps its buttons (its message id died with
+    # the process), and a new consultation numbered its turns from 0 again, so the old button's turn could
+    # match the new session's and answer a question of the new consultation.
+    chat.say("/start")
+    old_role_button = dict(chat.buttons)["我是债权人（别人欠我钱）"]
+    chat.press("我是债权人")
+    chat.say("重新开始")
+    chat.press("确定重新开始")
+    assert chat.state == "start.role"
+    new_role_button = dict(chat.buttons)["我是债权人（别人欠我钱）"]
+    assert new_role_button != old_role_button  # the new consultation's turns go on from the old one's
+    chat.press_data(old_role_button)
+    assert "这个按钮已经过期了" in chat.text and chat.session().state == "start.role"  # refused, nothing answered
+    chat.press_data(new_role_button)
+    assert chat.session().state.startswith("creditor.")
