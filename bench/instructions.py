@@ -39,10 +39,15 @@ def count(kind: str, directory: Path, per_step: dict[str, list[int]], consultati
     finally:
         bot.close()
     dump = next(directory.glob(f"callgrind.{kind}.1"), None) or sorted(directory.glob(f"callgrind.{kind}*"))[-1]
-    match = re.search(r"^summary: (\d+)", dump.read_text(errors="replace"), re.MULTILINE)
+    return summary(dump), updates
+
+
+def summary(out: Path) -> int:
+    """The instructions a callgrind out file counts in all (its ``summary:`` line)."""
+    match = re.search(r"^summary: (\d+)", out.read_text(errors="replace"), re.MULTILINE)
     if match is None:
-        raise RuntimeError(f"no summary in {dump}")
-    return int(match.group(1)), updates
+        raise RuntimeError(f"no summary in {out}")
+    return int(match.group(1))
 
 
 def main(argv: list[str] | None = None) -> int:

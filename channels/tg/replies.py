@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import (
-    LinkPreviewOptions,
     Message,
     Update,
 )
@@ -43,7 +42,6 @@ TurnOf = Callable[[int, int], int | None]
 log = logging.getLogger(__name__)
 
 MAX_ALERT_LENGTH = 200
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def deliver_replies(bot: Any, update: Update, inbound: Inbound, replies: list[Reply],
