@@ -25,20 +25,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dtm
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from testing.fakebot import FakeBotAPI
 
-__all__ = ["application_builder", "running"]
+__all__ = ["application_builder", "httpx_request", "running"]
 
 
-def _request(pool_size: int, read_timeout: float | None, write_timeout: float | None,
-             connect_timeout: float | None, pool_timeout: float | None) -> HTTPXRequest:
+def httpx_request(*, connection_pool_size: int, read_timeout: float | None, write_timeout: float | None,
+                  connect_timeout: float | None, pool_timeout: float | None) -> BaseRequest:
+    """python-telegram-bot's default HTTP client with these settings, never through a proxy."""
     return HTTPXRequest(
-        connection_pool_size=pool_size,
+        connection_pool_size=connection_pool_size,
         read_timeout=read_timeout,
         write_timeout=write_timeout,
         connect_timeout=connect_timeout,
@@ -56,22 +57,24 @@ def application_builder(
     connect_timeout: float | None = 2.0,
     pool_timeout: float | None = 1.0,
     get_updates_read_timeout: float | None = 5.0,
+    requests: Callable[..., BaseRequest] = httpx_request,
 ) -> ApplicationBuilder:
     """An ``ApplicationBuilder`` pointed at ``fake`` (token, base_url, base_file_url, HTTP clients).
 
     Timeouts are set here because the builder refuses ``.read_timeout()`` & co. once ``.request()`` is
     given.  PTB adds the getUpdates ``timeout`` to ``get_updates_read_timeout`` for long polls.
+    ``requests`` makes the two HTTP clients from keyword arguments (``connection_pool_size`` and the four
+    timeouts; it must not use a proxy); default python-telegram-bot's own (:func:`httpx_request`).
     Add anything else (handlers, ``.rate_limiter(...)``, ``.post_init(...)``) as usual.
     """
+    timeouts = {"write_timeout": write_timeout, "connect_timeout": connect_timeout, "pool_timeout": pool_timeout}
     return (
         ApplicationBuilder()
         .token(fake.token)
         .base_url(fake.base_url)
         .base_file_url(fake.base_file_url)
-        .request(_request(64, read_timeout, write_timeout, connect_timeout, pool_timeout))
-        .get_updates_request(
-            _request(1, get_updates_read_timeout, write_timeout, connect_timeout, pool_timeout)
-        )
+        .request(requests(connection_pool_size=64, read_timeout=read_timeout, **timeouts))
+        .get_updates_request(requests(connection_pool_size=1, read_timeout=get_updates_read_timeout, **timeouts))
     )
 
 

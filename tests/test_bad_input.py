@@ -11,7 +11,7 @@ import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS, Chat
 
 from assembly import Engine
-from channels.tg.app import ALLOWED_UPDATES, build_application
+from channels.tg.app import ALLOWED_UPDATES, build_application, direct_request
 from flows.model import Inbound, InboundKind
 from flows.spec import load_registry
 from messages import html_to_text
@@ -252,7 +252,7 @@ TELEGRAM_TABLE = [
 
 @pytest.mark.parametrize("case", TELEGRAM_TABLE, ids=lambda c: c.id)
 def test_telegram_inputs_the_engine_cannot_read(botapi: FakeBotAPI, engine: Engine, case: TgBad) -> None:
-    app = build_application(engine, builder=application_builder(botapi))
+    app = build_application(engine, builder=application_builder(botapi, requests=direct_request))
     alice = botapi.user("Alice")
     chat = botapi.private_chat(alice)
 

@@ -20,7 +20,7 @@ from telegram import Update
 
 from assembly import Engine
 from channels.tg import concurrency
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from channels.tg.concurrency import (
     ChatOrderedProcessor,
     GatedBot,
@@ -230,7 +230,7 @@ def test_a_chat_stuck_in_retries_does_not_hold_up_the_other_chats(tmp_path: Path
         stuck_user = fake.user("Stuck")
         stuck = fake.private_chat(stuck_user)
         others = [(u, fake.private_chat(u)) for u in (fake.user(n) for n in ("Ann", "Ben", "Cat"))]
-        app = build_application(engine, builder=application_builder(fake), rate_limiter=False)
+        app = build_application(engine, builder=application_builder(fake, requests=direct_request), rate_limiter=False)
         # A large budget: the stuck chat keeps retrying for as long as the test holds the fault.
         app.bot_data[DELIVERY_KEY] = Delivery(engine.db, attempts=10_000, backoff=(0.05,))
 

@@ -28,7 +28,7 @@ import pytest
 from conftest import CREDITOR_ANSWERS, PYTHON, ROOT
 
 from assembly import Engine
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from storage import SessionStore, open_database
 from testing import ApiChat, FakeBotAPI, User
 from testing.wiring import application_builder, running
@@ -226,7 +226,7 @@ async def reference_views(users: list[SimUser], db_path: Path) -> dict[str, list
     with FakeBotAPI(callback_query_ttl=None) as fake:
         engine = Engine(SessionStore(open_database(db_path)))
         # No rate limiter here: it paces the calls (30/s), which changes nothing the users see.
-        app = build_application(engine, builder=application_builder(fake), rate_limiter=False)
+        app = build_application(engine, builder=application_builder(fake, requests=direct_request), rate_limiter=False)
         replicas = []
         for sim in users:
             user = fake.user(sim.name)

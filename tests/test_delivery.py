@@ -123,7 +123,7 @@ def test_the_http_hooks_mark_a_request_written_before_telegram_answers(tmp_path:
         chat = fake.private_chat(alice)
 
         async def scenario() -> None:
-            request = delivery_request(httpx_kwargs={"trust_env": False}, read_timeout=5.0)
+            request = delivery_request(trust_env=False, read_timeout=5.0)
             async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
                 counters = Delivery(journal.db).counters
                 fake.inject("sendMessage", "slow", delay=0.4)

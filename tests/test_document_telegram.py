@@ -9,7 +9,7 @@ from pathlib import Path
 from docx import Document
 
 from assembly import Engine
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from channels.tg.keyboards import KeyboardTracker
 from channels.tg.replies import send_reply
 from flows.model import Reply
@@ -29,7 +29,7 @@ def test_a_complaint_arrives_as_a_document_and_is_deleted_from_the_server(botapi
     outbox = tmp_path / "outbox"
     engine = Engine(SessionStore(open_database(tmp_path / "x.db")), clock=lambda: TODAY, documents_dir=outbox,
                     outbox=True)
-    app = build_application(engine, builder=application_builder(botapi))
+    app = build_application(engine, builder=application_builder(botapi, requests=direct_request))
     alice = Tg(botapi, engine)
 
     async def scenario() -> None:
@@ -83,7 +83,7 @@ def test_a_complaint_arrives_as_a_document_and_is_deleted_from_the_server(botapi
 def test_a_stored_reply_whose_file_is_gone_still_sends_its_text(botapi: FakeBotAPI, tmp_path: Path) -> None:
     """Replies re-sent after a crash may name a document already delivered (and deleted): no error, no file."""
     engine = Engine(SessionStore(open_database(tmp_path / "x.db")), clock=lambda: TODAY)
-    app = build_application(engine, builder=application_builder(botapi))
+    app = build_application(engine, builder=application_builder(botapi, requests=direct_request))
     user = botapi.user("Carol")
     chat = botapi.private_chat(user)
     present = tmp_path / "outbox" / "a1" / "催款函_2026-11-22.docx"

@@ -22,7 +22,7 @@ import pytest
 from conftest import CREDITOR_ANSWERS, DEBTOR_ANSWERS
 
 from assembly import Engine
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from channels.tg.delivery import Delivery
 from channels.tg.handlers import DELIVERY_KEY
 from channels.tg.redaction import configure_logging
@@ -94,7 +94,8 @@ def push(fake: FakeBotAPI, person: Person, action: Action) -> int:
 
 def new_app(fake: FakeBotAPI, engine: Engine, *, rate_limiter: bool = True):
     # Short timeouts and back-off keep the test quick; the production defaults are longer.
-    app = build_application(engine, builder=application_builder(fake, read_timeout=1.0), rate_limiter=rate_limiter)
+    app = build_application(engine, builder=application_builder(fake, requests=direct_request, read_timeout=1.0),
+                            rate_limiter=rate_limiter)
     app.bot_data[DELIVERY_KEY] = Delivery(engine.store.db, attempts=ATTEMPTS, backoff=BACKOFF)
     return app
 

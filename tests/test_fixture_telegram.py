@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assembly import Engine
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from channels.tg.replies import MAX_ALERT_LENGTH
 from messages import html_to_text
 from recordings import format as fixture_format
@@ -149,7 +149,7 @@ async def _replay(fake: FakeBotAPI, conversation: Conversation, db_path: Path) -
     for segment in segments:
         engine = Engine(SessionStore(open_database(db_path)), clock=lambda: conversation.today,
                         documents_dir=db_path.parent / "outbox", outbox=True)  # as bot.py runs Telegram
-        app = build_application(engine, builder=application_builder(fake))
+        app = build_application(engine, builder=application_builder(fake, requests=direct_request))
         try:
             async with running(app, poll_timeout=0.2):
                 for index, turn in segment:

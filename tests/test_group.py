@@ -20,7 +20,7 @@ from telegram.ext import Application
 
 from assembly import Engine
 from channels.tg import group as group_channel
-from channels.tg.app import ALLOWED_UPDATES, build_application
+from channels.tg.app import ALLOWED_UPDATES, build_application, direct_request
 from channels.tg.menus import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS
 from desks import group as desk
 from flows.faq import load_faq, match_topics
@@ -68,7 +68,8 @@ class World:
         self.clock = Clock()
         self.engine = Engine(SessionStore(open_database(tmp_path / "xiaoe.db")), clock=lambda: TODAY,
                              group_clock=self.clock)
-        self.app: Application = build_application(self.engine, builder=application_builder(fake))
+        builder = application_builder(fake, requests=direct_request)
+        self.app: Application = build_application(self.engine, builder=builder)
         self.db = self.engine.store.db
 
     def delivered(self, update_id: int) -> bool:

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 import clock
 from assembly import Engine
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from channels.tg.menus import PRIVATE_COMMANDS
 from desks import admin
 from desks.admin import AdminGate, AdminRequest, admin_command, parse_admin_ids
@@ -58,7 +58,7 @@ async def _wait_delivered(fake: FakeBotAPI, engine: Engine, update_id: int) -> N
 
 
 def test_forget_over_telegram_leaves_no_row_about_the_user(botapi: FakeBotAPI, engine: Engine) -> None:
-    app = build_application(engine, builder=application_builder(botapi))
+    app = build_application(engine, builder=application_builder(botapi, requests=direct_request))
     alice, bob = botapi.user("Alice"), botapi.user("Bob")
     alice_chat, bob_chat = botapi.private_chat(alice), botapi.private_chat(bob)
 
@@ -298,7 +298,7 @@ def test_a_new_admin_command_is_one_decorated_function(engine: Engine, monkeypat
 
 
 def test_admin_commands_are_not_in_the_public_menu(botapi: FakeBotAPI, engine: Engine) -> None:
-    app = build_application(engine, builder=application_builder(botapi))
+    app = build_application(engine, builder=application_builder(botapi, requests=direct_request))
 
     async def scenario() -> None:
         async with running(app):

@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 import clock
 from assembly import Engine
-from channels.tg.app import build_application
+from channels.tg.app import build_application, direct_request
 from channels.tg.reminders import SENDER_KEY, ReminderSender
 from storage import SessionStore, open_database
 from storage.reminders import NewReminder, ReminderStore
@@ -68,8 +68,8 @@ def test_a_reminder_chosen_in_the_chat_arrives_once_at_nine_with_its_button(bota
     def new_app() -> tuple[Engine, object]:
         engine = Engine(SessionStore(open_database(path)), clock=lambda: moment().date(),
                         documents_dir=tmp_path / "outbox", outbox=True)
-        return engine, build_application(engine, builder=application_builder(botapi), reminders_now=moment,
-                                         reminders_poll=0.02)
+        builder = application_builder(botapi, requests=direct_request)
+        return engine, build_application(engine, builder=builder, reminders_now=moment, reminders_poll=0.02)
 
     async def scenario() -> None:
         engine, app = new_app()

@@ -23,7 +23,7 @@ from telegram.ext import Application
 
 import desks.law_lookup
 from assembly import Engine
-from channels.tg.app import Webhook, build_application
+from channels.tg.app import Webhook, build_application, direct_request
 from channels.tg.htmlsplit import split_html, utf16_len
 from channels.tg.menus import GROUP_COMMANDS, PRIVATE_COMMANDS
 from channels.tg.redaction import configure_logging, redact
@@ -44,7 +44,7 @@ def new_engine(path: Path) -> Engine:
 
 
 def make_app(fake: FakeBotAPI, engine: Engine, **kwargs: object) -> Application:
-    return build_application(engine, builder=application_builder(fake), **kwargs)
+    return build_application(engine, builder=application_builder(fake, requests=direct_request), **kwargs)
 
 
 class Tg:
@@ -479,7 +479,7 @@ def test_token_never_reaches_the_logs(botapi: FakeBotAPI, engine: Engine) -> Non
         root.removeHandler(handler)
         root.setLevel(old_level)
     logged = stream.getvalue()
-    assert "HTTP Request: POST" in logged and "/bot<redacted>/sendMessage" in logged  # httpx did log URLs
+    assert "HTTP Request: POST" in logged and "/bot<redacted>/sendMessage" in logged  # the HTTP client did log URLs
     secret = botapi.token.split(":", 1)[1]
     assert botapi.token not in logged and secret not in logged
     assert "token in a message: <redacted>" in logged

@@ -37,7 +37,7 @@ def test_the_keyboard_is_the_json_python_telegram_bot_would_send() -> None:
 
 def run_with_bot(fake: FakeBotAPI, scenario) -> None:  # type: ignore[no-untyped-def]
     async def main() -> None:
-        request = delivery_request(httpx_kwargs={"trust_env": False}, read_timeout=5.0)
+        request = delivery_request(trust_env=False, read_timeout=5.0)
         async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
             await scenario(bot)
 

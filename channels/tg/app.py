@@ -34,6 +34,7 @@ import clock
 from assembly import Engine
 from channels.tg import concurrency, group
 from channels.tg.checkpoints import background_checkpoints
+from channels.tg.client import BotAPIRequest
 from channels.tg.delivery import Delivery
 from channels.tg.handlers import (
     DELIVERY_KEY,
@@ -59,6 +60,13 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
+def direct_request(**settings: Any) -> BotAPIRequest:
+    """xiaoe's HTTP client for the bot's calls (``delivery_request``) with ``settings``, never through a
+    proxy: what tests and benchmarks give ``testing.wiring.application_builder(requests=...)`` to run the
+    production client against a Bot API on loopback."""
+    return delivery_request(trust_env=False, **settings)
+
+
 def build_application(engine: Engine, token: str | None = None, base_url: str | None = None, *,
                       builder: ApplicationBuilder | None = None, rate_limiter: bool = True,
                       reminders_now: Callable[[], datetime] = clock.now, reminders_poll: float = POLL_SECONDS,
@@ -71,9 +79,10 @@ def build_application(engine: Engine, token: str | None = None, base_url: str | 
     (``post_init``) and stops with it (``post_shutdown``); ``reminders_now`` is its clock, ``reminders_poll`` the
     longest it sleeps between passes (channels/tg/reminders.py).
     """
-    # The default HTTP client gets the delivery journal's hooks (channels/tg/journal.py).
+    # The HTTP client (channels/tg/client.py), with the delivery journal's hooks (channels/tg/journal.py).
     builder = builder or ApplicationBuilder().request(
-        delivery_request(connection_pool_size=concurrency.pool_size()))
+        delivery_request(connection_pool_size=concurrency.pool_size())).get_updates_request(
+        BotAPIRequest(connection_pool_size=1))
     if token is not None:
         builder = builder.token(token)
     if base_url is not None:

@@ -50,7 +50,7 @@ from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram.constants import ChatType
 from telegram.error import NetworkError
 from telegram.ext import BaseUpdateProcessor
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 log = logging.getLogger(__name__)
 
@@ -349,13 +349,13 @@ class GatedBot:
 
 
 
-def _poll_request(bot: Any) -> HTTPXRequest | None:
+def _poll_request(bot: Any) -> BaseRequest | None:
     """The bot's separate getUpdates HTTP client (python-telegram-bot keeps it first in ``bot._request``)."""
     while not hasattr(bot, "_request") and hasattr(bot, "_bot"):
         bot = bot._bot
     requests = getattr(bot, "_request", None)
     first = requests[0] if isinstance(requests, tuple) and requests else None
-    return first if isinstance(first, HTTPXRequest) else None
+    return first if isinstance(first, BaseRequest) else None
 
 
 def install(builder: Any, limit: int = DEFAULT_LIMIT) -> UpdateLedger:

@@ -3,7 +3,7 @@
 Each call of a delivery that the user would see twice (a message sent) or that Telegram refuses twice (a
 button press answered) is numbered — the delivery of stored replies makes the same calls in the same
 order — and recorded: ``written`` the moment the whole request has been handed to the socket (the request
-body reports it through :func:`delivery_request`); ``sent`` with Telegram's answer and the message id.
+HTTP client reports it, see :func:`delivery_request`); ``sent`` with Telegram's answer and the message id.
 Both go to :class:`WrittenMarks`, an append-only file (a few microseconds a line, against a database
 transaction per call: the journal used to cost two SQLite writes per message, the largest part of the
 channel's own cost). Replaying a delivery through a :class:`JournaledBot` skips every call that is
@@ -41,6 +41,7 @@ from sqlite_utils import Database
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from channels.tg.client import BotAPIRequest
 from storage.db import immediate
 from storage.sessions import now_iso
 
@@ -97,27 +98,40 @@ async def _on_request(request: httpx.Request) -> None:
 
 async def _on_response(response: httpx.Response) -> None:
     """httpx response hook: an error status means Telegram did nothing (the rate limiter may retry)."""
+    _on_status(response.status_code)
+
+
+def _on_written() -> None:
+    """``BotAPIRequest`` hook: the whole request has been handed to the operating system."""
     in_flight = _IN_FLIGHT.get()
-    if in_flight is not None and response.status_code != 200:
+    if in_flight is not None:
+        in_flight.written()
+
+
+def _on_status(status: int) -> None:
+    """Telegram answered; anything but 200 means it did nothing (the rate limiter may retry)."""
+    in_flight = _IN_FLIGHT.get()
+    if in_flight is not None and status != 200:
         in_flight.refused()
 
 
-def delivery_request(**kwargs: Any) -> HTTPXRequest:
-    """The ``HTTPXRequest`` for the bot's calls, with the hooks that mark journaled calls ``written``.
+def delivery_request(*, trust_env: bool = True, **kwargs: Any) -> BotAPIRequest:
+    """The HTTP client for the bot's calls (``channels/tg/client.py``), with the hooks that mark journaled
+    calls ``written``; its fallback for uploads and proxied requests, an ``HTTPXRequest``, gets the same
+    hooks as httpx event hooks.
 
     Marking after the write (not before) errs on the side of a repeated message rather than a lost one:
     before the write the event loop may run other tasks, a window several times longer.
 
-    Keyword arguments go to ``HTTPXRequest`` (default ``connection_pool_size=256``, PTB's own default).
-    Without these hooks delivery still works; a kill during a send then repeats that message.
+    Keyword arguments (``connection_pool_size``, default 256 as python-telegram-bot's own, and the
+    timeouts) go to both clients; ``trust_env=False`` ignores the environment's proxy settings. Without these
+    hooks delivery still works; a kill during a send then repeats that message.
     """
-    httpx_kwargs = dict(kwargs.pop("httpx_kwargs", None) or {})
-    hooks = dict(httpx_kwargs.pop("event_hooks", None) or {})
-    hooks["request"] = [*hooks.get("request", []), _on_request]
-    hooks["response"] = [*hooks.get("response", []), _on_response]
-    httpx_kwargs["event_hooks"] = hooks
     kwargs.setdefault("connection_pool_size", 256)
-    return HTTPXRequest(httpx_kwargs=httpx_kwargs, **kwargs)
+    hooks = {"request": [_on_request], "response": [_on_response]}
+    fallback = HTTPXRequest(httpx_kwargs={"event_hooks": hooks, "trust_env": trust_env}, **kwargs)
+    return BotAPIRequest(**kwargs, trust_env=trust_env, on_written=_on_written, on_status=_on_status,
+                         fallback=fallback)
 
 
 @dataclass(frozen=True)

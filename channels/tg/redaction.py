@@ -98,3 +98,4 @@ def configure_logging(level: int) -> None:
     logging.getLogger("telegram").setLevel(max(level, logging.INFO))
     # httpx logs every request URL (with the token, redacted) at INFO: only worth it when debugging.
     logging.getLogger("httpx").setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    logging.getLogger("channels.tg.client").setLevel(level if level <= logging.DEBUG else logging.WARNING)

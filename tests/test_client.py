@@ -1,0 +1,472 @@
+"""The HTTP client under python-telegram-bot (channels/tg/client.py): against the fake Bot API, and against a raw
+HTTP server on loopback that misbehaves on purpose (closed connections, chunked answers, silence, garbage, TLS)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import ssl
+import subprocess
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from channels.tg.client import BotAPIRequest
+from testing import FakeBotAPI
+
+OK = json.dumps({"ok": True, "result": {"answer": 42}}).encode()
+Respond = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
+
+
+class RawServer:
+    """An HTTP/1.1 server on 127.0.0.1 whose every answer is written by ``respond(request, writer)``."""
+
+    def __init__(self, respond: Respond, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.respond = respond
+        self.ssl_context = ssl_context
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> RawServer:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl_context)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        port = self.server.sockets[0].getsockname()[1]
+        return f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{port}/botTOKEN:SECRET/getMe"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                request = head + await reader.readexactly(length)
+                self.requests.append(request)
+                await self.respond(request, writer)
+                if writer.is_closing():
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def answer(body: bytes = OK, status: str = "200 OK", extra: bytes = b"") -> bytes:
+    """A complete HTTP/1.1 answer with a Content-Length."""
+    return (b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n" + extra + b"\r\n" + body)
+
+
+async def ok(request: bytes, writer: asyncio.StreamWriter) -> None:
+    writer.write(answer())
+
+
+def params(**values: Any) -> RequestData:
+    return RequestData([RequestParameter.from_input(name, value) for name, value in values.items()])
+
+
+def client(**kwargs: Any) -> BotAPIRequest:
+    kwargs.setdefault("trust_env", False)
+    return BotAPIRequest(**kwargs)
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(scenario())
+
+
+# ---------------------------------------------------------------------------------- against the fake Bot API
+
+
+def test_bot_api_calls_through_the_client_match_python_telegram_bots_own() -> None:
+    with FakeBotAPI(bot_username="xiaoe_bot") as fake:
+        alice = fake.user("Alice")
+        chat = fake.private_chat(alice)
+        sent = {}
+
+        async def scenario() -> None:
+            for name, request in (("httpx", HTTPXRequest(httpx_kwargs={"trust_env": False})), ("ours", client())):
+                async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
+                    me = await bot.get_me()
+                    assert me.username == "xiaoe_bot"
+                    keyboard = {"inline_keyboard": [[{"text": "是", "callback_data": "1|y"}]]}
+                    message = await bot.send_message(chat.id, "你好 <b>x</b> &amp; y=1+2", parse_mode="HTML",
+                                                     reply_markup=keyboard)
+                    sent[name] = message.to_dict()
+                    with pytest.raises(BadRequest):  # Telegram's refusal, mapped by python-telegram-bot as before
+                        await bot.send_message(chat.id, "")
+
+        run(scenario)
+        calls = fake.calls_to("sendMessage")
+        assert [c.params for c in calls if c.ok][0] == [c.params for c in calls if c.ok][1]
+        ours, theirs = sent["ours"], sent["httpx"]
+        assert ours["text"] == theirs["text"] == "你好 x & y=1+2"
+        assert ours["reply_markup"] == theirs["reply_markup"]
+        assert ours["message_id"] == theirs["message_id"] + 1
+
+
+def test_an_upload_goes_through_the_fallback_client() -> None:
+    class Recording(BaseRequest):
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+            self.inner = HTTPXRequest(httpx_kwargs={"trust_env": False})
+
+        @property
+        def read_timeout(self) -> float | None:
+            return 5.0
+
+        async def initialize(self) -> None:
+            await self.inner.initialize()
+
+        async def shutdown(self) -> None:
+            await self.inner.shutdown()
+
+        async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                             *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+            self.calls.append(url.rsplit("/", 1)[1])
+            return await self.inner.do_request(url, method, request_data, *args, **kwargs)
+
+    with FakeBotAPI() as fake:
+        alice = fake.user("Alice")
+        chat = fake.private_chat(alice)
+        fallback = Recording()
+
+        async def scenario() -> None:
+            async with Bot(fake.token, base_url=fake.base_url, request=client(fallback=fallback)) as bot:
+                await bot.send_message(chat.id, "先发文字")
+                await bot.send_document(chat.id, InputFile(b"PK\x03\x04 docx bytes", filename="还款协议.docx"))
+
+        run(scenario)
+        assert fallback.calls == ["sendDocument"]
+        assert [c.method for c in fake.calls] == ["getMe", "sendMessage", "sendDocument"]
+
+
+# ------------------------------------------------------------------------------ connections and HTTP framing
+
+
+def test_one_connection_serves_request_after_request() -> None:
+    async def scenario() -> None:
+        async with RawServer(ok) as server:
+            request = client()
+            await request.initialize()
+            for _ in range(5):
+                assert await request.post(server.url, params(chat_id=1)) == {"answer": 42}
+            await request.shutdown()
+        assert server.connections == 1
+        first = server.requests[0]
+        assert first.startswith(b"POST /botTOKEN:SECRET/getMe HTTP/1.1\r\n")
+        assert b"Content-Type: application/x-www-form-urlencoded\r\n" in first and first.endswith(b"\r\n\r\nchat_id=1")
+
+    run(scenario)
+
+
+def test_a_connection_the_server_closed_is_not_reused() -> None:
+    served = 0
+
+    async def close_after_second(request: bytes, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        served += 1
+        writer.write(answer())
+        if served == 2:
+            await writer.drain()
+            writer.close()  # no "Connection: close": the client learns it from the end of the stream
+
+    async def scenario() -> None:
+        async with RawServer(close_after_second) as server:
+            request = client()
+            await request.initialize()
+            await request.post(server.url, params(n=1))
+            await request.post(server.url, params(n=2))
+            await asyncio.sleep(0.05)  # the event loop sees the end of file while the connection is idle
+            assert await request.post(server.url, params(n=3)) == {"answer": 42}
+            await request.shutdown()
+        assert server.connections == 2
+
+    run(scenario)
+
+
+def test_connection_close_in_the_answer_ends_the_connection() -> None:
+    async def say_close(request: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(answer(extra=b"Connection: close\r\n"))
+
+    async def scenario() -> None:
+        async with RawServer(say_close) as server:
+            request = client()
+            await request.initialize()
+            for _ in range(3):
+                await request.post(server.url, params(n=1))
+            await request.shutdown()
+        assert server.connections == 3
+
+    run(scenario)
+
+
+def test_a_chunked_answer_in_pieces_is_put_together() -> None:
+    body = json.dumps({"ok": True, "result": {"text": "分" * 3000}}).encode()
+
+    async def chunked(request: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for start in range(0, len(body), 1000):
+            piece = body[start:start + 1000]
+            writer.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.001)
+        writer.write(b"0\r\n\r\n")
+
+    async def scenario() -> None:
+        async with RawServer(chunked) as server:
+            request = client()
+            await request.initialize()
+            assert await request.post(server.url, params(n=1)) == {"text": "分" * 3000}
+            assert await request.post(server.url, params(n=2)) == {"text": "分" * 3000}
+            await request.shutdown()
+        assert server.connections == 1
+
+    run(scenario)
+
+
+def test_a_get_for_a_file_has_no_body() -> None:
+    async def scenario() -> None:
+        async with RawServer(ok) as server:
+            request = client()
+            await request.initialize()
+            assert await request.retrieve(server.url.replace("/bot", "/file/bot")) == OK
+            await request.shutdown()
+        assert server.requests[0].startswith(b"GET /file/botTOKEN:SECRET/getMe HTTP/1.1\r\n")
+        assert server.requests[0].endswith(b"\r\n\r\n") and b"Content-Length" not in server.requests[0]
+
+    run(scenario)
+
+
+def test_a_malformed_answer_is_a_network_error_and_the_connection_is_dropped() -> None:
+    served = 0
+
+    async def garbage_once(request: bytes, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        served += 1
+        writer.write(b"HTTQ/9 banana\r\n\r\n" if served == 1 else answer())
+
+    async def scenario() -> None:
+        async with RawServer(garbage_once) as server:
+            request = client()
+            await request.initialize()
+            with pytest.raises(NetworkError) as raised:
+                await request.post(server.url, params(n=1))
+            assert "SECRET" not in str(raised.value) and "/bot" not in str(raised.value)
+            assert await request.post(server.url, params(n=2)) == {"answer": 42}
+            await request.shutdown()
+        assert server.connections == 2
+
+    run(scenario)
+
+
+# ------------------------------------------------------------------------------------------------- timeouts
+
+
+async def silent(request: bytes, writer: asyncio.StreamWriter) -> None:
+    await asyncio.sleep(30)
+
+
+def test_no_answer_within_the_read_timeout_is_timed_out() -> None:
+    async def scenario() -> None:
+        async with RawServer(silent) as server:
+            request = client(read_timeout=0.2)
+            await request.initialize()
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(TimedOut):
+                await request.post(server.url, params(n=1))
+            assert 0.15 < asyncio.get_running_loop().time() - started < 2
+            with pytest.raises(TimedOut):  # a call's own timeout wins over the default
+                await request.post(server.url, params(n=2), read_timeout=0.05)
+            await request.shutdown()
+
+    run(scenario)
+
+
+def test_every_connection_busy_is_a_pool_timeout_and_nothing_is_sent() -> None:
+    async def scenario() -> None:
+        async with RawServer(silent) as server:
+            request = client(connection_pool_size=1, read_timeout=5, pool_timeout=0.1)
+            await request.initialize()
+            hanging = asyncio.create_task(request.post(server.url, params(n=1)))
+            await asyncio.sleep(0.05)
+            with pytest.raises(TimedOut, match="Pool timeout"):
+                await request.post(server.url, params(n=2))
+            assert len(server.requests) == 1
+            hanging.cancel()
+            await request.shutdown()
+
+    run(scenario)
+
+
+def test_a_refused_connection_is_a_network_error_without_the_url() -> None:
+    async def scenario() -> None:
+        async with RawServer(ok) as server:
+            url = server.url
+        request = client()
+        await request.initialize()
+        with pytest.raises(NetworkError) as raised:
+            await request.post(url, params(n=1))
+        assert not isinstance(raised.value, TimedOut) and "SECRET" not in str(raised.value)
+        await request.shutdown()
+
+    run(scenario)
+
+
+def test_shutdown_ends_a_request_under_way_and_initialize_makes_the_client_usable_again() -> None:
+    served = 0
+
+    async def silent_once(request: bytes, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        served += 1
+        if served == 1:
+            await asyncio.sleep(30)
+        writer.write(answer())
+
+    async def scenario() -> None:
+        async with RawServer(silent_once) as server:
+            request = client(connection_pool_size=1, read_timeout=None)
+            await request.initialize()
+            long_poll = asyncio.create_task(request.post(server.url, params(timeout=30)))
+            await asyncio.sleep(0.05)
+            await request.shutdown()
+            with pytest.raises(NetworkError, match="ConnectionAbortedError"):
+                await long_poll
+            await request.initialize()
+            assert await request.post(server.url, params(n=2)) == {"answer": 42}
+            await request.shutdown()
+            with pytest.raises(NetworkError, match="not initialized"):  # python-telegram-bot wraps the RuntimeError
+                await request.post(server.url, params(n=3))
+
+    run(scenario)
+
+
+def test_a_cancelled_request_leaves_no_connection_behind_for_reuse() -> None:
+    served = 0
+
+    async def slow_first(request: bytes, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        served += 1
+        if served == 1:
+            await asyncio.sleep(0.3)
+        writer.write(answer(json.dumps({"ok": True, "result": served}).encode()))
+
+    async def scenario() -> None:
+        async with RawServer(slow_first) as server:
+            request = client()
+            await request.initialize()
+            first = asyncio.create_task(request.post(server.url, params(n=1)))
+            await asyncio.sleep(0.05)
+            first.cancel()
+            # The late answer to the cancelled request must never be taken for the next request's.
+            assert await request.post(server.url, params(n=2)) == 2
+            await asyncio.sleep(0.4)
+            assert await request.post(server.url, params(n=3)) == 3
+            await request.shutdown()
+        assert server.connections == 2
+
+    run(scenario)
+
+
+# ------------------------------------------------------------------------------------------------------ hooks
+
+
+def test_written_runs_once_the_request_has_left_and_status_with_the_answer() -> None:
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def held(request: bytes, writer: asyncio.StreamWriter) -> None:
+        events.append("server has the request")
+        await release.wait()
+        writer.write(answer(json.dumps({"ok": False, "error_code": 400, "description": "Bad Request: x"}).encode(),
+                            status="400 Bad Request"))
+
+    async def scenario() -> None:
+        async with RawServer(held) as server:
+            request = client(on_written=lambda: events.append("written"),
+                             on_status=lambda code: events.append(f"status {code}"))
+            await request.initialize()
+            call = asyncio.create_task(request.post(server.url, params(text="x" * 200_000)))
+            while "server has the request" not in events:
+                await asyncio.sleep(0.01)
+            assert "written" in events and not any(e.startswith("status") for e in events)
+            release.set()
+            with pytest.raises(BadRequest):
+                await call
+            await request.shutdown()
+        assert events[-1] == "status 400" and events.count("written") == 1
+
+    run(scenario)
+
+
+# ---------------------------------------------------------------------------------------------- proxies, TLS
+
+
+def test_a_host_behind_a_proxy_in_the_environment_goes_through_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from channels.tg.client import _Target
+
+    target = _Target("https", "api.telegram.org", 443, "api.telegram.org", "/bot1:x/getMe")
+    local = _Target("http", "127.0.0.1", 8081, "127.0.0.1:8081", "/bot1:x/getMe")
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    def reading_env(trust_env: bool = True) -> BotAPIRequest:  # the fallback itself is not under test here
+        return BotAPIRequest(trust_env=trust_env, fallback=HTTPXRequest(httpx_kwargs={"trust_env": False}))
+
+    assert reading_env()._goes_direct(target)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    behind = reading_env()
+    assert not behind._goes_direct(target) and behind._goes_direct(local)
+    assert reading_env(trust_env=False)._goes_direct(target)
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("ALL_PROXY", "socks5://proxy.example:1080")
+    assert not reading_env()._goes_direct(target)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, env={**os.environ, "RANDFILE": str(directory / "rnd")})
+    return key, cert
+
+
+def test_https_checks_the_servers_certificate(certificate: tuple[Path, Path]) -> None:
+    key, cert = certificate
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+
+    async def scenario() -> None:
+        async with RawServer(ok, ssl_context=server_side) as server:
+            trusting = client(ssl_context=ssl.create_default_context(cafile=str(cert)))
+            await trusting.initialize()
+            for _ in range(3):
+                assert await trusting.post(server.url, params(n=1)) == {"answer": 42}
+            await trusting.shutdown()
+            assert server.connections == 1
+            default = client()  # the system's trust store does not know this certificate
+            await default.initialize()
+            with pytest.raises(NetworkError, match="SSLCertVerificationError"):
+                await default.post(server.url, params(n=1))
+            await default.shutdown()
+
+    run(scenario)
