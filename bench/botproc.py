@@ -1,10 +1,11 @@
 """A bot process for the end-to-end and memory benchmarks: xiaoe, or an echo baseline, on the same settings.
 
-    python -m bench.botproc xiaoe|echo|echo-k --base-url URL --token TOKEN [--db PATH]
+    python -m bench.botproc xiaoe|echo|echo-k|echo-k-direct --base-url URL --token TOKEN [--db PATH]
 
 Every kind is a python-telegram-bot ``Application`` from the same ``ApplicationBuilder`` settings as the
 end-to-end tests (``testing.wiring.application_builder``: a 64-connection pool for requests, a
-separate one for getUpdates, the same timeouts), without a rate limiter, processing updates the way
+separate one for getUpdates, the same timeouts; xiaoe on its own HTTP client, ``channels/tg/client.py``, as
+in production, the echo bots on python-telegram-bot's default one), without a rate limiter, processing updates the way
 xiaoe does (``channels.tg.concurrency``: chats at once, each chat in order, at most 16 in flight, the
 confirmed offset held below the lowest unfinished update), polling with ``run_polling`` and the
 production ``allowed_updates``:
@@ -13,7 +14,8 @@ production ``allowed_updates``:
 * ``echo``: one ``sendMessage`` with the text back, per message;
 * ``echo-k``: the text of each message starts with ``k|``; the bot sends the rest back ``k`` times (as
   HTML, like xiaoe). The benchmark sets ``k`` to the number of Bot API calls xiaoe makes for that same
-  step, so the two make the same number of requests and differ only in what the bot itself does.
+  step, so the two make the same number of requests and differ only in what the bot itself does;
+* ``echo-k-direct``: echo-k on xiaoe's HTTP client: what is left between xiaoe and it is xiaoe's own work.
 
 After an update has been handled completely (a handler in a later group), the process writes
 ``d <update_id> <time.monotonic_ns()>`` to stdout. On SIGUSR1 it writes ``s <json>``: what it holds in
@@ -39,10 +41,10 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler, filters
 
-from testing.wiring import application_builder
+from testing.wiring import application_builder, httpx_request
 
 TODAY = date(2026, 11, 22)
-KINDS = ("xiaoe", "echo", "echo-k")
+KINDS = ("xiaoe", "echo", "echo-k", "echo-k-direct")
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,17 +97,20 @@ def memory_report(app: Application) -> dict[str, Any]:
 def build(kind: str, base_url: str, token: str, db: str | None) -> Application:
     """The Application of ``kind`` (see the module docstring)."""
     fake = SimpleNamespace(token=token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"))
-    builder = application_builder(fake)  # type: ignore[arg-type]
     if kind == "xiaoe":
         from assembly import Engine
-        from channels.tg.app import build_application
+        from channels.tg.app import build_application, direct_request
         from storage import SessionStore, open_database
 
+        builder = application_builder(fake, requests=direct_request)  # type: ignore[arg-type]
         engine = Engine(SessionStore(open_database(db)), clock=lambda: TODAY)
         app = build_application(engine, builder=builder, rate_limiter=False)
     else:
         from channels.tg import concurrency
+        from channels.tg.app import direct_request
 
+        requests = direct_request if kind == "echo-k-direct" else httpx_request
+        builder = application_builder(fake, requests=requests)  # type: ignore[arg-type]
         ledger = concurrency.install(builder)  # the same update processing as xiaoe's
         app = builder.build()
         concurrency.attach(app, ledger)

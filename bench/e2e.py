@@ -1,11 +1,12 @@
 """End to end: python-telegram-bot polling the test Bot API over HTTP, many simulated users at once.
 
-Three bot processes run side by side, each with its own fake Bot API server in this process (see
-``bench.botproc``): **xiaoe**, a bare **echo** bot, and **echo-k**, an echo bot that makes as many Bot API
-requests per update as xiaoe made for the same step. All three use the same ``ApplicationBuilder``
-settings, no rate limiter (it would cap every bot at Telegram's 30 messages/s and measure the limiter),
-the same update processing (``channels.tg.concurrency``: chats at once, each in order) and the same simulated
-users.
+Four bot processes run side by side, each with its own fake Bot API server in this process (see
+``bench.botproc``): **xiaoe**, a bare **echo** bot, **echo-k**, an echo bot that makes as many Bot API
+requests per update as xiaoe made for the same step, and **echo-k-direct**, echo-k on xiaoe's own HTTP
+client (``channels/tg/client.py``; the two other echo bots use python-telegram-bot's default, httpx). All
+use the same ``ApplicationBuilder`` settings, no rate limiter (it would cap every bot at Telegram's 30
+messages/s and measure the limiter), the same update processing (``channels.tg.concurrency``: chats at once,
+each in order) and the same simulated users.
 
 Simulated users work in a closed loop: ``users`` of them at a time, each playing a creditor or debtor
 script (``bench.scenarios``): send a step, wait until the bot has handled the update completely, send
@@ -45,7 +46,7 @@ from bench.startup import stop
 from bench.timing import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("xiaoe", "echo", "echo-k")
+KINDS = ("xiaoe", "echo", "echo-k", "echo-k-direct")
 REMOTE_LATENCY = 0.05  # seconds per Bot API request: roughly a round trip to api.telegram.org from afar
 REMOTE_USERS = (1, 5, 20, 50)  # users at once in the distant-API scaling runs
 
@@ -201,7 +202,7 @@ class Batch:
         if kind == "xiaoe" and action.action == PRESS:
             message_id, data = self.fake.button(user_id, action.value)
             update_id = self.fake.press(user_id, user_id, message_id, data)
-        elif kind == "echo-k":
+        elif kind.startswith("echo-k"):
             count = self.calls_per_step[script.name][step]
             update_id = self.fake.send_text(user_id, user_id, f"{count}|{action.value}")
         else:
