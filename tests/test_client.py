@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,15 +30,25 @@ Respond = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
 class RawServer:
     """An HTTP/1.1 server on 127.0.0.1 whose every answer is written by ``respond(request, writer)``."""
 
-    def __init__(self, respond: Respond, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, respond: Respond, ssl_context: ssl.SSLContext | None = None, *,
+                 receive_buffer: int | None = None, hold_reading: asyncio.Event | None = None) -> None:
+        """``receive_buffer``: the accepted sockets' SO_RCVBUF (small: the client's bytes stay with the client);
+        ``hold_reading``: read nothing until it is set."""
         self.respond = respond
         self.ssl_context = ssl_context
+        self.receive_buffer = receive_buffer
+        self.hold_reading = hold_reading
         self.connections = 0
+        self.closed_by_client = 0
         self.requests: list[bytes] = []
         self.server: asyncio.Server | None = None
 
     async def __aenter__(self) -> RawServer:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl_context)
+        listening = socket.socket()
+        if self.receive_buffer:
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
+        listening.bind(("127.0.0.1", 0))
+        self.server = await asyncio.start_server(self._serve, sock=listening, ssl=self.ssl_context)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -51,9 +63,15 @@ class RawServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if self.hold_reading is not None:
+            await self.hold_reading.wait()
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError as end:
+                    self.closed_by_client += not end.partial
+                    raise
                 length = 0
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
@@ -216,7 +234,9 @@ def test_connection_close_in_the_answer_ends_the_connection() -> None:
     run(scenario)
 
 
-def test_a_chunked_answer_in_pieces_is_put_together() -> None:
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_a_chunked_answer_in_pieces_is_put_together(tls: bool, certificate: tuple[Path, Path]) -> None:
+    server_side, client_side = _tls_pair(certificate) if tls else (None, None)
     body = json.dumps({"ok": True, "result": {"text": "分" * 3000}}).encode()
 
     async def chunked(request: bytes, writer: asyncio.StreamWriter) -> None:
@@ -229,11 +249,11 @@ def test_a_chunked_answer_in_pieces_is_put_together() -> None:
         writer.write(b"0\r\n\r\n")
 
     async def scenario() -> None:
-        async with RawServer(chunked) as server:
-            request = client()
+        async with RawServer(chunked, server_side) as server:
+            request = client(ssl_context=client_side, write_timeout=0.5)
             await request.initialize()
-            assert await request.post(server.url, params(n=1)) == {"text": "分" * 3000}
-            assert await request.post(server.url, params(n=2)) == {"text": "分" * 3000}
+            for n in range(4):  # each answer arrives in several reads (over TLS: several records)
+                assert await request.post(server.url, params(n=n)) == {"text": "分" * 3000}
             await request.shutdown()
         assert server.connections == 1
 
@@ -377,6 +397,7 @@ def test_a_cancelled_request_leaves_no_connection_behind_for_reuse() -> None:
             assert await request.post(server.url, params(n=2)) == 2
             await asyncio.sleep(0.4)
             assert await request.post(server.url, params(n=3)) == 3
+            assert server.closed_by_client == 1  # the cancelled request's connection was closed, not left open
             await request.shutdown()
         assert server.connections == 2
 
@@ -386,30 +407,65 @@ def test_a_cancelled_request_leaves_no_connection_behind_for_reuse() -> None:
 # ------------------------------------------------------------------------------------------------------ hooks
 
 
-def test_written_runs_once_the_request_has_left_and_status_with_the_answer() -> None:
-    events: list[str] = []
-    release = asyncio.Event()
+def _more_than_the_kernel_buffers() -> int:
+    """A request size the kernel cannot take in while the server reads nothing: twice the largest send buffer
+    TCP may grow to here (the server's receive buffer is kept small)."""
+    try:
+        largest = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    except (OSError, ValueError, IndexError):
+        largest = 8 * 1024 * 1024
+    return 2 * largest
 
-    async def held(request: bytes, writer: asyncio.StreamWriter) -> None:
+
+def _tls_pair(certificate: tuple[Path, Path]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client context trusting the test certificate)."""
+    key, cert = certificate
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    return server_side, ssl.create_default_context(cafile=str(cert))
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_written_waits_until_the_whole_request_has_left_the_process(tls: bool, certificate: tuple[Path, Path]) -> None:
+    events: list[str] = []
+    reading = asyncio.Event()
+    server_side, client_side = _tls_pair(certificate) if tls else (None, None)
+
+    async def refuse(request: bytes, writer: asyncio.StreamWriter) -> None:
         events.append("server has the request")
-        await release.wait()
         writer.write(answer(json.dumps({"ok": False, "error_code": 400, "description": "Bad Request: x"}).encode(),
                             status="400 Bad Request"))
 
     async def scenario() -> None:
-        async with RawServer(held) as server:
-            request = client(on_written=lambda: events.append("written"),
+        # The server reads nothing at first and its socket takes 4 KB: the part of the request beyond what
+        # the kernel buffers stays in the client's process until the server reads; "written" waits for it.
+        async with RawServer(refuse, server_side, receive_buffer=4096, hold_reading=reading) as server:
+            request = client(ssl_context=client_side, write_timeout=10, on_written=lambda: events.append("written"),
                              on_status=lambda code: events.append(f"status {code}"))
             await request.initialize()
-            call = asyncio.create_task(request.post(server.url, params(text="x" * 200_000)))
-            while "server has the request" not in events:
-                await asyncio.sleep(0.01)
-            assert "written" in events and not any(e.startswith("status") for e in events)
-            release.set()
+            call = asyncio.create_task(request.post(server.url, params(text="x" * _more_than_the_kernel_buffers())))
+            await asyncio.sleep(0.3 if not tls else 0.6)  # the TLS handshake waits for the server's first read
+            assert events == []
+            reading.set()
             with pytest.raises(BadRequest):
                 await call
             await request.shutdown()
-        assert events[-1] == "status 400" and events.count("written") == 1
+        assert events == ["written", "server has the request", "status 400"]
+
+    run(scenario)
+
+
+def test_a_request_that_cannot_leave_within_the_write_timeout_is_timed_out_and_not_written() -> None:
+    events: list[str] = []
+
+    async def scenario() -> None:
+        async with RawServer(ok, receive_buffer=4096, hold_reading=asyncio.Event()) as server:
+            request = client(write_timeout=0.2, on_written=lambda: events.append("written"))
+            await request.initialize()
+            with pytest.raises(TimedOut):
+                await request.post(server.url, params(text="x" * _more_than_the_kernel_buffers()))
+            await request.shutdown()
+        assert events == []
 
     run(scenario)
 
@@ -451,13 +507,11 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_https_checks_the_servers_certificate(certificate: tuple[Path, Path]) -> None:
-    key, cert = certificate
-    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_side.load_cert_chain(cert, key)
+    server_side, client_side = _tls_pair(certificate)
 
     async def scenario() -> None:
         async with RawServer(ok, ssl_context=server_side) as server:
-            trusting = client(ssl_context=ssl.create_default_context(cafile=str(cert)))
+            trusting = client(ssl_context=client_side)
             await trusting.initialize()
             for _ in range(3):
                 assert await trusting.post(server.url, params(n=1)) == {"answer": 42}
@@ -468,5 +522,150 @@ def test_https_checks_the_servers_certificate(certificate: tuple[Path, Path]) ->
             with pytest.raises(NetworkError, match="SSLCertVerificationError"):
                 await default.post(server.url, params(n=1))
             await default.shutdown()
+
+    run(scenario)
+
+
+def test_a_tls_handshake_that_never_ends_is_timed_out_within_the_connect_timeout(
+        certificate: tuple[Path, Path]) -> None:
+    _, client_side = _tls_pair(certificate)
+
+    async def scenario() -> None:
+        async with RawServer(ok, hold_reading=asyncio.Event()) as server:  # plain TCP that never answers
+            request = client(ssl_context=client_side, connect_timeout=0.2, read_timeout=5)
+            await request.initialize()
+            started = time.monotonic()
+            with pytest.raises(TimedOut):
+                await request.post(server.url.replace("http://", "https://"), params(n=1))
+            assert time.monotonic() - started < 2
+            await request.shutdown()
+
+    run(scenario)
+
+
+def test_shutdown_while_a_connection_is_being_opened_fails_that_request(certificate: tuple[Path, Path]) -> None:
+    _, client_side = _tls_pair(certificate)
+
+    async def scenario() -> None:
+        async with RawServer(ok, hold_reading=asyncio.Event()) as server:
+            request = client(ssl_context=client_side, connect_timeout=5)
+            await request.initialize()
+            opening = asyncio.create_task(request.post(server.url.replace("http://", "https://"), params(n=1)))
+            await asyncio.sleep(0.1)
+            await request.shutdown()
+            with pytest.raises(NetworkError):
+                await opening
+            assert not request._open and not any(request._idle.values())
+
+    run(scenario)
+
+
+def test_interim_answers_are_skipped_and_an_upgrade_is_refused() -> None:
+    async def hints_first(request: bytes, writer: asyncio.StreamWriter) -> None:
+        n = request.rsplit(b"n=", 1)[1]
+        if n == b"9":
+            writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+            return
+        writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n")
+        writer.write(answer(json.dumps({"ok": True, "result": int(n)}).encode()))
+
+    async def scenario() -> None:
+        statuses: list[int] = []
+        async with RawServer(hints_first) as server:
+            request = client(on_status=statuses.append)
+            await request.initialize()
+            assert [await request.post(server.url, params(n=n)) for n in (1, 2, 3)] == [1, 2, 3]
+            with pytest.raises(NetworkError, match="switched protocols"):
+                await request.post(server.url, params(n=9))
+            await request.shutdown()
+        assert statuses == [200, 200, 200]
+
+    run(scenario)
+
+
+def test_a_connection_closed_right_after_it_was_opened_fails_at_once() -> None:
+    async def scenario() -> None:
+        async def slam(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.transport.abort()
+
+        server = await asyncio.start_server(slam, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        request = client(read_timeout=None)
+        await request.initialize()
+        with pytest.raises(NetworkError):
+            await asyncio.wait_for(request.post(f"http://127.0.0.1:{port}/botT:S/getMe", params(n=1)), 5)
+        await request.shutdown()
+        server.close()
+
+    run(scenario)
+
+
+def test_an_idle_connection_the_server_closed_while_the_loop_was_busy_is_not_reused() -> None:
+    served = 0
+
+    async def close_after_first(request: bytes, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        served += 1
+        writer.write(answer())
+        if served == 1:
+            await writer.drain()
+            writer.transport.abort()
+
+    async def scenario() -> None:
+        async with RawServer(close_after_first) as server:
+            request = client()
+            await request.initialize()
+            await request.post(server.url, params(n=1))
+            await asyncio.sleep(0)  # the server task closes its side ...
+            time.sleep(0.1)  # ... while this loop is busy: the client has not been told yet
+            assert await request.post(server.url, params(n=2)) == {"answer": 42}
+            await request.shutdown()
+        assert server.connections == 2 and served == 2
+
+    run(scenario)
+
+
+def test_idle_connections_expire_after_the_keepalive_time() -> None:
+    async def scenario() -> None:
+        async with RawServer(ok) as server:
+            request = client(keepalive_expiry=0.1)
+            await request.initialize()
+            await request.post(server.url, params(n=1))
+            await request.post(server.url, params(n=2))
+            await asyncio.sleep(0.2)
+            await request.post(server.url, params(n=3))
+            await request.shutdown()
+        assert server.connections == 2
+
+    run(scenario)
+
+
+def test_without_a_pool_timeout_a_request_waits_for_a_free_connection() -> None:
+    async def slow(request: bytes, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.2)
+        writer.write(answer())
+
+    async def scenario() -> None:
+        async with RawServer(slow) as server:
+            request = client(connection_pool_size=1, pool_timeout=None)
+            await request.initialize()
+            both = await asyncio.gather(request.post(server.url, params(n=1)), request.post(server.url, params(n=2)))
+            assert both == [{"answer": 42}] * 2
+            await request.shutdown()
+        assert server.connections == 1
+
+    run(scenario)
+
+
+def test_a_file_path_with_spaces_or_chinese_is_percent_encoded() -> None:
+    async def scenario() -> None:
+        async with RawServer(ok) as server:
+            request = client()
+            await request.initialize()
+            base = server.url.rsplit("/bot", 1)[0]
+            await request.retrieve(f"{base}/file/botTOKEN:SECRET/documents/还款 协议.docx")
+            await request.shutdown()
+        assert server.requests[0].split(b"\r\n")[0] == (
+            b"GET /file/botTOKEN:SECRET/documents/%E8%BF%98%E6%AC%BE%20%E5%8D%8F%E8%AE%AE.docx HTTP/1.1")
 
     run(scenario)

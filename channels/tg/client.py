@@ -6,7 +6,7 @@ httpx, httpcore, anyio and h11, all pure Python, and cost ~550 µs of CPU per ca
 of what the bot spends on an update (``bench``: an echo bot making xiaoe's number of calls spent 3.0 ms per
 update, xiaoe 4.3 ms). :class:`BotAPIRequest` implements the same interface with one asyncio protocol per
 connection and `httptools <https://github.com/MagicStack/httptools>`_ (Node.js's llhttp parser) for the
-answers: ~40 µs per call. Everything above the interface stays python-telegram-bot's: the parameters,
+answers: ~35 µs per call. Everything above the interface stays python-telegram-bot's: the parameters,
 the JSON answer, the mapping of Telegram's refusals to ``BadRequest``/``Forbidden``/``RetryAfter``, the rate
 limiter.
 
@@ -14,9 +14,13 @@ What it does, and how it differs from ``HTTPXRequest``:
 
 * **Connections.** At most ``connection_pool_size`` requests at once (the rest wait, up to ``pool_timeout``,
   then ``TimedOut`` "Pool timeout", as with httpx); idle connections are reused, newest first, for up to
-  ``keepalive_expiry`` seconds (httpx's default, 5 s). A connection the server closed while idle is noticed
-  by the event loop (end of file) and never reused. No request is ever retried here: a call Telegram may
-  have received is for the caller to judge (``channels/tg/journal.py``).
+  ``keepalive_expiry`` seconds (httpx's default, 5 s). Before reuse a connection is polled (``select``, no
+  wait), as httpcore does: one the server closed, or sent anything on, while idle is closed instead. One
+  request at a time per connection, never pipelined; a request that fails or is cancelled takes its
+  connection with it, so a late answer can never be read as the next request's. No request is ever retried
+  here: a call Telegram may have received is for the caller to judge (``channels/tg/journal.py``).
+* **Answers**: interim ones (1xx: 100 Continue, 103 Early Hints) are skipped; a protocol switch (101) and
+  anything llhttp cannot parse fail the request.
 * **Timeouts**, as ``HTTPXRequest`` understands them: ``connect_timeout`` to open a connection (TCP and TLS),
   ``write_timeout`` for the request to leave, ``read_timeout`` for the whole answer; ``None`` waits forever.
   Exceeded: ``TimedOut``. Any other failure of the connection or the HTTP framing: ``NetworkError`` naming
@@ -24,8 +28,11 @@ What it does, and how it differs from ``HTTPXRequest``:
   it at INFO (``channels/tg/redaction.py`` redacts the token; ``configure_logging`` turns both on only when
   debugging).
 * **Parameters** form-encoded (``application/x-www-form-urlencoded``), exactly as python-telegram-bot sends
-  them through httpx.
-* **TLS** with the system's certificate store (``ssl.create_default_context``) for ``https`` URLs.
+  them through httpx; the URL's path and query percent-encoded where needed (a file path with a space).
+* **TLS** for ``https`` URLs with the system's certificate store (``ssl.create_default_context``), done in
+  this module with ``ssl.SSLObject`` over memory buffers on a plain TCP transport rather than by asyncio's
+  TLS transport, whose flow control reports only its own buffer: so "handed to the operating system" holds
+  for HTTPS too (``tests/test_client.py`` checks it with a server that does not read).
 * **Left to** ``HTTPXRequest`` (the ``fallback``): uploads (multipart requests, e.g. a generated DOCX) and
   any URL the environment's proxy settings route through a proxy (``HTTPS_PROXY``, ``ALL_PROXY``,
   ``NO_PROXY``, read once per host; ``trust_env=False`` ignores them). A deployment that reaches Telegram
@@ -42,12 +49,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import select
 import ssl
 import time
 import urllib.request
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httptools
 from telegram.error import NetworkError, TimedOut
@@ -58,7 +66,9 @@ log = logging.getLogger(__name__)
 POOL_TIMEOUT_MESSAGE = ("Pool timeout: All connections in the connection pool are occupied. Request was *not* "
                         "sent to Telegram. Consider adjusting the connection pool size or the pool timeout.")
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given": the client's own default timeout applies
-_URL_CACHE_LIMIT = 64  # the Bot API's method URLs; file URLs (one per file) are split anew each time
+_URL_CACHE_LIMIT = 64
+_PATH_SAFE = "/%:@!$&'()*+,;=~"  # what a path may carry as is (RFC 3986), existing escapes included
+_QUERY_SAFE = _PATH_SAFE + "?"  # the Bot API's method URLs; file URLs (one per file) are split anew each time
 
 
 class _Target(NamedTuple):
@@ -72,31 +82,60 @@ class _Target(NamedTuple):
 
 
 class _Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection: sends a request, collects the one answer to it (status and body)."""
+    """One HTTP/1.1 connection over TCP, with TLS done here (``ssl.SSLObject`` over memory buffers) so that
+    "handed to the operating system" means exactly that: the TCP transport's own buffer is empty.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    The transport's flow control is set to pause at the first byte it has to keep, so ``_flushed`` exists
+    exactly while part of what was written still waits in the process.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, tls: ssl.SSLObject | None = None,
+                 incoming: ssl.MemoryBIO | None = None, outgoing: ssl.MemoryBIO | None = None) -> None:
         self.loop = loop
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.alive = True
         self.reusable = False
         self.idle_since = 0.0
+        self._tls, self._incoming, self._outgoing = tls, incoming, outgoing
+        self._handshake: asyncio.Future[None] | None = None
         self._answer: asyncio.Future[tuple[int, bytes]] | None = None
         self._flushed: asyncio.Future[None] | None = None
         self._body: list[bytes] = []
 
     # asyncio.Protocol
     def connection_made(self, transport: Any) -> None:
-        """Keep the transport; ask to be told whenever anything of a request waits in the process."""
+        """Keep the transport; ask to be told whenever anything written waits in the process."""
         self.transport = transport
         transport.set_write_buffer_limits(high=0)
 
     def data_received(self, data: bytes) -> None:
-        """Feed the parser; a malformed answer fails the request and the connection."""
+        """Bytes from the server: through TLS if any, then to the parser."""
+        if self._tls is None:
+            self._parse(data)
+            return
+        assert self._incoming is not None
+        self._incoming.write(data)
+        if self._handshake is not None and not self._handshake.done():
+            self._shake()
+            if not self._handshake.done():
+                return
+        plain = []
         try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError as err:
+            while chunk := self._tls.read(65536):
+                plain.append(chunk)
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLZeroReturnError:  # the server's close_notify: the end of the stream
+            self.alive = False
+        except ssl.SSLError as err:
             self._fail(err)
+            return
+        self._flush_tls()
+        for chunk in plain:
+            self._parse(chunk)
+        if not self.alive:
+            self._fail(ConnectionResetError("the server closed the connection"))
 
     def eof_received(self) -> bool:
         """The server closed its side: close ours (``connection_lost`` follows)."""
@@ -107,7 +146,7 @@ class _Connection(asyncio.Protocol):
         self._fail(exc or ConnectionResetError("the server closed the connection"))
 
     def pause_writing(self) -> None:
-        """Part of the request waits in the process (the socket's buffer was full)."""
+        """Part of what was written waits in the process (the socket's buffer was full)."""
         self._flushed = self.loop.create_future()
 
     def resume_writing(self) -> None:
@@ -122,21 +161,52 @@ class _Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        """The whole answer is in."""
+        """An answer is in: an interim one (1xx: 100 Continue, 103 Early Hints) is skipped, the final one
+        completes the request."""
+        status = self.parser.get_status_code()
+        if 100 <= status < 200:
+            self._body = []
+            return
         self.reusable = self.parser.should_keep_alive()
         if self._answer is not None and not self._answer.done():
-            self._answer.set_result((self.parser.get_status_code(), b"".join(self._body)))
+            self._answer.set_result((status, b"".join(self._body)))
 
     # used by BotAPIRequest
+    async def handshake(self) -> None:
+        """The TLS handshake (the caller limits how long it may take)."""
+        self._handshake = self.loop.create_future()
+        self._shake()
+        await self._handshake
+
+    def usable(self) -> bool:
+        """Open, and nothing arrived while idle (an end of file or anything else means: do not reuse)."""
+        if not self.alive or self.transport is None or self.transport.is_closing():
+            return False
+        sock = self.transport.get_extra_info("socket")
+        return sock is None or not select.select([sock.fileno()], [], [], 0)[0]
+
     async def send(self, data: bytes, write_timeout: float | None, on_written: Callable[[], None] | None) -> None:
         """Hand ``data`` to the operating system (waiting at most ``write_timeout``), then ``on_written()``."""
-        assert self.transport is not None
+        if not self.alive or self.transport is None or self.transport.is_closing():
+            raise ConnectionResetError("the connection was closed before the request was sent")
         self._body = []
         self.reusable = False
         self._answer = self.loop.create_future()
+        if self._tls is not None:
+            assert self._outgoing is not None
+            view = memoryview(data)
+            while view:
+                view = view[self._tls.write(view):]
+            data = self._outgoing.read()
         self.transport.write(data)
         if self._flushed is not None:
-            await _within(self._flushed, write_timeout, self.loop)
+            try:
+                await _within(self._flushed, write_timeout, self.loop)
+            except asyncio.CancelledError:  # cancelled in the very turn the last bytes left: they did leave
+                left = self.alive and not self.transport.is_closing() and not self.transport.get_write_buffer_size()
+                if left and on_written is not None:
+                    on_written()
+                raise
         if on_written is not None:
             on_written()
 
@@ -149,9 +219,38 @@ class _Connection(asyncio.Protocol):
         """Drop the connection at once; a request still waiting on it fails with ``ConnectionAbortedError``."""
         self._fail(ConnectionAbortedError("the connection was closed"))
 
+    def _parse(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(ConnectionError("the server switched protocols"))
+        except httptools.HttpParserError as err:
+            self._fail(err)
+
+    def _shake(self) -> None:
+        assert self._tls is not None and self._handshake is not None
+        try:
+            self._tls.do_handshake()
+        except ssl.SSLWantReadError:
+            self._flush_tls()
+            return
+        except (ssl.SSLError, ValueError) as err:  # ValueError: a certificate that does not match the host
+            self._flush_tls()
+            self._fail(err)
+            return
+        self._flush_tls()
+        if not self._handshake.done():
+            self._handshake.set_result(None)
+
+    def _flush_tls(self) -> None:
+        assert self._outgoing is not None
+        data = self._outgoing.read()
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
     def _fail(self, exc: BaseException) -> None:
         self.alive = False
-        for waiter in (self._answer, self._flushed):
+        for waiter in (self._handshake, self._answer, self._flushed):
             if waiter is not None and not waiter.done():
                 waiter.set_exception(exc)
                 waiter.exception()  # whoever awaits it still gets it; nobody awaiting is no error to log
@@ -219,7 +318,8 @@ class BotAPIRequest(BaseRequest):
         await self._fallback.initialize()
 
     async def shutdown(self) -> None:
-        """Close every connection, idle or busy (a request under way on one fails with ``NetworkError``)."""
+        """Close every connection, idle, busy or being opened (a request under way fails with ``NetworkError``,
+        and so does one that was waiting for a connection)."""
         for connection in list(self._open):
             connection.close()
         self._open.clear()
@@ -245,71 +345,92 @@ class BotAPIRequest(BaseRequest):
         pool = timeouts["pool"] if isinstance(pool_timeout, _DEFAULT) else pool_timeout
         data = _request_bytes(method, target, request_data)
         slots = self._slots
-        if slots.locked() and pool is not None:  # every connection busy: wait for one, not for ever
+        if slots.locked():  # every connection busy: wait for one, at most the pool timeout
             try:
-                await asyncio.wait_for(slots.acquire(), pool)
+                async with asyncio.timeout(pool):
+                    await slots.acquire()
             except TimeoutError as err:
                 raise TimedOut(POOL_TIMEOUT_MESSAGE) from err
         else:
             await slots.acquire()
         try:
-            return await self._exchange(method, target, data, read, write, connect)
+            return await self._exchange(slots, method, target, data, read, write, connect)
         finally:
             slots.release()
 
-    async def _exchange(self, method: str, target: _Target, data: bytes, read: float | None, write: float | None,
-                        connect: float | None) -> tuple[int, bytes]:
+    async def _exchange(self, slots: asyncio.Semaphore, method: str, target: _Target, data: bytes,
+                        read: float | None, write: float | None, connect: float | None) -> tuple[int, bytes]:
         key = (target.scheme, target.host, target.port)
-        connection = self._reuse(key)
+        connection = None
         try:
+            if self._slots is not slots:
+                raise ConnectionAbortedError("the client was shut down")
+            connection = self._reuse(key)
             if connection is None:
                 connection = await self._connect(target, connect)
+                if self._slots is not slots:
+                    raise ConnectionAbortedError("the client was shut down")
             await connection.send(data, write, self._on_written)
             status, body = await connection.answer(read)
         except TimeoutError as err:
             _discard(connection, self._open)
             raise TimedOut from err
-        except (OSError, httptools.HttpParserError) as err:  # ssl.SSLError and ConnectionError are OSErrors
+        except (OSError, ValueError, httptools.HttpParserError) as err:  # ssl.SSLError, ConnectionError: OSError
             _discard(connection, self._open)
             raise NetworkError(f"{type(err).__name__}: {err}") from err
         except BaseException:  # cancelled: whatever the connection was doing is abandoned with it
             _discard(connection, self._open)
             raise
         if connection.alive and connection.reusable:
-            connection.idle_since = time.monotonic()
-            self._idle.setdefault(key, []).append(connection)
+            now = time.monotonic()
+            connection.idle_since = now
+            idle = self._idle.setdefault(key, [])
+            while idle and idle[0].idle_since < now - self._keepalive_expiry:
+                _discard(idle.pop(0), self._open)
+            idle.append(connection)
         else:
             _discard(connection, self._open)
         if self._on_status is not None:
             self._on_status(status)
         if log.isEnabledFor(logging.DEBUG):  # as httpx logs it; the URL's token is redacted (redaction.py)
-            log.debug('HTTP Request: %s %s://%s%s "%s"', method, target.scheme,
-                      target.host_header, target.target, status)
+            log.debug('HTTP Request: %s %s://%s%s "%s"', method, target.scheme, target.host_header,
+                      target.target, status)
         return status, body
 
     def _reuse(self, key: tuple[str, str, int]) -> _Connection | None:
-        """The newest idle connection to ``key`` still open and fresh; older ones past their time are closed."""
+        """The newest idle connection to ``key`` that is still open, unused by the server and fresh; the
+        others found on the way are closed."""
         idle = self._idle.get(key)
         if not idle:
             return None
         oldest_kept = time.monotonic() - self._keepalive_expiry
         while idle:
             connection = idle.pop()
-            if connection.alive and connection.idle_since >= oldest_kept:
+            if connection.idle_since >= oldest_kept and connection.usable():
                 return connection
             _discard(connection, self._open)
         return None
 
     async def _connect(self, target: _Target, timeout: float | None) -> _Connection:
+        """A new connection to ``target`` (TCP, and TLS for ``https``) within ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
-        secure = target.scheme == "https"
-        if secure and self._ssl is None:
-            self._ssl = ssl.create_default_context()
-        opening = loop.create_connection(lambda: _Connection(loop), target.host, target.port,
-                                         ssl=self._ssl if secure else None,
-                                         server_hostname=target.host if secure else None)
-        _, connection = await asyncio.wait_for(opening, timeout)
-        self._open.add(connection)
+        tls = incoming = outgoing = None
+        if target.scheme == "https":
+            if self._ssl is None:
+                self._ssl = ssl.create_default_context()
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = self._ssl.wrap_bio(incoming, outgoing, server_hostname=target.host)
+        connection = None
+        try:
+            async with asyncio.timeout(timeout):
+                _, connection = await loop.create_connection(lambda: _Connection(loop, tls, incoming, outgoing),
+                                                             target.host, target.port)
+                self._open.add(connection)
+                if tls is not None:
+                    await connection.handshake()
+        except BaseException:
+            _discard(connection, self._open)
+            raise
         return connection
 
     def _target(self, url: str) -> _Target:
@@ -319,7 +440,10 @@ class BotAPIRequest(BaseRequest):
             scheme = parts.scheme.lower()
             if scheme not in ("http", "https") or not parts.hostname:
                 raise NetworkError(f"unsupported URL scheme {scheme!r}")
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            # Percent-encoded as httpx does: a file path with spaces or Chinese must not break the request line.
+            path = quote(parts.path or "/", safe=_PATH_SAFE)
+            if parts.query:
+                path += "?" + quote(parts.query, safe=_QUERY_SAFE)
             target = _Target(scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80),
                              parts.netloc.rpartition("@")[2], path)
             if len(self._targets) < _URL_CACHE_LIMIT:
