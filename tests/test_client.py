@@ -669,3 +669,103 @@ def test_a_file_path_with_spaces_or_chinese_is_percent_encoded() -> None:
             b"GET /file/botTOKEN:SECRET/documents/%E8%BF%98%E6%AC%BE%20%E5%8D%8F%E8%AE%AE.docx HTTP/1.1")
 
     run(scenario)
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3], ids=["tls1.2", "tls1.3"])
+def test_close_notify_ends_the_connection_idle_or_mid_answer(version: ssl.TLSVersion,
+                                                             certificate: tuple[Path, Path]) -> None:
+    server_side, client_side = _tls_pair(certificate)
+    server_side.maximum_version = version
+    served = 0
+
+    async def notify(request: bytes, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        served += 1
+        if served == 2:  # half an answer, then close_notify (the TCP connection stays open)
+            writer.write(answer()[:40])
+            await writer.drain()
+            writer.close()
+            return
+        writer.write(answer())
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()  # an idle connection ended with close_notify; asyncio waits for ours before its FIN
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(lambda r, w: RawServer(notify)._serve(r, w), "127.0.0.1", 0,
+                                            ssl=server_side, ssl_shutdown_timeout=30)
+        url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/botT:S/getMe"
+        written: list[int] = []
+        request = client(ssl_context=client_side, read_timeout=None, on_written=lambda: written.append(1))
+        await request.initialize()
+        assert await request.post(url, params(n=1)) == {"answer": 42}
+        await asyncio.sleep(0.2)
+        with pytest.raises(NetworkError):  # a new connection (the idle one is not reused); cut short: fails at once
+            await asyncio.wait_for(request.post(url, params(n=2)), 5)
+        assert await request.post(url, params(n=3)) == {"answer": 42}
+        assert served == 3 and len(written) == 3
+        await request.shutdown()
+        server.close()
+
+    run(scenario)
+
+
+def test_bytes_no_request_asked_for_end_the_connection() -> None:
+    async def stray(request: bytes, writer: asyncio.StreamWriter) -> None:
+        n = int(request.rsplit(b"n=", 1)[1])
+        if n == 1:  # the answer, then half of another one nobody asked for, while the connection is idle
+            writer.write(answer(json.dumps({"ok": True, "result": 1}).encode()))
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            writer.write(answer(json.dumps({"ok": True, "result": "stale"}).encode())[:60])
+            return
+        writer.write(answer(json.dumps({"ok": True, "result": n}).encode()))
+
+    async def scenario() -> None:
+        async with RawServer(stray) as server:
+            request = client()
+            await request.initialize()
+            assert await request.post(server.url, params(n=1)) == 1
+            await asyncio.sleep(0.2)
+            assert await request.post(server.url, params(n=2)) == 2  # never the stale answer
+            await request.shutdown()
+        assert server.connections == 2
+
+    run(scenario)
+
+
+def test_the_wrong_host_name_in_the_certificate_fails(certificate: tuple[Path, Path]) -> None:
+    server_side, client_side = _tls_pair(certificate)  # the certificate names 127.0.0.1, not localhost
+
+    async def scenario() -> None:
+        async with RawServer(ok, ssl_context=server_side) as server:
+            request = client(ssl_context=client_side)
+            await request.initialize()
+            with pytest.raises(NetworkError, match="Hostname mismatch|not valid for 'localhost'"):
+                await request.post(server.url.replace("127.0.0.1", "localhost"), params(n=1))
+            await request.shutdown()
+
+    run(scenario)
+
+
+def test_a_request_whose_write_fails_is_not_marked_written() -> None:
+    written: list[int] = []
+
+    async def scenario() -> None:
+        async with RawServer(ok) as server:
+            request = client(on_written=lambda: written.append(1))
+            await request.initialize()
+            await request.post(server.url, params(n=1))
+            connection = request._idle[("http", "127.0.0.1", server.server.sockets[0].getsockname()[1])][-1]
+
+            def failing_write(data: bytes) -> None:  # what asyncio does when send() fails: close, report later
+                connection.transport.abort()
+
+            connection.transport.write = failing_write  # type: ignore[method-assign]
+            connection.usable = lambda: True  # type: ignore[method-assign]
+            with pytest.raises(NetworkError, match="failed while the request was written"):
+                await request.post(server.url, params(n=2))
+            await request.shutdown()
+        assert written == [1]
+
+    run(scenario)

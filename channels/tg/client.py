@@ -102,6 +102,7 @@ class _Connection(asyncio.Protocol):
         self._answer: asyncio.Future[tuple[int, bytes]] | None = None
         self._flushed: asyncio.Future[None] | None = None
         self._body: list[bytes] = []
+        self._stray = False  # bytes came that no request asked for: the connection can no longer be trusted
 
     # asyncio.Protocol
     def connection_made(self, transport: Any) -> None:
@@ -124,9 +125,10 @@ class _Connection(asyncio.Protocol):
         try:
             while chunk := self._tls.read(65536):
                 plain.append(chunk)
+            self.alive = False  # an empty read: the server's close_notify, the end of the stream
         except ssl.SSLWantReadError:
             pass
-        except ssl.SSLZeroReturnError:  # the server's close_notify: the end of the stream
+        except ssl.SSLZeroReturnError:  # the same, as some OpenSSL versions report it
             self.alive = False
         except ssl.SSLError as err:
             self._fail(err)
@@ -156,6 +158,11 @@ class _Connection(asyncio.Protocol):
         self._flushed = None
 
     # httptools callbacks
+    def on_message_begin(self) -> None:
+        """An answer begins: only valid while a request waits for one."""
+        if self._answer is None or self._answer.done():
+            self._stray = True
+
     def on_body(self, body: bytes) -> None:
         """A piece of the answer's body."""
         self._body.append(body)
@@ -199,6 +206,8 @@ class _Connection(asyncio.Protocol):
                 view = view[self._tls.write(view):]
             data = self._outgoing.read()
         self.transport.write(data)
+        if self.transport.is_closing():  # the write failed (asyncio reports it later, as connection_lost)
+            raise ConnectionResetError("the connection failed while the request was written")
         if self._flushed is not None:
             try:
                 await _within(self._flushed, write_timeout, self.loop)
@@ -220,12 +229,17 @@ class _Connection(asyncio.Protocol):
         self._fail(ConnectionAbortedError("the connection was closed"))
 
     def _parse(self, data: bytes) -> None:
+        if self._answer is None or self._answer.done():  # between requests the server has nothing to say
+            self._fail(ConnectionError("the server sent data no request asked for"))
+            return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self._fail(ConnectionError("the server switched protocols"))
         except httptools.HttpParserError as err:
             self._fail(err)
+        if self._stray:  # a second answer after the one awaited, in the same bytes
+            self._fail(ConnectionError("the server sent data no request asked for"))
 
     def _shake(self) -> None:
         assert self._tls is not None and self._handshake is not None
@@ -234,7 +248,7 @@ class _Connection(asyncio.Protocol):
         except ssl.SSLWantReadError:
             self._flush_tls()
             return
-        except (ssl.SSLError, ValueError) as err:  # ValueError: a certificate that does not match the host
+        except ssl.SSLError as err:  # SSLCertVerificationError included (untrusted, wrong host name, expired)
             self._flush_tls()
             self._fail(err)
             return
@@ -367,15 +381,13 @@ class BotAPIRequest(BaseRequest):
                 raise ConnectionAbortedError("the client was shut down")
             connection = self._reuse(key)
             if connection is None:
-                connection = await self._connect(target, connect)
-                if self._slots is not slots:
-                    raise ConnectionAbortedError("the client was shut down")
+                connection = await self._connect(target, connect, slots)
             await connection.send(data, write, self._on_written)
             status, body = await connection.answer(read)
         except TimeoutError as err:
             _discard(connection, self._open)
             raise TimedOut from err
-        except (OSError, ValueError, httptools.HttpParserError) as err:  # ssl.SSLError, ConnectionError: OSError
+        except (OSError, httptools.HttpParserError) as err:  # ssl.SSLError and ConnectionError are OSErrors
             _discard(connection, self._open)
             raise NetworkError(f"{type(err).__name__}: {err}") from err
         except BaseException:  # cancelled: whatever the connection was doing is abandoned with it
@@ -411,8 +423,9 @@ class BotAPIRequest(BaseRequest):
             _discard(connection, self._open)
         return None
 
-    async def _connect(self, target: _Target, timeout: float | None) -> _Connection:
-        """A new connection to ``target`` (TCP, and TLS for ``https``) within ``timeout`` seconds."""
+    async def _connect(self, target: _Target, timeout: float | None, slots: asyncio.Semaphore) -> _Connection:
+        """A new connection to ``target`` (TCP, and TLS for ``https``) within ``timeout`` seconds, unless the
+        client is shut down meanwhile (``slots`` is no longer its pool)."""
         loop = asyncio.get_running_loop()
         tls = incoming = outgoing = None
         if target.scheme == "https":
@@ -426,8 +439,12 @@ class BotAPIRequest(BaseRequest):
                 _, connection = await loop.create_connection(lambda: _Connection(loop, tls, incoming, outgoing),
                                                              target.host, target.port)
                 self._open.add(connection)
+                if self._slots is not slots:
+                    raise ConnectionAbortedError("the client was shut down")
                 if tls is not None:
                     await connection.handshake()
+                    if self._slots is not slots:
+                        raise ConnectionAbortedError("the client was shut down")
         except BaseException:
             _discard(connection, self._open)
             raise
