@@ -3,10 +3,11 @@
     python -m bench.instructions [--consultations 10] [--users 20]
 
 On this shared machine CPU time per update swings by a fifth from one run to the next; the number of
-instructions a process executes does not. Each kind (``bench.e2e``: xiaoe, echo-k) runs under
+instructions a process executes does not. Each kind (``bench.e2e``: xiaoe, echo-k, and echo-k-direct,
+echo-k on xiaoe's HTTP client) runs under
 ``valgrind --tool=callgrind`` (user-space instructions, every thread), plays a warm-up batch, then
 ``callgrind_control -z`` zeroes the counts, one batch of ``consultations`` with ``users`` at once is
-played and ``callgrind_control -d`` dumps them. Prints instructions per update and the ratio. About a
+played and ``callgrind_control -d`` dumps them. Prints instructions per update and the ratios. About a
 minute per kind (valgrind runs the bot some 50 times slower); needs valgrind. Not part of ``make bench``.
 """
 
@@ -51,7 +52,7 @@ def summary(out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Count and print instructions per update for xiaoe and echo-k."""
+    """Count and print instructions per update for xiaoe, echo-k and echo-k-direct."""
     parser = argparse.ArgumentParser(prog="python -m bench.instructions")
     parser.add_argument("--consultations", type=int, default=10)
     parser.add_argument("--users", type=int, default=20)
@@ -67,12 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             xiaoe.close()
         per_update = {}
-        for kind in ("xiaoe", "echo-k"):
+        for kind in ("xiaoe", "echo-k", "echo-k-direct"):
             instructions, updates = count(kind, directory, per_step, args.consultations, args.users, user_ids)
             per_update[kind] = instructions / updates
             print(f"{kind:7s} {instructions:,} instructions / {updates} updates = "
                   f"{per_update[kind] / 1e6:.2f} M per update", flush=True)
-    print(f"ratio echo-k / xiaoe (instructions per update): {per_update['echo-k'] / per_update['xiaoe']:.2f}")
+    for baseline in ("echo-k", "echo-k-direct"):
+        print(f"ratio {baseline} / xiaoe (instructions per update): "
+              f"{per_update[baseline] / per_update['xiaoe']:.2f}")
     return 0
 
 
