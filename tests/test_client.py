@@ -769,3 +769,67 @@ def test_a_request_whose_write_fails_is_not_marked_written() -> None:
         assert written == [1]
 
     run(scenario)
+
+
+# ------------------------------------------------------------------------------------- in the bot, as deployed
+
+
+def test_the_production_bot_sends_and_polls_through_the_client(tmp_path: Path) -> None:
+    from assembly import Engine
+    from channels.tg.app import build_application
+    from storage import SessionStore, open_database
+
+    engine = Engine(SessionStore(open_database(tmp_path / "x.db")))
+    app = build_application(engine, token="123456:production-wiring")
+    polling, calls = app.bot._request  # python-telegram-bot keeps (getUpdates client, everything else)
+    assert isinstance(polling, BotAPIRequest) and isinstance(calls, BotAPIRequest)
+    assert calls._on_written is not None and calls._on_status is not None  # the delivery journal's hooks
+    engine.store.db.close()
+
+
+def test_through_a_proxy_set_in_the_environment_the_bot_still_talks_to_telegram(monkeypatch: pytest.MonkeyPatch
+                                                                              ) -> None:
+    """A forward proxy on loopback in front of the fake Bot API: the client hands the proxied host to
+    python-telegram-bot's httpx client, which honours HTTP_PROXY."""
+    seen: list[bytes] = []
+
+    async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                body = await reader.readexactly(length)
+                seen.append(head.split(b"\r\n")[0])
+                method, target, _ = head.split(b"\r\n")[0].split(b" ")
+                upstream = target.split(b"/", 3)  # absolute form: http://host:port/path
+                host, port = upstream[2].decode().split(":")
+                up_reader, up_writer = await asyncio.open_connection(host, int(port))
+                rest = b"\r\n".join(line for line in head.split(b"\r\n")[1:] if not line.lower().startswith(
+                    (b"proxy-", b"connection:")))
+                up_writer.write(method + b" /" + upstream[3] + b" HTTP/1.1\r\nConnection: close\r\n" + rest + body)
+                writer.write(await up_reader.read())
+                await writer.drain()
+                up_writer.close()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    with FakeBotAPI(bot_username="xiaoe_bot") as fake:
+        alice = fake.user("Alice")
+        chat = fake.private_chat(alice)
+
+        async def scenario() -> None:
+            proxy = await asyncio.start_server(forward, "127.0.0.1", 0)
+            for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "http_proxy"):
+                monkeypatch.delenv(name, raising=False)
+            monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}")
+            async with Bot(fake.token, base_url=fake.base_url, request=BotAPIRequest(trust_env=True)) as bot:
+                await bot.send_message(chat.id, "经过代理")
+            proxy.close()
+
+        run(scenario)
+        assert fake.texts_in(chat) == ["经过代理"]
+    assert [line.split(b" ")[0] for line in seen] == [b"POST", b"POST"]  # getMe and sendMessage
+    assert all(b" http://127.0.0.1:" in line for line in seen)
