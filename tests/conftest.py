@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import date
@@ -26,6 +27,21 @@ os.environ["XIAOE_NOW"] = TODAY.isoformat()
 # major version, as bot.py opts in; without it PTB warns at each access (PTBDeprecationWarning).
 os.environ["PTB_TIMEDELTA"] = "1"
 PYTHON = sys.executable
+
+
+# Loggers whose levels the Telegram channel sets (channels.tg.redaction.configure_logging).
+_CHANNEL_LOGGERS = ("telegram", "httpx", "channels.tg.client")
+
+
+@pytest.fixture(autouse=True)
+def channel_log_levels():
+    """Put back the levels a test's ``configure_logging(DEBUG)`` set: left on, httpx would log the next
+    tests' request URLs, with tokens the redaction was never told about (a test asserting that no token is
+    logged then failed, depending on which tests ran before it in the worker)."""
+    levels = {name: logging.getLogger(name).level for name in _CHANNEL_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(autouse=True)
