@@ -22,7 +22,9 @@ What it does, and how it differs from ``HTTPXRequest``:
 * **Answers**: interim ones (1xx: 100 Continue, 103 Early Hints) are skipped; a protocol switch (101) and
   anything llhttp cannot parse fail the request.
 * **Timeouts**, as ``HTTPXRequest`` understands them: ``connect_timeout`` to open a connection (TCP and TLS),
-  ``write_timeout`` for the request to leave, ``read_timeout`` for the whole answer; ``None`` waits forever.
+  ``write_timeout`` for the request to leave, ``read_timeout`` for the whole answer (httpx applies it
+  to each read instead: the same for the Bot API's small answers, stricter for a long download, which xiaoe
+  never makes); ``None`` waits forever.
   Exceeded: ``TimedOut``. Any other failure of the connection or the HTTP framing: ``NetworkError`` naming
   the error's type, never the URL (it holds the bot token). Each request is logged at DEBUG, as httpx logs
   it at INFO (``channels/tg/redaction.py`` redacts the token; ``configure_logging`` turns both on only when
