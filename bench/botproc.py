@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import html
 import json
@@ -107,9 +108,12 @@ def build(kind: str, base_url: str, token: str, db: str | None) -> Application:
         app = build_application(engine, builder=builder, rate_limiter=False)
     else:
         from channels.tg import concurrency
-        from channels.tg.app import direct_request
 
-        requests = direct_request if kind == "echo-k-direct" else httpx_request
+        requests: Any = httpx_request
+        if kind == "echo-k-direct":  # xiaoe's HTTP client, without the journal an echo bot does not keep
+            from channels.tg.client import BotAPIRequest
+
+            requests = functools.partial(BotAPIRequest, trust_env=False)
         builder = application_builder(fake, requests=requests)  # type: ignore[arg-type]
         ledger = concurrency.install(builder)  # the same update processing as xiaoe's
         app = builder.build()

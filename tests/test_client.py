@@ -179,12 +179,9 @@ def test_an_upload_goes_through_the_fallback_client() -> None:
 
 def test_one_connection_serves_request_after_request() -> None:
     async def scenario() -> None:
-        async with RawServer(ok) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(ok) as server, client() as request:
             for _ in range(5):
                 assert await request.post(server.url, params(chat_id=1)) == {"answer": 42}
-            await request.shutdown()
         assert server.connections == 1
         first = server.requests[0]
         assert first.startswith(b"POST /botTOKEN:SECRET/getMe HTTP/1.1\r\n")
@@ -205,14 +202,11 @@ def test_a_connection_the_server_closed_is_not_reused() -> None:
             writer.close()  # no "Connection: close": the client learns it from the end of the stream
 
     async def scenario() -> None:
-        async with RawServer(close_after_second) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(close_after_second) as server, client() as request:
             await request.post(server.url, params(n=1))
             await request.post(server.url, params(n=2))
             await asyncio.sleep(0.05)  # the event loop sees the end of file while the connection is idle
             assert await request.post(server.url, params(n=3)) == {"answer": 42}
-            await request.shutdown()
         assert server.connections == 2
 
     run(scenario)
@@ -223,12 +217,9 @@ def test_connection_close_in_the_answer_ends_the_connection() -> None:
         writer.write(answer(extra=b"Connection: close\r\n"))
 
     async def scenario() -> None:
-        async with RawServer(say_close) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(say_close) as server, client() as request:
             for _ in range(3):
                 await request.post(server.url, params(n=1))
-            await request.shutdown()
         assert server.connections == 3
 
     run(scenario)
@@ -249,12 +240,10 @@ def test_a_chunked_answer_in_pieces_is_put_together(tls: bool, certificate: tupl
         writer.write(b"0\r\n\r\n")
 
     async def scenario() -> None:
-        async with RawServer(chunked, server_side) as server:
-            request = client(ssl_context=client_side, write_timeout=0.5)
-            await request.initialize()
+        async with (RawServer(chunked, server_side) as server,
+                    client(ssl_context=client_side, write_timeout=0.5) as request):
             for n in range(4):  # each answer arrives in several reads (over TLS: several records)
                 assert await request.post(server.url, params(n=n)) == {"text": "分" * 3000}
-            await request.shutdown()
         assert server.connections == 1
 
     run(scenario)
@@ -262,11 +251,8 @@ def test_a_chunked_answer_in_pieces_is_put_together(tls: bool, certificate: tupl
 
 def test_a_get_for_a_file_has_no_body() -> None:
     async def scenario() -> None:
-        async with RawServer(ok) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(ok) as server, client() as request:
             assert await request.retrieve(server.url.replace("/bot", "/file/bot")) == OK
-            await request.shutdown()
         assert server.requests[0].startswith(b"GET /file/botTOKEN:SECRET/getMe HTTP/1.1\r\n")
         assert server.requests[0].endswith(b"\r\n\r\n") and b"Content-Length" not in server.requests[0]
 
@@ -282,14 +268,11 @@ def test_a_malformed_answer_is_a_network_error_and_the_connection_is_dropped() -
         writer.write(b"HTTQ/9 banana\r\n\r\n" if served == 1 else answer())
 
     async def scenario() -> None:
-        async with RawServer(garbage_once) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(garbage_once) as server, client() as request:
             with pytest.raises(NetworkError) as raised:
                 await request.post(server.url, params(n=1))
             assert "SECRET" not in str(raised.value) and "/bot" not in str(raised.value)
             assert await request.post(server.url, params(n=2)) == {"answer": 42}
-            await request.shutdown()
         assert server.connections == 2
 
     run(scenario)
@@ -304,32 +287,27 @@ async def silent(request: bytes, writer: asyncio.StreamWriter) -> None:
 
 def test_no_answer_within_the_read_timeout_is_timed_out() -> None:
     async def scenario() -> None:
-        async with RawServer(silent) as server:
-            request = client(read_timeout=0.2)
-            await request.initialize()
+        async with RawServer(silent) as server, client(read_timeout=0.2) as request:
             started = asyncio.get_running_loop().time()
             with pytest.raises(TimedOut):
                 await request.post(server.url, params(n=1))
             assert 0.15 < asyncio.get_running_loop().time() - started < 2
             with pytest.raises(TimedOut):  # a call's own timeout wins over the default
                 await request.post(server.url, params(n=2), read_timeout=0.05)
-            await request.shutdown()
 
     run(scenario)
 
 
 def test_every_connection_busy_is_a_pool_timeout_and_nothing_is_sent() -> None:
     async def scenario() -> None:
-        async with RawServer(silent) as server:
-            request = client(connection_pool_size=1, read_timeout=5, pool_timeout=0.1)
-            await request.initialize()
+        async with (RawServer(silent) as server,
+                    client(connection_pool_size=1, read_timeout=5, pool_timeout=0.1) as request):
             hanging = asyncio.create_task(request.post(server.url, params(n=1)))
             await asyncio.sleep(0.05)
             with pytest.raises(TimedOut, match="Pool timeout"):
                 await request.post(server.url, params(n=2))
             assert len(server.requests) == 1
             hanging.cancel()
-            await request.shutdown()
 
     run(scenario)
 
@@ -338,12 +316,10 @@ def test_a_refused_connection_is_a_network_error_without_the_url() -> None:
     async def scenario() -> None:
         async with RawServer(ok) as server:
             url = server.url
-        request = client()
-        await request.initialize()
-        with pytest.raises(NetworkError) as raised:
-            await request.post(url, params(n=1))
-        assert not isinstance(raised.value, TimedOut) and "SECRET" not in str(raised.value)
-        await request.shutdown()
+        async with client() as request:
+            with pytest.raises(NetworkError) as raised:
+                await request.post(url, params(n=1))
+            assert not isinstance(raised.value, TimedOut) and "SECRET" not in str(raised.value)
 
     run(scenario)
 
@@ -387,9 +363,7 @@ def test_a_cancelled_request_leaves_no_connection_behind_for_reuse() -> None:
         writer.write(answer(json.dumps({"ok": True, "result": served}).encode()))
 
     async def scenario() -> None:
-        async with RawServer(slow_first) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(slow_first) as server, client() as request:
             first = asyncio.create_task(request.post(server.url, params(n=1)))
             await asyncio.sleep(0.05)
             first.cancel()
@@ -398,7 +372,6 @@ def test_a_cancelled_request_leaves_no_connection_behind_for_reuse() -> None:
             await asyncio.sleep(0.4)
             assert await request.post(server.url, params(n=3)) == 3
             assert server.closed_by_client == 1  # the cancelled request's connection was closed, not left open
-            await request.shutdown()
         assert server.connections == 2
 
     run(scenario)
@@ -439,17 +412,15 @@ def test_written_waits_until_the_whole_request_has_left_the_process(tls: bool, c
     async def scenario() -> None:
         # The server reads nothing at first and its socket takes 4 KB: the part of the request beyond what
         # the kernel buffers stays in the client's process until the server reads; "written" waits for it.
-        async with RawServer(refuse, server_side, receive_buffer=4096, hold_reading=reading) as server:
-            request = client(ssl_context=client_side, write_timeout=10, on_written=lambda: events.append("written"),
-                             on_status=lambda code: events.append(f"status {code}"))
-            await request.initialize()
+        async with (RawServer(refuse, server_side, receive_buffer=4096, hold_reading=reading) as server,
+                    client(ssl_context=client_side, write_timeout=10, on_written=lambda: events.append("written"),
+                           on_status=lambda code: events.append(f"status {code}")) as request):
             call = asyncio.create_task(request.post(server.url, params(text="x" * _more_than_the_kernel_buffers())))
             await asyncio.sleep(0.3 if not tls else 0.6)  # the TLS handshake waits for the server's first read
             assert events == []
             reading.set()
             with pytest.raises(BadRequest):
                 await call
-            await request.shutdown()
         assert events == ["written", "server has the request", "status 400"]
 
     run(scenario)
@@ -459,12 +430,10 @@ def test_a_request_that_cannot_leave_within_the_write_timeout_is_timed_out_and_n
     events: list[str] = []
 
     async def scenario() -> None:
-        async with RawServer(ok, receive_buffer=4096, hold_reading=asyncio.Event()) as server:
-            request = client(write_timeout=0.2, on_written=lambda: events.append("written"))
-            await request.initialize()
+        async with (RawServer(ok, receive_buffer=4096, hold_reading=asyncio.Event()) as server,
+                    client(write_timeout=0.2, on_written=lambda: events.append("written")) as request):
             with pytest.raises(TimedOut):
                 await request.post(server.url, params(text="x" * _more_than_the_kernel_buffers()))
-            await request.shutdown()
         assert events == []
 
     run(scenario)
@@ -511,17 +480,13 @@ def test_https_checks_the_servers_certificate(certificate: tuple[Path, Path]) ->
 
     async def scenario() -> None:
         async with RawServer(ok, ssl_context=server_side) as server:
-            trusting = client(ssl_context=client_side)
-            await trusting.initialize()
-            for _ in range(3):
-                assert await trusting.post(server.url, params(n=1)) == {"answer": 42}
-            await trusting.shutdown()
+            async with client(ssl_context=client_side) as trusting:
+                for _ in range(3):
+                    assert await trusting.post(server.url, params(n=1)) == {"answer": 42}
             assert server.connections == 1
-            default = client()  # the system's trust store does not know this certificate
-            await default.initialize()
-            with pytest.raises(NetworkError, match="SSLCertVerificationError"):
-                await default.post(server.url, params(n=1))
-            await default.shutdown()
+            async with client() as default:  # the system's trust store does not know this certificate
+                with pytest.raises(NetworkError, match="SSLCertVerificationError"):
+                    await default.post(server.url, params(n=1))
 
     run(scenario)
 
@@ -531,14 +496,12 @@ def test_a_tls_handshake_that_never_ends_is_timed_out_within_the_connect_timeout
     _, client_side = _tls_pair(certificate)
 
     async def scenario() -> None:
-        async with RawServer(ok, hold_reading=asyncio.Event()) as server:  # plain TCP that never answers
-            request = client(ssl_context=client_side, connect_timeout=0.2, read_timeout=5)
-            await request.initialize()
+        async with (RawServer(ok, hold_reading=asyncio.Event()) as server,  # plain TCP that never answers
+                    client(ssl_context=client_side, connect_timeout=0.2, read_timeout=5) as request):
             started = time.monotonic()
             with pytest.raises(TimedOut):
                 await request.post(server.url.replace("http://", "https://"), params(n=1))
             assert time.monotonic() - started < 2
-            await request.shutdown()
 
     run(scenario)
 
@@ -571,13 +534,10 @@ def test_interim_answers_are_skipped_and_an_upgrade_is_refused() -> None:
 
     async def scenario() -> None:
         statuses: list[int] = []
-        async with RawServer(hints_first) as server:
-            request = client(on_status=statuses.append)
-            await request.initialize()
+        async with RawServer(hints_first) as server, client(on_status=statuses.append) as request:
             assert [await request.post(server.url, params(n=n)) for n in (1, 2, 3)] == [1, 2, 3]
             with pytest.raises(NetworkError, match="switched protocols"):
                 await request.post(server.url, params(n=9))
-            await request.shutdown()
         assert statuses == [200, 200, 200]
 
     run(scenario)
@@ -590,11 +550,9 @@ def test_a_connection_closed_right_after_it_was_opened_fails_at_once() -> None:
 
         server = await asyncio.start_server(slam, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        request = client(read_timeout=None)
-        await request.initialize()
-        with pytest.raises(NetworkError):
-            await asyncio.wait_for(request.post(f"http://127.0.0.1:{port}/botT:S/getMe", params(n=1)), 5)
-        await request.shutdown()
+        async with client(read_timeout=None) as request:
+            with pytest.raises(NetworkError):
+                await asyncio.wait_for(request.post(f"http://127.0.0.1:{port}/botT:S/getMe", params(n=1)), 5)
         server.close()
 
     run(scenario)
@@ -612,14 +570,11 @@ def test_an_idle_connection_the_server_closed_while_the_loop_was_busy_is_not_reu
             writer.transport.abort()
 
     async def scenario() -> None:
-        async with RawServer(close_after_first) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(close_after_first) as server, client() as request:
             await request.post(server.url, params(n=1))
             await asyncio.sleep(0)  # the server task closes its side ...
             time.sleep(0.1)  # ... while this loop is busy: the client has not been told yet
             assert await request.post(server.url, params(n=2)) == {"answer": 42}
-            await request.shutdown()
         assert server.connections == 2 and served == 2
 
     run(scenario)
@@ -627,14 +582,11 @@ def test_an_idle_connection_the_server_closed_while_the_loop_was_busy_is_not_reu
 
 def test_idle_connections_expire_after_the_keepalive_time() -> None:
     async def scenario() -> None:
-        async with RawServer(ok) as server:
-            request = client(keepalive_expiry=0.1)
-            await request.initialize()
+        async with RawServer(ok) as server, client(keepalive_expiry=0.1) as request:
             await request.post(server.url, params(n=1))
             await request.post(server.url, params(n=2))
             await asyncio.sleep(0.2)
             await request.post(server.url, params(n=3))
-            await request.shutdown()
         assert server.connections == 2
 
     run(scenario)
@@ -646,12 +598,9 @@ def test_without_a_pool_timeout_a_request_waits_for_a_free_connection() -> None:
         writer.write(answer())
 
     async def scenario() -> None:
-        async with RawServer(slow) as server:
-            request = client(connection_pool_size=1, pool_timeout=None)
-            await request.initialize()
-            both = await asyncio.gather(request.post(server.url, params(n=1)), request.post(server.url, params(n=2)))
+        async with RawServer(slow) as server, client(connection_pool_size=1, pool_timeout=None) as request:
+            both = await asyncio.gather(*(request.post(server.url, params(n=n)) for n in (1, 2)))
             assert both == [{"answer": 42}] * 2
-            await request.shutdown()
         assert server.connections == 1
 
     run(scenario)
@@ -659,12 +608,9 @@ def test_without_a_pool_timeout_a_request_waits_for_a_free_connection() -> None:
 
 def test_a_file_path_with_spaces_or_chinese_is_percent_encoded() -> None:
     async def scenario() -> None:
-        async with RawServer(ok) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(ok) as server, client() as request:
             base = server.url.rsplit("/bot", 1)[0]
             await request.retrieve(f"{base}/file/botTOKEN:SECRET/documents/还款 协议.docx")
-            await request.shutdown()
         assert server.requests[0].split(b"\r\n")[0] == (
             b"GET /file/botTOKEN:SECRET/documents/%E8%BF%98%E6%AC%BE%20%E5%8D%8F%E8%AE%AE.docx HTTP/1.1")
 
@@ -696,15 +642,13 @@ def test_close_notify_ends_the_connection_idle_or_mid_answer(version: ssl.TLSVer
                                             ssl=server_side, ssl_shutdown_timeout=30)
         url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/botT:S/getMe"
         written: list[int] = []
-        request = client(ssl_context=client_side, read_timeout=None, on_written=lambda: written.append(1))
-        await request.initialize()
-        assert await request.post(url, params(n=1)) == {"answer": 42}
-        await asyncio.sleep(0.2)
-        with pytest.raises(NetworkError):  # a new connection (the idle one is not reused); cut short: fails at once
-            await asyncio.wait_for(request.post(url, params(n=2)), 5)
-        assert await request.post(url, params(n=3)) == {"answer": 42}
-        assert served == 3 and len(written) == 3
-        await request.shutdown()
+        async with client(ssl_context=client_side, read_timeout=None, on_written=lambda: written.append(1)) as request:
+            assert await request.post(url, params(n=1)) == {"answer": 42}
+            await asyncio.sleep(0.2)
+            with pytest.raises(NetworkError):  # a new connection (the idle one is not reused); cut short: fails at once
+                await asyncio.wait_for(request.post(url, params(n=2)), 5)
+            assert await request.post(url, params(n=3)) == {"answer": 42}
+            assert served == 3 and len(written) == 3
         server.close()
 
     run(scenario)
@@ -722,13 +666,10 @@ def test_bytes_no_request_asked_for_end_the_connection() -> None:
         writer.write(answer(json.dumps({"ok": True, "result": n}).encode()))
 
     async def scenario() -> None:
-        async with RawServer(stray) as server:
-            request = client()
-            await request.initialize()
+        async with RawServer(stray) as server, client() as request:
             assert await request.post(server.url, params(n=1)) == 1
             await asyncio.sleep(0.2)
             assert await request.post(server.url, params(n=2)) == 2  # never the stale answer
-            await request.shutdown()
         assert server.connections == 2
 
     run(scenario)
@@ -738,12 +679,9 @@ def test_the_wrong_host_name_in_the_certificate_fails(certificate: tuple[Path, P
     server_side, client_side = _tls_pair(certificate)  # the certificate names 127.0.0.1, not localhost
 
     async def scenario() -> None:
-        async with RawServer(ok, ssl_context=server_side) as server:
-            request = client(ssl_context=client_side)
-            await request.initialize()
+        async with RawServer(ok, ssl_context=server_side) as server, client(ssl_context=client_side) as request:
             with pytest.raises(NetworkError, match="Hostname mismatch|not valid for 'localhost'"):
                 await request.post(server.url.replace("127.0.0.1", "localhost"), params(n=1))
-            await request.shutdown()
 
     run(scenario)
 
@@ -752,9 +690,7 @@ def test_a_request_whose_write_fails_is_not_marked_written() -> None:
     written: list[int] = []
 
     async def scenario() -> None:
-        async with RawServer(ok) as server:
-            request = client(on_written=lambda: written.append(1))
-            await request.initialize()
+        async with RawServer(ok) as server, client(on_written=lambda: written.append(1)) as request:
             await request.post(server.url, params(n=1))
             connection = request._idle[("http", "127.0.0.1", server.server.sockets[0].getsockname()[1])][-1]
 
@@ -765,7 +701,6 @@ def test_a_request_whose_write_fails_is_not_marked_written() -> None:
             connection.usable = lambda: True  # type: ignore[method-assign]
             with pytest.raises(NetworkError, match="failed while the request was written"):
                 await request.post(server.url, params(n=2))
-            await request.shutdown()
         assert written == [1]
 
     run(scenario)

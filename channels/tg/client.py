@@ -68,9 +68,9 @@ log = logging.getLogger(__name__)
 POOL_TIMEOUT_MESSAGE = ("Pool timeout: All connections in the connection pool are occupied. Request was *not* "
                         "sent to Telegram. Consider adjusting the connection pool size or the pool timeout.")
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given": the client's own default timeout applies
-_URL_CACHE_LIMIT = 64
+_URL_CACHE_LIMIT = 64  # the Bot API's method URLs; file URLs (one per file) are split anew each time
 _PATH_SAFE = "/%:@!$&'()*+,;=~"  # what a path may carry as is (RFC 3986), existing escapes included
-_QUERY_SAFE = _PATH_SAFE + "?"  # the Bot API's method URLs; file URLs (one per file) are split anew each time
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 class _Target(NamedTuple):

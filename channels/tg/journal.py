@@ -2,7 +2,7 @@
 
 Each call of a delivery that the user would see twice (a message sent) or that Telegram refuses twice (a
 button press answered) is numbered — the delivery of stored replies makes the same calls in the same
-order — and recorded: ``written`` the moment the whole request has been handed to the socket (the request
+order — and recorded: ``written`` the moment the whole request has been handed to the operating system (the
 HTTP client reports it, see :func:`delivery_request`); ``sent`` with Telegram's answer and the message id.
 Both go to :class:`WrittenMarks`, an append-only file (a few microseconds a line, against a database
 transaction per call: the journal used to cost two SQLite writes per message, the largest part of the
